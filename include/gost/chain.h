@@ -1,0 +1,30 @@
+/* gost_chain_t: hops of nodes; each node = dialer + connector + address + metadata. */
+#ifndef GOST_CHAIN_H
+#define GOST_CHAIN_H
+
+#include <gost/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+GOST_EXTERN int gost_chain_new(gost_chain_t **out, gost_ctx_t *ctx, const char *name);
+/* Appends a hop; returns its index (>= 0) or an error. */
+GOST_EXTERN int gost_chain_add_hop(gost_chain_t *chain, const char *name);
+/* Adds a node to hop `hop`: connector type ("tunnel", "relay", "http", "socks5", "forward"),
+ * dialer type ("tcp", "tls", "ws", "wss"), address "host:port". */
+GOST_EXTERN int gost_chain_add_node(gost_chain_t *chain, int hop, const char *name,
+                                    const char *addr, const char *connector, const char *dialer);
+/* Node metadata, scope "connector", "dialer" or "node" (NULL: all). */
+GOST_EXTERN int gost_chain_set_node_meta(gost_chain_t *chain, const char *node, const char *scope,
+                                         const char *key, const char *value);
+GOST_EXTERN int gost_chain_set_node_auth(gost_chain_t *chain, const char *node, const char *user,
+                                         const char *pass);
+/* Drops the caller's reference; services using the chain keep theirs. NULL-safe. */
+GOST_EXTERN void gost_chain_free(gost_chain_t *chain);
+GOST_EXTERN const char *gost_chain_name(const gost_chain_t *chain);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* GOST_CHAIN_H */

@@ -1,0 +1,60 @@
+/* gost_service_t: a listener plus a handler, with forwarder nodes and metadata. */
+#ifndef GOST_SERVICE_H
+#define GOST_SERVICE_H
+
+#include <gost/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Creates a stopped service. Names are unique per context (GOST_EEXIST). */
+GOST_EXTERN int gost_service_new(gost_service_t **out, gost_ctx_t *ctx, const char *name);
+/* Listener type ("tcp", "udp", "rtcp", "rudp", "tls", "ws", "wss", ...) and its address
+ * (":8080", "127.0.0.1:0", "[::1]:80"). */
+GOST_EXTERN int gost_service_set_listener(gost_service_t *svc, const char *type, const char *addr);
+/* Handler type ("tcp", "udp", "rtcp", "rudp", "tunnel", "relay", "http", "socks5", "auto"). */
+GOST_EXTERN int gost_service_set_handler(gost_service_t *svc, const char *type);
+/* Metadata key/value. scope is "handler", "listener" or "service" (NULL: all three, as an
+ * unprefixed URL query key). Keys are case-insensitive. */
+GOST_EXTERN int gost_service_set_meta(gost_service_t *svc, const char *scope, const char *key,
+                                      const char *value);
+/* Credentials the handler requires (NULL user clears). */
+GOST_EXTERN int gost_service_set_auth(gost_service_t *svc, const char *user, const char *pass);
+/* Named auther of the same context providing several user/password pairs. */
+GOST_EXTERN int gost_service_add_auth(gost_service_t *svc, const char *user, const char *pass);
+/* The chain that dials onward: the handler's for most services, the listener's for rtcp/rudp.
+ * Takes an internal reference. */
+GOST_EXTERN int gost_service_set_chain(gost_service_t *svc, gost_chain_t *chain);
+/* Ingress used by a tunnel handler. Takes an internal reference. */
+GOST_EXTERN int gost_service_set_ingress(gost_service_t *svc, gost_ingress_t *ingress);
+/* Forwarder node: name (may be NULL), target address, optional host filter (exact,
+ * ".example.com", "*.example.com"). */
+GOST_EXTERN int gost_service_add_node(gost_service_t *svc, const char *name, const char *addr,
+                                      const char *filter_host);
+/* Node metadata such as "backup"="true". Node looked up by name. */
+GOST_EXTERN int gost_service_set_node_meta(gost_service_t *svc, const char *node,
+                                           const char *key, const char *value);
+
+/* Binds and starts now; later failures are logged (and reported through tunnel callbacks). */
+GOST_EXTERN int gost_service_start(gost_service_t *svc);
+GOST_EXTERN int gost_service_stop(gost_service_t *svc);
+/* Stops the service and removes it from its context. NULL-safe. */
+GOST_EXTERN void gost_service_free(gost_service_t *svc);
+
+GOST_EXTERN const char *gost_service_name(const gost_service_t *svc);
+/* Port actually bound by a started service (0 if none), useful with ":0". */
+GOST_EXTERN uint16_t gost_service_port(const gost_service_t *svc);
+/* Port of the tunnel entrypoint of a started tunnel service (0 if none). */
+GOST_EXTERN uint16_t gost_service_entrypoint_port(const gost_service_t *svc);
+/* Counters since start: accepted connections or flows, bytes in and out. */
+GOST_EXTERN uint64_t gost_service_stat(const gost_service_t *svc, int which);
+#define GOST_STAT_CONNECTIONS 0
+#define GOST_STAT_ACTIVE 1
+#define GOST_STAT_BYTES_IN 2
+#define GOST_STAT_BYTES_OUT 3
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* GOST_SERVICE_H */

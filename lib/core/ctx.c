@@ -1,0 +1,99 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ctx_int.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "gost/version.h"
+
+void gost__ctx_free_objects(gost_ctx_t *ctx); /* lib/api: frees services, chains, ... */
+void gost__resolver_free(struct gost_resolver *r);
+
+unsigned gost_version(void) { return GOST_VERSION_HEX; }
+const char *gost_version_string(void) { return GOST_VERSION_STRING; }
+
+void gost__ctx_stop_services(gost_ctx_t *ctx); /* lib/api */
+
+static void on_stop(struct ev_loop *loop, ev_async *w, int revents) {
+  (void)revents;
+  gost_ctx_t *ctx = w->data;
+  /* A borrowed loop is never broken out of: stopping our services lets the caller's ev_run end. */
+  if (ctx->owns_loop) ev_break(loop, EVBREAK_ALL);
+  else gost__ctx_stop_services(ctx);
+}
+
+static int ctx_init(gost_ctx_t **out, struct ev_loop *loop, int owns) {
+  if (!out) return gost__error(GOST_EINVAL, "out is NULL");
+  *out = NULL;
+  if (ev_version_major() != EV_VERSION_MAJOR)
+    return gost__error(GOST_EUNSUPPORTED, "libev major version %d, built against %d",
+                       ev_version_major(), EV_VERSION_MAJOR);
+  gost_ctx_t *ctx = calloc(1, sizeof *ctx);
+  if (!ctx) return gost__error(GOST_ENOMEM, "out of memory creating context");
+  ctx->mem = gost__mem_libc;
+  if (!loop) loop = ev_loop_new(EVFLAG_AUTO);
+  if (!loop) {
+    free(ctx);
+    return gost__error(GOST_EIO, "cannot create event loop");
+  }
+  ctx->loop = loop;
+  ctx->owns_loop = owns;
+  ctx->log_level = GOST_LOG_INFO;
+  gost__buf_pool_init(&ctx->bufs, &ctx->mem, 256);
+  gost_list_init(&ctx->services);
+  gost_list_init(&ctx->chains);
+  gost_list_init(&ctx->ingresses);
+  gost_list_init(&ctx->authers);
+  gost_list_init(&ctx->tunnels);
+  ev_async_init(&ctx->stop_async, on_stop);
+  ctx->stop_async.data = ctx;
+  ev_async_start(loop, &ctx->stop_async);
+  ev_unref(loop); /* the stop watcher must not keep a borrowed loop alive */
+  *out = ctx;
+  return GOST_OK;
+}
+
+int gost_ctx_new(gost_ctx_t **out) { return ctx_init(out, NULL, 1); }
+
+int gost_ctx_new_with_loop(gost_ctx_t **out, struct ev_loop *loop) {
+  if (!loop) return gost__error(GOST_EINVAL, "loop is NULL");
+  return ctx_init(out, loop, 0);
+}
+
+void gost_ctx_free(gost_ctx_t *ctx) {
+  if (!ctx) return;
+  gost__ctx_free_objects(ctx);
+  if (ctx->resolver) gost__resolver_free(ctx->resolver);
+  ev_ref(ctx->loop);
+  ev_async_stop(ctx->loop, &ctx->stop_async);
+  gost__buf_pool_cleanup(&ctx->bufs);
+  if (ctx->owns_loop) ev_loop_destroy(ctx->loop);
+  free(ctx);
+}
+
+int gost_ctx_run(gost_ctx_t *ctx, int mode) {
+  if (!ctx) return gost__error(GOST_EINVAL, "ctx is NULL");
+  if (!ctx->owns_loop) return gost__error(GOST_ESTATE, "gost_ctx_run on a borrowed loop: run it yourself");
+  int flags = mode == GOST_RUN_ONCE ? EVRUN_ONCE : mode == GOST_RUN_NOWAIT ? EVRUN_NOWAIT : 0;
+  ev_run(ctx->loop, flags);
+  return GOST_OK;
+}
+
+int gost_ctx_stop(gost_ctx_t *ctx) {
+  if (!ctx) return GOST_EINVAL; /* no thread-local write: may run in a signal handler */
+  ev_async_send(ctx->loop, &ctx->stop_async);
+  return GOST_OK;
+}
+
+struct ev_loop *gost_ctx_loop(const gost_ctx_t *ctx) { return ctx ? ctx->loop : NULL; }
+
+void gost_ctx_set_log_cb(gost_ctx_t *ctx, int min_level, gost_log_cb cb, void *user) {
+  if (!ctx) return;
+  ctx->log_level = min_level;
+  ctx->log_cb = cb;
+  ctx->log_user = user;
+}
+
+void gost_ctx_set_log_level(gost_ctx_t *ctx, int min_level) {
+  if (ctx) ctx->log_level = min_level;
+}
