@@ -45,16 +45,16 @@ static struct gost_http_slice list_last(const char *p, size_t n) {
 }
 
 /* Locate the blank line. GOST_OK with *end = head length, EAGAIN, or EPROTO when too long. */
-static int find_head_end(const char *buf, size_t len, size_t *end) {
+static int find_head_end(const char *buf, size_t len, size_t start, size_t *end) {
   size_t lim = len < GOST__HTTP_MAX_HEAD ? len : GOST__HTTP_MAX_HEAD;
-  for (size_t i = 0; i < lim; i++) {
+  for (size_t i = start + 1; i < lim; i++) {
     if (buf[i] != '\n') continue;
     /* Lines end in LF with an optional CR; a head ends with an empty line. */
-    if (i >= 1 && buf[i - 1] == '\n') {
+    if (buf[i - 1] == '\n') {
       *end = i + 1;
       return GOST_OK;
     }
-    if (i >= 2 && buf[i - 1] == '\r' && buf[i - 2] == '\n') {
+    if (i >= start + 2 && buf[i - 1] == '\r' && buf[i - 2] == '\n') {
       *end = i + 1;
       return GOST_OK;
     }
@@ -179,7 +179,9 @@ int gost__httphead_split_hostport(const char *p, size_t n, struct gost_http_slic
 
 int gost__httphead_parse_request(const char *buf, size_t len, struct gost_http_req *req) {
   size_t end, pos = 0, sp1, sp2;
-  int rc = find_head_end(buf, len, &end);
+  /* Stray CRLFs before a request line are ignored (RFC 7230 3.5), e.g. after a POST body. */
+  while (pos < len && pos < GOST__HTTP_MAX_HEAD && (buf[pos] == '\r' || buf[pos] == '\n')) pos++;
+  int rc = find_head_end(buf, len, pos, &end);
   if (rc != GOST_OK) return rc;
   memset(req, 0, sizeof *req);
 
@@ -213,7 +215,7 @@ int gost__httphead_parse_request(const char *buf, size_t len, struct gost_http_r
 
 int gost__httphead_parse_response(const char *buf, size_t len, struct gost_http_resp *resp) {
   size_t end, pos = 0;
-  int rc = find_head_end(buf, len, &end);
+  int rc = find_head_end(buf, len, 0, &end);
   if (rc != GOST_OK) return rc;
   memset(resp, 0, sizeof *resp);
 
