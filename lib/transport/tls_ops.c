@@ -23,14 +23,17 @@ void gost__addr_host(const char *addr, char *out, size_t cap) {
   out[n] = '\0';
 }
 
-static int tcp_start(gost_service_t *svc) {
-  const struct gost_listener_ops *tcp = gost__listener_find("tcp");
-  if (!tcp) return gost__error(GOST_EUNSUPPORTED, "tls: no tcp listener");
+/* Weak so this file links before the registry exists on a branch; the real one wins. */
+extern const struct gost_listener_ops *gost__listener_find(const char *name) __attribute__((weak));
+
+int gost__transport_tcp_start(gost_service_t *svc) {
+  const struct gost_listener_ops *tcp = gost__listener_find ? gost__listener_find("tcp") : NULL;
+  if (!tcp) return gost__error(GOST_EUNSUPPORTED, "%s listener: no tcp listener to accept with", svc->listener_type ? svc->listener_type : "tls");
   return tcp->start(svc);
 }
 
-static void tcp_stop(gost_service_t *svc) {
-  const struct gost_listener_ops *tcp = gost__listener_find("tcp");
+void gost__transport_tcp_stop(gost_service_t *svc) {
+  const struct gost_listener_ops *tcp = gost__listener_find ? gost__listener_find("tcp") : NULL;
   if (tcp) tcp->stop(svc);
 }
 
@@ -44,7 +47,7 @@ static int listener_start(gost_service_t *svc, int mtls) {
     return GOST_ECONFIG;
   }
   SSL_CTX_free(s);
-  return tcp_start(svc);
+  return gost__transport_tcp_start(svc);
 }
 
 static int tls_start(gost_service_t *svc) { return listener_start(svc, 0); }
@@ -68,8 +71,8 @@ static int mtls_wrap(gost_service_t *svc, gost_stream *raw, gost_stream_ready_cb
   return listener_wrap(svc, raw, 1, cb, user);
 }
 
-const struct gost_listener_ops gost__listener_tls = {"tls", tls_start, tcp_stop, tls_wrap};
-const struct gost_listener_ops gost__listener_mtls = {"mtls", mtls_start, tcp_stop, mtls_wrap};
+const struct gost_listener_ops gost__listener_tls = {"tls", tls_start, gost__transport_tcp_stop, tls_wrap};
+const struct gost_listener_ops gost__listener_mtls = {"mtls", mtls_start, gost__transport_tcp_stop, mtls_wrap};
 
 static int dialer_wrap(struct gost_node *node, gost_ctx_t *ctx, gost_stream *raw,
                        gost_stream_ready_cb cb, void *user) {

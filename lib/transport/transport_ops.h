@@ -12,6 +12,10 @@ extern const struct gost_dialer_ops gost__dialer_tls;
 extern const struct gost_dialer_ops gost__dialer_ws;
 extern const struct gost_dialer_ops gost__dialer_wss;
 
+/* The tcp listener's start/stop: TLS and WS listeners accept with it and wrap each stream. */
+int gost__transport_tcp_start(gost_service_t *svc);
+void gost__transport_tcp_stop(gost_service_t *svc);
+
 /* Host part of "host:port" / "[v6]:port" into out (for SNI and the Host header default). */
 void gost__addr_host(const char *addr, char *out, size_t cap);
 

@@ -46,17 +46,6 @@ static int wss_wrap(gost_ctx_t *ctx, gost_stream *raw, SSL_CTX *sctx, const stru
   return rc;
 }
 
-static int tcp_start(gost_service_t *svc) {
-  const struct gost_listener_ops *tcp = gost__listener_find("tcp");
-  if (!tcp) return gost__error(GOST_EUNSUPPORTED, "ws: no tcp listener");
-  return tcp->start(svc);
-}
-
-static void tcp_stop(gost_service_t *svc) {
-  const struct gost_listener_ops *tcp = gost__listener_find("tcp");
-  if (tcp) tcp->stop(svc);
-}
-
 static int ws_listen_wrap(gost_service_t *svc, gost_stream *raw, gost_stream_ready_cb cb, void *user) {
   struct gost_ws_opts o;
   gost__ws_opts_from_meta(&o, svc->listener_meta, svc->service_meta, 1);
@@ -72,7 +61,7 @@ static int wss_start(gost_service_t *svc) {
     return GOST_ECONFIG;
   }
   SSL_CTX_free(s);
-  return tcp_start(svc);
+  return gost__transport_tcp_start(svc);
 }
 
 static int wss_listen_wrap(gost_service_t *svc, gost_stream *raw, gost_stream_ready_cb cb, void *user) {
@@ -87,8 +76,8 @@ static int wss_listen_wrap(gost_service_t *svc, gost_stream *raw, gost_stream_re
   return rc;
 }
 
-const struct gost_listener_ops gost__listener_ws = {"ws", tcp_start, tcp_stop, ws_listen_wrap};
-const struct gost_listener_ops gost__listener_wss = {"wss", wss_start, tcp_stop, wss_listen_wrap};
+const struct gost_listener_ops gost__listener_ws = {"ws", gost__transport_tcp_start, gost__transport_tcp_stop, ws_listen_wrap};
+const struct gost_listener_ops gost__listener_wss = {"wss", wss_start, gost__transport_tcp_stop, wss_listen_wrap};
 
 static void client_ws_opts(struct gost_node *node, struct gost_ws_opts *o, char *host, size_t cap) {
   gost__ws_opts_from_meta(o, node->dialer_meta, node->meta, 0);
