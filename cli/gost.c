@@ -72,7 +72,7 @@ int main(int argc, char **argv) {
   if (debug) gost_ctx_set_log_level(ctx, GOST_LOG_DEBUG);
 
   if (config && (rc = gost_ctx_load_file(ctx, config)) != 0) {
-    fprintf(stderr, "gost: %s: %s\n", config, gost_last_error());
+    fprintf(stderr, "gost: %s\n", gost_last_error()); /* the message names the file */
     gost_ctx_free(ctx);
     return 1;
   }
