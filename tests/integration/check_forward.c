@@ -144,7 +144,7 @@ static void on_client(struct ev_loop *loop, ev_io *w, int revents) {
   }
 }
 
-static void run_tcp(int borrowed, uint64_t total, int defer, const char *host) {
+static void run_tcp(int borrowed, uint64_t total, int defer, const char *host, int dead_first) {
   struct env env;
   env_open(&env, borrowed);
   struct client c;
@@ -159,8 +159,13 @@ static void run_tcp(int borrowed, uint64_t total, int defer, const char *host) {
   uint16_t eport;
   char t[64];
   c.echo = gost_test_echo_start(env.loop, 0, defer, &eport);
-  const char *nodes[] = {target(t, sizeof t, host, eport), NULL};
-  c.svc = gost_test_service(env.ctx, "tcp", "tcp", "127.0.0.1:0", nodes, NULL);
+  char dead[64];
+  uint16_t dport;
+  int dfd = gost_test_listen_tcp(&dport);
+  close(dfd); /* a port nobody listens on: the dial fails and the next node is tried */
+  const char *nodes[] = {target(dead, sizeof dead, "127.0.0.1", dport),
+                         target(t, sizeof t, host, eport), NULL};
+  c.svc = gost_test_service(env.ctx, "tcp", "tcp", "127.0.0.1:0", nodes + !dead_first, NULL);
   ck_assert_int_ne(c.svc->port, 0);
   c.fd = connect_local(c.svc->port, SOCK_STREAM);
   ev_io_init(&c.io, on_client, c.fd, EV_READ | EV_WRITE);
@@ -187,13 +192,16 @@ static uint64_t big_size(void) {
   return (uint64_t)(s ? atoi(s) : 64) << 20;
 }
 
-START_TEST(tcp_64mib) { run_tcp(_i, big_size(), 0, "127.0.0.1"); }
+START_TEST(tcp_64mib) { run_tcp(_i, big_size(), 0, "127.0.0.1", 0); }
 END_TEST
 
-START_TEST(tcp_half_close) { run_tcp(_i, 3 << 20, 1, "127.0.0.1"); }
+START_TEST(tcp_half_close) { run_tcp(_i, 3 << 20, 1, "127.0.0.1", 0); }
 END_TEST
 
-START_TEST(tcp_resolved_target) { run_tcp(_i, 1 << 20, 0, "localhost"); }
+START_TEST(tcp_resolved_target) { run_tcp(_i, 1 << 20, 0, "localhost", 0); }
+END_TEST
+
+START_TEST(tcp_retry_next_node) { run_tcp(_i, 1 << 20, 0, "127.0.0.1", 1); }
 END_TEST
 
 /* ---- UDP ---- */
@@ -307,6 +315,7 @@ static Suite *suite(void) {
   tcase_add_loop_test(tc, tcp_64mib, 0, 2);
   tcase_add_loop_test(tc, tcp_half_close, 0, 2);
   tcase_add_loop_test(tc, tcp_resolved_target, 0, 2);
+  tcase_add_loop_test(tc, tcp_retry_next_node, 0, 2);
   suite_add_tcase(s, tc);
   tc = tcase_create("udp");
   tcase_set_timeout(tc, 30);

@@ -5,6 +5,8 @@
 
 #include "chain/selector.h"
 #include "core/addr.h"
+#include "core/meta.h"
+#include "gost/ctx.h"
 #include "gost/error.h"
 
 START_TEST(split_forms) {
@@ -94,6 +96,46 @@ START_TEST(host_filter) {
 }
 END_TEST
 
+START_TEST(selector) {
+  gost_ctx_t *ctx;
+  ck_assert_int_eq(gost_ctx_new(&ctx), 0);
+  struct gost_node a = {0}, b = {0}, c = {0};
+  a.name = "a";
+  b.name = "b";
+  c.name = "c";
+  c.meta = json_object();
+  gost__meta_set(c.meta, "backup", "true");
+  struct gost_node *nodes[] = {&a, &b, &c};
+  size_t rr = 0;
+  /* round robin over primaries only */
+  ck_assert_ptr_eq(gost__node_select(ctx, nodes, 3, &rr, NULL), &a);
+  ck_assert_ptr_eq(gost__node_select(ctx, nodes, 3, &rr, NULL), &b);
+  ck_assert_ptr_eq(gost__node_select(ctx, nodes, 3, &rr, NULL), &a);
+  /* fail filter, then the backup when no primary is live */
+  gost__node_mark_failed(ctx, &a);
+  ck_assert_ptr_eq(gost__node_select(ctx, nodes, 3, &rr, NULL), &b);
+  ck_assert_ptr_eq(gost__node_select(ctx, nodes, 3, &rr, NULL), &b);
+  gost__node_mark_failed(ctx, &b);
+  ck_assert_ptr_eq(gost__node_select(ctx, nodes, 3, &rr, NULL), &c);
+  /* everything failed: primaries are retried rather than refusing */
+  gost__node_mark_failed(ctx, &c);
+  struct gost_node *n = gost__node_select(ctx, nodes, 3, &rr, NULL);
+  ck_assert(n == &a || n == &b);
+  gost__node_mark_ok(&a);
+  ck_assert_ptr_eq(gost__node_select(ctx, nodes, 3, &rr, NULL), &a);
+  /* host filter: filtered node only for its host; fallback always */
+  b.filter_host = "x.test";
+  gost__node_mark_ok(&b);
+  struct gost_node *two[] = {&b, &c};
+  ck_assert_ptr_eq(gost__node_select(ctx, two, 2, &rr, "x.test:80"), &b);
+  ck_assert_ptr_eq(gost__node_select(ctx, two, 2, &rr, "y.test"), &c);
+  struct gost_node *one[] = {&b};
+  ck_assert_ptr_null(gost__node_select(ctx, one, 1, &rr, "y.test"));
+  json_decref(c.meta);
+  gost_ctx_free(ctx);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("addr");
   TCase *tc = tcase_create("addr");
@@ -101,6 +143,7 @@ int main(void) {
   tcase_add_test(tc, ranges);
   tcase_add_test(tc, sockaddrs);
   tcase_add_test(tc, host_filter);
+  tcase_add_test(tc, selector);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
