@@ -2,11 +2,14 @@
 #include <string.h>
 
 #include "service/builtin.h"
+#include "transport/transport_ops.h"
 
-static const struct gost_listener_ops *const listeners[] = {&gost__listener_tcp,
-                                                            &gost__listener_udp};
+static const struct gost_listener_ops *const listeners[] = {
+    &gost__listener_tcp, &gost__listener_udp, &gost__listener_tls,
+    &gost__listener_mtls, &gost__listener_ws, &gost__listener_wss};
 static const struct gost_handler_ops *const handlers[] = {&gost__handler_tcp, &gost__handler_udp};
-static const struct gost_dialer_ops *const dialers[] = {&gost__dialer_tcp};
+static const struct gost_dialer_ops *const dialers[] = {&gost__dialer_tcp, &gost__dialer_tls,
+                                                        &gost__dialer_ws, &gost__dialer_wss};
 static const struct gost_connector_ops *const connectors[] = {&gost__connector_forward};
 
 #define FIND(table, name)                                                        \
