@@ -17,6 +17,7 @@ struct gost_msg_read {
   gost_msg_read_cb cb;
   void *user;
   ev_timer timer;
+  int peek; /* replay everything; a timeout still hands back the stream */
 };
 
 static void mr_free(struct gost_msg_read *r) {
@@ -31,6 +32,19 @@ static void mr_finish(struct gost_msg_read *r, int status, const uint8_t *rest, 
   void *user = r->user;
   gost_stream_read_stop(s);
   gost_stream_set_read_cb(s, NULL, NULL);
+  if (r->peek && status == GOST_ETIMEDOUT) {
+    rest = r->buf;
+    nrest = r->len;
+    status = 0;
+    if (nrest) {
+      gost_stream *w = gost__prefixed_new(r->ctx, s, rest, nrest);
+      if (w) s = w;
+      else status = GOST_ENOMEM;
+    }
+    mr_free(r);
+    cb(s, status ? status : GOST_ETIMEDOUT, user);
+    return;
+  }
   if (status == 0 && nrest) {
     gost_stream *w = gost__prefixed_new(r->ctx, s, rest, nrest);
     if (w) s = w;
@@ -52,6 +66,7 @@ static void mr_on_read(gost_stream *s, ssize_t n, const char *data, void *user) 
   size_t consumed = 0;
   if (r->len == 0) { /* fast path: the whole message is in this chunk */
     int rc = r->parse(p, np, r->out, &consumed);
+    if (r->peek) consumed = 0;
     if (rc == 0) {
       mr_finish(r, 0, p + consumed, np - consumed);
       return;
@@ -62,6 +77,20 @@ static void mr_on_read(gost_stream *s, ssize_t n, const char *data, void *user) 
     }
   }
   if (r->len + np > r->max) {
+    if (r->peek) { /* sniffing gives up: replay what we have plus this chunk */
+      uint8_t *all = gost__malloc(r->ctx, r->len + np);
+      if (!all) {
+        mr_finish(r, GOST_ENOMEM, NULL, 0);
+        return;
+      }
+      if (r->len) memcpy(all, r->buf, r->len);
+      memcpy(all + r->len, p, np);
+      size_t total = r->len + np;
+      gost_ctx_t *ctx = r->ctx; /* r is gone after mr_finish */
+      mr_finish(r, 0, all, total);
+      gost__free(ctx, all);
+      return;
+    }
     mr_finish(r, GOST_EPROTO, NULL, 0);
     return;
   }
@@ -75,6 +104,7 @@ static void mr_on_read(gost_stream *s, ssize_t n, const char *data, void *user) 
   memcpy(r->buf + r->len, p, np);
   r->len += np;
   int rc = r->parse(r->buf, r->len, r->out, &consumed);
+  if (r->peek) consumed = 0;
   if (rc == GOST_EAGAIN) return;
   if (rc != 0) {
     mr_finish(r, rc, NULL, 0);
@@ -91,9 +121,9 @@ static void mr_on_timeout(struct ev_loop *loop, ev_timer *w, int revents) {
   mr_finish(w->data, GOST_ETIMEDOUT, NULL, 0);
 }
 
-struct gost_msg_read *gost__msg_read(gost_ctx_t *ctx, gost_stream *s, size_t max,
-                                     uint64_t timeout_ms, gost_msg_parse_fn parse, void *out,
-                                     gost_msg_read_cb cb, void *user) {
+static struct gost_msg_read *mr_start(gost_ctx_t *ctx, gost_stream *s, size_t max, uint64_t timeout_ms,
+                                      gost_msg_parse_fn parse, void *out, gost_msg_read_cb cb,
+                                      void *user, int peek) {
   struct gost_msg_read *r = gost__calloc(ctx, 1, sizeof(*r));
   if (!r) {
     gost__error(GOST_ENOMEM, "message read");
@@ -106,6 +136,7 @@ struct gost_msg_read *gost__msg_read(gost_ctx_t *ctx, gost_stream *s, size_t max
   r->out = out;
   r->cb = cb;
   r->user = user;
+  r->peek = peek;
   ev_timer_init(&r->timer, mr_on_timeout, (double)timeout_ms / 1000.0, 0.);
   r->timer.data = r;
   gost_stream_set_read_cb(s, mr_on_read, r);
@@ -118,6 +149,17 @@ struct gost_msg_read *gost__msg_read(gost_ctx_t *ctx, gost_stream *s, size_t max
   }
   if (timeout_ms) ev_timer_start(ctx->loop, &r->timer);
   return r;
+}
+
+struct gost_msg_read *gost__msg_read(gost_ctx_t *ctx, gost_stream *s, size_t max,
+                                     uint64_t timeout_ms, gost_msg_parse_fn parse, void *out,
+                                     gost_msg_read_cb cb, void *user) {
+  return mr_start(ctx, s, max, timeout_ms, parse, out, cb, user, 0);
+}
+
+struct gost_msg_read *gost__msg_peek(gost_ctx_t *ctx, gost_stream *s, size_t max, uint64_t timeout_ms,
+                                     gost_msg_parse_fn parse, void *out, gost_msg_read_cb cb, void *user) {
+  return mr_start(ctx, s, max, timeout_ms, parse, out, cb, user, 1);
 }
 
 void gost__msg_read_cancel(struct gost_msg_read *r) {

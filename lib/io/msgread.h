@@ -24,6 +24,11 @@ struct gost_msg_read;
 struct gost_msg_read *gost__msg_read(gost_ctx_t *ctx, gost_stream *s, size_t max,
                                      uint64_t timeout_ms, gost_msg_parse_fn parse, void *out,
                                      gost_msg_read_cb cb, void *user);
+/* Sniffing variant: nothing is consumed (the parser's *consumed is ignored) and every byte
+ * read is replayed by the returned stream. On timeout cb gets GOST_ETIMEDOUT together with a
+ * replaying stream (possibly with no bytes), so a server-speaks-first protocol still works. */
+struct gost_msg_read *gost__msg_peek(gost_ctx_t *ctx, gost_stream *s, size_t max, uint64_t timeout_ms,
+                                     gost_msg_parse_fn parse, void *out, gost_msg_read_cb cb, void *user);
 /* Stops the read: cb will not fire; the stream is left open (reads stopped). */
 void gost__msg_read_cancel(struct gost_msg_read *r);
 

@@ -1,6 +1,7 @@
 /* Per-stream side of the rtcp/rudp listener: every server-opened stream starts with a relay
  * Response {Addr src, Addr dst} (wire-spec §4.6). Unlike stock we read it per stream with a
  * bound and a timeout, and a bad header only costs that stream, never the session. */
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "core/error.h"
@@ -27,6 +28,20 @@ static int parse_header(const uint8_t *buf, size_t len, void *out, size_t *consu
   return rc;
 }
 
+/* The stream's peer becomes the tunnelled client (header src), for logs and PROXY headers. */
+static void set_peer(gost_stream *s, const struct gost_relay_addr *a) {
+  struct sockaddr_in *v4 = (struct sockaddr_in *)&s->peer;
+  struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&s->peer;
+  memset(&s->peer, 0, sizeof s->peer);
+  if (a->atyp == GOST__RELAY_ATYP_IPV4 && inet_pton(AF_INET, a->host, &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(a->port);
+  } else if (a->atyp == GOST__RELAY_ATYP_IPV6 && inet_pton(AF_INET6, a->host, &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(a->port);
+  }
+}
+
 static void on_header(gost_stream *s, int status, void *user) {
   struct hdr_read *h = user;
   struct gost_rtcp *r = h->r;
@@ -38,7 +53,10 @@ static void on_header(gost_stream *s, int status, void *user) {
     return;
   }
   char src[GOST__RELAY_ADDR_STR_MAX] = "", dst[GOST__RELAY_ADDR_STR_MAX] = "";
-  if (h->msg.naddr >= 1) gost__relay_addr_format(&h->msg.addr[0], src, sizeof src);
+  if (h->msg.naddr >= 1) {
+    gost__relay_addr_format(&h->msg.addr[0], src, sizeof src);
+    set_peer(s, &h->msg.addr[0]);
+  }
   if (h->msg.naddr >= 2) gost__relay_addr_format(&h->msg.addr[1], dst, sizeof dst);
   gost__free(r->ctx, h);
   if (r->udp) {
