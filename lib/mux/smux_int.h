@@ -1,0 +1,76 @@
+/* smux session internals shared by smux.c (session, decoder, time) and smux_stream.c. */
+#ifndef GOST_MUX_SMUX_INT_H
+#define GOST_MUX_SMUX_INT_H
+
+#include "codec/smux_frame.h"
+#include "core/buf.h"
+#include "core/list.h"
+#include "mux/smux.h"
+
+#define GOST_SMUX_INITIAL_PEER_WINDOW 262144u /* until the peer's first UPD (§3.4) */
+/* Control frames may exceed max_out_buffer by this much; a peer that makes us queue more
+ * without reading (SYN flood, ...) is a session error. */
+#define GOST_SMUX_CTRL_HEADROOM 65536u
+
+struct gost_smux_stream {
+  struct gost_smux_stream *hnext; /* hash chain */
+  struct gost_list stall;         /* on s->stalled while a short write waits */
+  uint32_t sid;
+  unsigned fin_rcvd : 1;
+  unsigned upd_sent : 1; /* the first-read UPD went out */
+  void *user;
+  uint32_t written;       /* PSH payload bytes sent, mod 2^32 */
+  uint32_t peer_consumed; /* from the peer's last UPD */
+  uint32_t peer_window;
+  uint32_t consumed;  /* bytes the application read, mod 2^32 */
+  uint32_t since_upd; /* read since our last UPD */
+};
+
+enum gost_smux_rstate { RS_HDR, RS_PSH, RS_UPD };
+
+struct gost_smux {
+  const struct gost_mem *mem;
+  struct gost_smux_config cfg;
+  struct gost_smux_callbacks cb;
+  void *user;
+  int dead; /* 0 or the error that killed the session */
+
+  /* stream table: chained hash keyed by sid */
+  struct gost_smux_stream **buckets;
+  size_t nbuckets, nstreams;
+  struct gost_list stalled;
+  uint32_t sid_counter; /* last id handed out by open() */
+  int go_away;
+
+  /* output */
+  struct gost_buf_pool pool;
+  struct gost_bufq out;
+
+  /* incremental decoder */
+  enum gost_smux_rstate rstate;
+  uint8_t hdr[GOST_SMUX_HDR_LEN];
+  size_t hdr_have;
+  uint32_t rsid;   /* sid of the payload being read */
+  size_t rremain;  /* payload bytes still to come */
+
+  /* keepalive */
+  int clock_started, recv_paused, data_ready;
+  uint64_t next_ping, next_check;
+};
+
+/* smux_stream.c */
+struct gost_smux_stream *gost__smux_find(const struct gost_smux *s, uint32_t sid);
+int gost__smux_stream_add(struct gost_smux *s, uint32_t sid, struct gost_smux_stream **out);
+void gost__smux_stream_del(struct gost_smux *s, struct gost_smux_stream *st);
+void gost__smux_streams_free(struct gost_smux *s);
+/* Called by the decoder for an UPD frame. */
+void gost__smux_on_upd(struct gost_smux *s, uint32_t sid, uint32_t consumed, uint32_t window);
+/* Fires on_stream_window for stalled streams that can write now. */
+void gost__smux_wake_stalled(struct gost_smux *s);
+
+/* smux.c */
+/* Queues one frame atomically; a failure kills the session. ctrl frames may use the headroom. */
+int gost__smux_queue(struct gost_smux *s, uint8_t cmd, uint32_t sid, const uint8_t *payload, size_t len);
+int gost__smux_fail(struct gost_smux *s, int code, const char *what);
+
+#endif
