@@ -155,8 +155,8 @@ static void prep_cb(struct ev_loop *loop, ev_prepare *w, int revents) {
   ev_prepare_stop(loop, w);
   m->in_cb++;
   /* Deferred stream events first: they may queue output for the flush below. */
-  struct gost_list todo = m->pending;
-  if (!gost_list_empty(&todo)) {
+  if (!gost_list_empty(&m->pending)) {
+    struct gost_list todo = m->pending; /* callbacks may re-mark streams */
     todo.next->prev = &todo;
     todo.prev->next = &todo;
     gost_list_init(&m->pending);

@@ -76,7 +76,7 @@ static void ec_tls(struct gost_entry_conn *c) {
   int priv;
   if (gost__tunnel_route(c->srv, c->ing, host, tid, &priv) != GOST_OK || priv)
     return ec_drop(c, "no public route for the SNI");
-  char dst[GOST__TLS_MAX_SNI + 8], src[64];
+  char dst[sizeof host + 8], src[64];
   snprintf(dst, sizeof dst, "%s:443", host);
   gost__tunnel_addr_str(&c->client, src, sizeof src);
   gost_stream *ts;
