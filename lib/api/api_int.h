@@ -1,0 +1,44 @@
+/* Helpers shared by the api layer (service, chain, ingress, auther) and the config loader. */
+#ifndef GOST_API_API_INT_H
+#define GOST_API_API_INT_H
+
+#include <jansson.h>
+
+#include "service/service.h"
+
+/* Names: non-empty, printable, at most 255 bytes. */
+int gost__name_valid(const char *name);
+
+/* Credentials lists (lib/api/auther.c). add appends copies; clear frees them all. */
+int gost__auths_add(gost_ctx_t *ctx, struct gost_auth **auths, size_t *n, const char *user,
+                    const char *pass);
+void gost__auths_clear(gost_ctx_t *ctx, struct gost_auth **auths, size_t *n);
+/* 1 when n == 0 (no credentials configured) or user/pass equal one pair, else 0.
+ * Compares in time independent of where the strings differ. */
+int gost__auths_match(const struct gost_auth *auths, size_t n, const char *user, const char *pass);
+
+/* Nodes (lib/api/node.c). */
+struct gost_node *gost__node_new(gost_ctx_t *ctx, const char *name, const char *addr);
+void gost__node_free(gost_ctx_t *ctx, struct gost_node *node);
+/* Forwarder host filter as GOST's config parser stores it: "*.a.com" and "*a.com" -> ".a.com". */
+char *gost__filter_host_norm(gost_ctx_t *ctx, const char *filter);
+/* scope "connector", "dialer", "node" or NULL (all three). GOST_EINVAL for another scope. */
+int gost__node_set_meta(struct gost_node *node, const char *scope, const char *key, json_t *value);
+int gost__node_set_auth(gost_ctx_t *ctx, struct gost_node *node, const char *user, const char *pass);
+
+/* Index-based access for the config loader (names may repeat across hops). */
+struct gost_node *gost__chain_node_at(gost_chain_t *chain, int hop, int idx);
+struct gost_node *gost__service_node_at(gost_service_t *svc, int idx);
+/* Metadata with a JSON value (reference stolen); scope as gost_service_set_meta. */
+int gost__service_set_meta_json(gost_service_t *svc, const char *scope, const char *key,
+                                json_t *value);
+/* Forwarder node filters other than host (protocol, path); NULL leaves a field unchanged. */
+int gost__service_node_set_filter(gost_service_t *svc, int idx, const char *protocol,
+                                  const char *path);
+
+/* Chain references held by services; unref frees at zero. destroy ignores references. */
+void gost__chain_ref(gost_chain_t *chain);
+void gost__chain_unref(gost_chain_t *chain);
+void gost__chain_destroy(gost_chain_t *chain);
+
+#endif

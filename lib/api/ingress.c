@@ -1,0 +1,105 @@
+/* Public gost_ingress_t API over lib/ingress. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api_int.h"
+#include "core/error.h"
+#include "ingress/ingress.h"
+
+int gost_ingress_new(gost_ingress_t **out, gost_ctx_t *ctx, const char *name) {
+  if (!out) return gost__error(GOST_EINVAL, "out is NULL");
+  *out = NULL;
+  if (!ctx) return gost__error(GOST_EINVAL, "ctx is NULL");
+  if (name && !gost__name_valid(name)) return gost__error(GOST_EINVAL, "invalid ingress name");
+  if (name && gost_ctx_ingress(ctx, name))
+    return gost__error(GOST_EEXIST, "ingress \"%s\" already exists", name);
+  struct gost_ingress *ing = gost__calloc(ctx, 1, sizeof *ing);
+  if (!ing) return gost__error(GOST_ENOMEM, "out of memory");
+  ing->ctx = ctx;
+  ing->refs = 1;
+  if (name && !(ing->name = gost__strdup(ctx, name))) {
+    gost__free(ctx, ing);
+    return gost__error(GOST_ENOMEM, "out of memory");
+  }
+  gost_list_insert_tail(&ctx->ingresses, &ing->link);
+  *out = ing;
+  return GOST_OK;
+}
+
+static struct gost_ingress_rule *rule_find(gost_ingress_t *ing, const char *host) {
+  for (size_t i = 0; i < ing->nrules; i++)
+    if (!strcmp(ing->rules[i].host, host)) return &ing->rules[i];
+  return NULL;
+}
+
+int gost_ingress_set_rule(gost_ingress_t *ing, const char *hostname, const char *endpoint) {
+  char host[GOST__INGRESS_HOST_MAX + 1];
+  uint8_t id[GOST__INGRESS_ID_LEN];
+  if (!ing || !endpoint) return gost__error(GOST_EINVAL, "ingress or endpoint is NULL");
+  if (gost__ingress_host_norm(hostname, host, sizeof host) < 0)
+    return gost__error(GOST_EINVAL, "invalid ingress hostname \"%s\"", hostname ? hostname : "");
+  int priv = endpoint[0] == '$';
+  if (gost__ingress_uuid_parse(endpoint + priv, id) != GOST_OK)
+    return gost__error(GOST_EINVAL, "invalid tunnel ID \"%s\"", endpoint);
+  struct gost_ingress_rule *r = rule_find(ing, host);
+  if (!r) {
+    if (ing->nrules == ing->cap) {
+      size_t cap = ing->cap ? ing->cap * 2 : 8;
+      void *p = gost__realloc(ing->ctx, ing->rules, cap * sizeof *ing->rules);
+      if (!p) return gost__error(GOST_ENOMEM, "out of memory");
+      ing->rules = p;
+      ing->cap = cap;
+    }
+    char *h = gost__strdup(ing->ctx, host);
+    if (!h) return gost__error(GOST_ENOMEM, "out of memory");
+    r = &ing->rules[ing->nrules++];
+    r->host = h;
+  }
+  memcpy(r->id, id, sizeof id);
+  r->priv = priv;
+  return GOST_OK;
+}
+
+int gost_ingress_remove_rule(gost_ingress_t *ing, const char *hostname) {
+  char host[GOST__INGRESS_HOST_MAX + 1];
+  if (!ing) return gost__error(GOST_EINVAL, "ingress is NULL");
+  if (gost__ingress_host_norm(hostname, host, sizeof host) < 0)
+    return gost__error(GOST_EINVAL, "invalid ingress hostname");
+  struct gost_ingress_rule *r = rule_find(ing, host);
+  if (!r) return gost__error(GOST_ENOTFOUND, "no rule for \"%s\"", host);
+  gost__free(ing->ctx, r->host);
+  size_t i = (size_t)(r - ing->rules);
+  memmove(r, r + 1, (ing->nrules - i - 1) * sizeof *r);
+  ing->nrules--;
+  return GOST_OK;
+}
+
+int gost_ingress_lookup(const gost_ingress_t *ing, const char *host, char *tunnel_id,
+                        size_t tunnel_id_len, int *is_private) {
+  if (!ing || !host) return gost__error(GOST_EINVAL, "ingress or host is NULL");
+  if (tunnel_id && tunnel_id_len < 37) return gost__error(GOST_EINVAL, "tunnel_id buffer < 37");
+  const struct gost_ingress_rule *r = gost__ingress_match(ing, host);
+  if (!r) return gost__error(GOST_ENOTFOUND, "no ingress rule for \"%s\"", host);
+  if (tunnel_id) gost__ingress_uuid_format(r->id, tunnel_id);
+  if (is_private) *is_private = r->priv;
+  return GOST_OK;
+}
+
+size_t gost_ingress_rule_count(const gost_ingress_t *ing) { return ing ? ing->nrules : 0; }
+
+void gost__ingress_ref(struct gost_ingress *ing) { ing->refs++; }
+
+void gost__ingress_destroy(struct gost_ingress *ing) {
+  gost_ctx_t *ctx = ing->ctx;
+  gost_list_remove(&ing->link);
+  for (size_t i = 0; i < ing->nrules; i++) gost__free(ctx, ing->rules[i].host);
+  gost__free(ctx, ing->rules);
+  gost__free(ctx, ing->name);
+  gost__free(ctx, ing);
+}
+
+void gost__ingress_unref(struct gost_ingress *ing) {
+  if (ing && --ing->refs <= 0) gost__ingress_destroy(ing);
+}
+
+void gost_ingress_free(gost_ingress_t *ing) { gost__ingress_unref(ing); }

@@ -1,0 +1,161 @@
+/* Config tree -> context: the all-or-nothing driver, plus ingresses, authers and log. */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api_int.h"
+#include "config/load_int.h"
+#include "core/error.h"
+#include "gost/ingress.h"
+#include "ingress/ingress.h"
+
+int gost__cfg_tunnel_rules(const char *path, const char *spec, gost_ingress_t *ing) {
+  char buf[1024];
+  uint8_t id[GOST__INGRESS_ID_LEN];
+  if (strlen(spec) >= sizeof buf) return gost__cfg_fail(path, "too long");
+  snprintf(buf, sizeof buf, "%s", spec);
+  for (char *save = NULL, *r = strtok_r(buf, ",", &save); r; r = strtok_r(NULL, ",", &save)) {
+    char *colon = strrchr(r, ':'); /* hostnames carry no port; the UUID has no ':' */
+    if (!colon) return gost__cfg_fail(path, "rule \"%s\": expected host:tunnel-id", r);
+    *colon = '\0';
+    const char *host = r, *ep = colon + 1;
+    char norm[GOST__INGRESS_HOST_MAX + 1];
+    if (!*ep || gost__ingress_host_norm(host, norm, sizeof norm) < 0) continue; /* dropped */
+    if (gost__ingress_uuid_parse(ep + (*ep == '$'), id) != GOST_OK)
+      return gost__cfg_fail(path, "invalid tunnel ID \"%s\"", ep);
+    if (ing) {
+      int rc = gost_ingress_set_rule(ing, host, ep);
+      if (rc) return gost__cfg_fail_api(path, rc);
+    }
+  }
+  return GOST_OK;
+}
+
+/* Duplicate names inside one document, and clashes with objects already in the context. */
+static int check_name(const struct cfg *c, const char *section, const char *prefix, size_t i,
+                      const char *name, const char *path, int exists) {
+  char buf[64];
+  json_t *arr = gost__cfg_get(c->root, section), *item;
+  for (size_t j = 0; j < i; j++) {
+    item = json_array_get(arr, j);
+    if (json_is_object(item) && !strcmp(gost__cfg_name(item, prefix, j, buf, sizeof buf), name))
+      return gost__cfg_fail(path, "duplicate %s name \"%s\"", prefix, name);
+  }
+  if (exists) return gost__cfg_fail(path, "%s \"%s\" already exists", prefix, name);
+  return GOST_OK;
+}
+
+int gost__cfg_ingresses(struct cfg *c) {
+  json_t *arr, *item;
+  size_t i;
+  int rc = gost__cfg_arr(c->root, NULL, "ingresses", &arr);
+  if (rc || !arr) return rc;
+  json_array_foreach(arr, i, item) {
+    char path[64], nbuf[64], rpath[128];
+    snprintf(path, sizeof path, "ingresses[%zu]", i);
+    if (!json_is_object(item)) return gost__cfg_fail(path, "expected an object");
+    const char *name = gost__cfg_name(item, "ingress", i, nbuf, sizeof nbuf);
+    if ((rc = check_name(c, "ingresses", "ingress", i, name, path,
+                         gost_ctx_ingress(c->ctx, name) != NULL)))
+      return rc;
+    json_t *rules, *rule;
+    size_t j;
+    if ((rc = gost__cfg_arr(item, path, "rules", &rules))) return rc;
+    gost_ingress_t *ing = NULL;
+    if (!c->dry && (rc = gost_ingress_new(&ing, c->ctx, name))) return gost__cfg_fail_api(path, rc);
+    json_array_foreach(rules, j, rule) {
+      const char *host, *ep;
+      snprintf(rpath, sizeof rpath, "%s.rules[%zu]", path, j);
+      if (!json_is_object(rule)) return gost__cfg_fail(rpath, "expected an object");
+      if ((rc = gost__cfg_str(rule, rpath, "hostname", &host)) ||
+          (rc = gost__cfg_str(rule, rpath, "endpoint", &ep)))
+        return rc;
+      char norm[GOST__INGRESS_HOST_MAX + 1];
+      uint8_t id[GOST__INGRESS_ID_LEN];
+      /* GOST drops rules with an empty hostname or endpoint. */
+      if (!host || !ep || !*ep || gost__ingress_host_norm(host, norm, sizeof norm) < 0) continue;
+      if (gost__ingress_uuid_parse(ep + (*ep == '$'), id) != GOST_OK) {
+        char ep_path[160];
+        snprintf(ep_path, sizeof ep_path, "%s.endpoint", rpath);
+        return gost__cfg_fail(ep_path, "invalid tunnel ID \"%s\"", ep);
+      }
+      if (ing && (rc = gost_ingress_set_rule(ing, host, ep))) return gost__cfg_fail_api(rpath, rc);
+    }
+  }
+  return GOST_OK;
+}
+
+/* Authers are not context objects: services copy their pairs (see load_service.c). */
+int gost__cfg_authers(struct cfg *c) {
+  json_t *arr, *item;
+  size_t i;
+  int rc = gost__cfg_arr(c->root, NULL, "authers", &arr);
+  if (rc || !arr) return rc;
+  json_array_foreach(arr, i, item) {
+    char path[64], nbuf[64], apath[128];
+    snprintf(path, sizeof path, "authers[%zu]", i);
+    if (!json_is_object(item)) return gost__cfg_fail(path, "expected an object");
+    const char *name = gost__cfg_name(item, "auther", i, nbuf, sizeof nbuf);
+    if ((rc = check_name(c, "authers", "auther", i, name, path, 0))) return rc;
+    json_t *auths, *a;
+    size_t j;
+    if ((rc = gost__cfg_arr(item, path, "auths", &auths))) return rc;
+    json_array_foreach(auths, j, a) {
+      const char *u, *p;
+      snprintf(apath, sizeof apath, "%s.auths[%zu]", path, j);
+      if (!json_is_object(a)) return gost__cfg_fail(apath, "expected an object");
+      if ((rc = gost__cfg_str(a, apath, "username", &u)) ||
+          (rc = gost__cfg_str(a, apath, "password", &p)))
+        return rc;
+      if (!u) return gost__cfg_fail(apath, "username: missing");
+    }
+  }
+  return GOST_OK;
+}
+
+static int cfg_log(struct cfg *c) {
+  json_t *log;
+  const char *level;
+  int rc = gost__cfg_obj(c->root, NULL, "log", &log);
+  if (rc || !log) return rc;
+  if ((rc = gost__cfg_str(log, "log", "level", &level)) || !level) return rc;
+  int lv = gost_log_level_parse(level);
+  if (lv < 0) return gost__cfg_fail("log.level", "unknown level \"%s\"", level);
+  if (!c->dry) gost_ctx_set_log_level(c->ctx, lv);
+  return GOST_OK;
+}
+
+static int run_pass(struct cfg *c) {
+  int rc;
+  if ((rc = gost__cfg_authers(c)) || (rc = gost__cfg_ingresses(c)) || (rc = gost__cfg_chains(c)) ||
+      (rc = gost__cfg_services(c)))
+    return rc;
+  return cfg_log(c);
+}
+
+/* Frees everything appended to the context's lists after the given tails. */
+static void rollback(gost_ctx_t *ctx, struct gost_list *svc, struct gost_list *chn,
+                     struct gost_list *ing) {
+  while (ctx->services.prev != svc)
+    gost_service_free(gost_container_of(ctx->services.prev, gost_service_t, link));
+  while (ctx->chains.prev != chn)
+    gost__chain_destroy(gost_container_of(ctx->chains.prev, gost_chain_t, link));
+  while (ctx->ingresses.prev != ing)
+    gost__ingress_destroy(gost_container_of(ctx->ingresses.prev, gost_ingress_t, link));
+}
+
+int gost__config_load(gost_ctx_t *ctx, json_t *root) {
+  if (!ctx) return gost__error(GOST_EINVAL, "ctx is NULL");
+  if (!json_is_object(root)) return gost__error(GOST_ECONFIG, "config: expected an object");
+  struct cfg c = {.ctx = ctx, .root = root, .dry = 1};
+  int rc = run_pass(&c);
+  if (rc) return rc;
+  struct gost_list *svc = ctx->services.prev, *chn = ctx->chains.prev, *ing = ctx->ingresses.prev;
+  c.dry = 0;
+  if ((rc = run_pass(&c)) != GOST_OK) {
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", gost_last_error());
+    rollback(ctx, svc, chn, ing);
+    return gost__error(rc, "%s", msg);
+  }
+  return GOST_OK;
+}
