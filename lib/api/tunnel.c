@@ -243,7 +243,7 @@ void gost_tunnel_free(gost_tunnel_t *t) {
 }
 
 /* For the ctx's teardown: frees tunnels still alive (before their services go). */
-void gost__tunnels_free(gost_ctx_t *ctx) {
+void gost__ctx_free_tunnels(gost_ctx_t *ctx) {
   while (!gost_list_empty(&ctx->tunnels))
     gost_tunnel_free(gost_container_of(ctx->tunnels.next, gost_tunnel_t, link));
 }

@@ -5,6 +5,6 @@
 #include "gost/common.h"
 
 /* Frees every gost_tunnel_t still alive in ctx (call before services are freed). */
-void gost__tunnels_free(gost_ctx_t *ctx);
+void gost__ctx_free_tunnels(gost_ctx_t *ctx);
 
 #endif

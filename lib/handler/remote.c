@@ -75,6 +75,13 @@ static int write_proxy_header(struct rconn *c, gost_stream *t, int version) {
   return rc ? rc : gost_stream_write_buf(t, buf, n, NULL, NULL);
 }
 
+static void on_piped(struct gost_pipe *p, int status, uint64_t a_to_b, uint64_t b_to_a, void *user) {
+  (void)p;
+  gost_ctx_t *ctx = user; /* not the service: it may be gone when a stream ends */
+  GOST_DEBUG(ctx, "remote: stream done (%s), %llu bytes to target, %llu back",
+             status ? gost_strerror(status) : "ok", (unsigned long long)a_to_b, (unsigned long long)b_to_a);
+}
+
 static void on_dialed(gost_ctx_t *ctx, gost_stream *t, int status, void *user) {
   struct rconn *c = user;
   struct remote *h = c->svc->handler_state;
@@ -93,9 +100,11 @@ static void on_dialed(gost_ctx_t *ctx, gost_stream *t, int status, void *user) {
   }
   gost_stream *s = c->s;
   GOST_DEBUG(ctx, "%s: %s -> %s", c->udp ? "rudp" : "rtcp", c->host[0] ? c->host : "-", c->node->addr);
+  int udp = c->udp;
   rconn_free(c, 0);
   /* sniffed bytes are still queued in s (a replaying stream), so the pipe sends them first */
-  if (gost__pipe_start(ctx, s, t, NULL) != 0) {
+  struct gost_pipe_opts po = {.datagram = udp};
+  if (!gost__pipe_start(ctx, s, t, &po, on_piped, ctx)) {
     gost_stream_close(s);
     gost_stream_close(t);
   }
