@@ -18,6 +18,7 @@
 #include "gost/service.h"
 #include "gost/tunnel.h"
 #include "harness.h"
+#include "loopback_peers.h"
 #include "mux/smux.h"
 
 #define TID "4d21094e-b74c-4916-86c1-d9fa36ea677b"
@@ -26,92 +27,6 @@
 static struct ev_loop *loop;
 static gost_ctx_t *ctx;
 static int done;
-
-/* ---------- loopback helpers ---------- */
-
-static int listen_on(int type, uint16_t *port) {
-  int fd = socket(AF_INET, type | SOCK_NONBLOCK, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-  if (type == SOCK_STREAM) ck_assert_int_eq(listen(fd, 16), 0);
-  socklen_t l = sizeof a;
-  getsockname(fd, (struct sockaddr *)&a, &l);
-  *port = ntohs(a.sin_port);
-  return fd;
-}
-
-static void write_all(int fd, const void *p, size_t n) {
-  const char *c = p;
-  while (n) {
-    ssize_t w = send(fd, c, n, MSG_NOSIGNAL);
-    if (w < 0 && errno == EAGAIN) continue;
-    ck_assert_int_gt(w, 0);
-    c += w;
-    n -= (size_t)w;
-  }
-}
-
-/* ---------- backends: TCP "X:" + data, UDP "U:" + data ---------- */
-
-struct backend {
-  ev_io lw;
-  char tag;
-  int conns;
-};
-
-static void be_read(struct ev_loop *l, ev_io *w, int ev) {
-  (void)ev;
-  struct backend *b = w->data;
-  char buf[4096];
-  buf[0] = b->tag;
-  buf[1] = ':';
-  ssize_t n = recv(w->fd, buf + 2, sizeof buf - 2, 0);
-  if (n <= 0) {
-    if (n < 0 && errno == EAGAIN) return;
-    ev_io_stop(l, w);
-    close(w->fd);
-    free(w);
-    return;
-  }
-  write_all(w->fd, buf, (size_t)n + 2);
-}
-
-static void be_accept(struct ev_loop *l, ev_io *w, int ev) {
-  (void)ev;
-  struct backend *b = w->data;
-  int fd = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK);
-  if (fd < 0) return;
-  b->conns++;
-  ev_io *c = malloc(sizeof *c);
-  ev_io_init(c, be_read, fd, EV_READ);
-  c->data = b;
-  ev_io_start(l, c);
-}
-
-static void udp_echo(struct ev_loop *l, ev_io *w, int ev) {
-  (void)l;
-  (void)ev;
-  char buf[2048] = "U:";
-  struct sockaddr_storage from;
-  socklen_t fl = sizeof from;
-  ssize_t n = recvfrom(w->fd, buf + 2, sizeof buf - 2, 0, (struct sockaddr *)&from, &fl);
-  if (n > 0) sendto(w->fd, buf, (size_t)n + 2, 0, (struct sockaddr *)&from, fl);
-}
-
-static uint16_t backend_start(struct backend *b, char tag, int udp) {
-  uint16_t port;
-  int fd = listen_on(udp ? SOCK_DGRAM : SOCK_STREAM, &port);
-  b->tag = tag;
-  ev_io_init(&b->lw, udp ? udp_echo : be_accept, fd, EV_READ);
-  b->lw.data = b;
-  ev_io_start(loop, &b->lw);
-  return port;
-}
-
-static void backend_stop(struct backend *b) {
-  ev_io_stop(loop, &b->lw);
-  close(b->lw.fd);
-}
 
 /* ---------- the stock-like tunnel server ---------- */
 
@@ -143,7 +58,7 @@ static void ts_flush(struct ts_conn *c) {
   size_t n;
   const uint8_t *p;
   while ((p = gost__smux_peek_out(c->mux, &n)) && n) {
-    write_all(c->w.fd, p, n);
+    lp_write_all(c->w.fd, p, n);
     gost__smux_consume_out(c->mux, n);
   }
 }
@@ -231,7 +146,7 @@ static void ts_read(struct ev_loop *l, ev_io *w, int ev) {
                               "03 00 14 34 64 af 8b 49 c5 42 4c 89 ea b4 e9 af 07 5a 7d 00 00 00 01",
                               rep, sizeof rep);
     if (c->req[1] & 0x80) rep[rl - 4] = 0x01; /* UDP connector flag */
-    write_all(w->fd, rep, rl);
+    lp_write_all(w->fd, rep, rl);
     struct gost_smux_config cfg;
     gost__smux_config_default(&cfg, 1);
     static const struct gost_smux_callbacks cb = {.on_stream_data = ts_data, .on_stream_fin = ts_fin};
@@ -239,7 +154,7 @@ static void ts_read(struct ev_loop *l, ev_io *w, int ev) {
   } else {
     c->is_connect = 1;
     ts.connects++;
-    write_all(w->fd, "\x01\x00\x00\x00", 4);
+    lp_write_all(w->fd, "\x01\x00\x00\x00", 4);
   }
   if (ts.on_bound) ts.on_bound(c);
 }
@@ -260,20 +175,8 @@ static void ts_accept(struct ev_loop *l, ev_io *w, int ev) {
 
 /* ---------- fixture ---------- */
 
-static void watchdog(struct ev_loop *l, ev_timer *w, int ev) {
-  (void)w;
-  (void)ev;
-  ev_break(l, EVBREAK_ALL);
-}
-
 static void run_until_done(double secs) {
-  ev_timer wd;
-  ev_timer_init(&wd, watchdog, secs, 0.);
-  ev_timer_start(loop, &wd);
-  while (!done && ev_timer_remaining(loop, &wd) > 0 && ev_run(loop, EVRUN_ONCE)) {
-  }
-  ev_timer_stop(loop, &wd);
-  ck_assert_msg(done, "scenario did not finish in %.0f s", secs);
+  ck_assert_msg(lp_spin(loop, &done, secs), "scenario did not finish in %.0f s", secs);
 }
 
 static void setup(void) {
@@ -281,7 +184,7 @@ static void setup(void) {
   ck_assert_int_eq(gost_ctx_new_with_loop(&ctx, loop), 0);
   memset(&ts, 0, sizeof ts);
   done = 0;
-  int fd = listen_on(SOCK_STREAM, &ts.port);
+  int fd = lp_listen(SOCK_STREAM, &ts.port);
   ev_io_init(&ts.lw, ts_accept, fd, EV_READ);
   ev_io_start(loop, &ts.lw);
 }
@@ -334,10 +237,10 @@ static void routed_data(struct ts_conn *c, uint32_t sid) {
 }
 
 START_TEST(client_bind_route_reconnect) {
-  struct backend a, b;
+  struct lp_backend a, b;
   char aa[32], ba[32], url[64];
-  snprintf(aa, sizeof aa, "127.0.0.1:%u", backend_start(&a, 'A', 0));
-  snprintf(ba, sizeof ba, "127.0.0.1:%u", backend_start(&b, 'B', 0));
+  snprintf(aa, sizeof aa, "127.0.0.1:%u", lp_backend_start(loop, &a, 'A', 0));
+  snprintf(ba, sizeof ba, "127.0.0.1:%u", lp_backend_start(loop, &b, 'B', 0));
   snprintf(url, sizeof url, "tunnel://127.0.0.1:%u", ts.port);
   gost_tunnel_t *t;
   ck_assert_int_eq(gost_tunnel_new(&t, ctx, url, TID, ":0"), 0);
@@ -360,19 +263,25 @@ START_TEST(client_bind_route_reconnect) {
   double t0 = ev_time();
   ts_close(ts.conn);
   int binds = ts.binds;
-  while (ts.binds == binds && ev_time() - t0 < 5) ev_run(loop, EVRUN_ONCE);
+  while (ts.binds == binds && ev_time() - t0 < 5) {
+    int never = 0;
+    lp_spin(loop, &never, 0.02);
+  }
   ck_assert_int_eq(ts.binds, binds + 1);
   double dt = ts.bind_time[binds % 8] - t0;
   ck_assert_msg(dt > 0.7 && dt < 1.6, "re-BIND after %.2f s", dt);
   assert_bind_bytes(ts.conn, 0);
-  while (gost_tunnel_state(t) != GOST_TUNNEL_REGISTERED && ev_time() - t0 < 5) ev_run(loop, EVRUN_ONCE);
+  while (gost_tunnel_state(t) != GOST_TUNNEL_REGISTERED && ev_time() - t0 < 5) {
+    int never = 0;
+    lp_spin(loop, &never, 0.02);
+  }
   int want[] = {GOST_TUNNEL_CONNECTING, GOST_TUNNEL_REGISTERED, GOST_TUNNEL_LOST, GOST_TUNNEL_RETRYING,
                 GOST_TUNNEL_CONNECTING, GOST_TUNNEL_REGISTERED};
   ck_assert_int_eq(nstates, 6);
   for (int i = 0; i < 6; i++) ck_assert_int_eq(states[i], want[i]);
   gost_tunnel_free(t);
-  backend_stop(&a);
-  backend_stop(&b);
+  lp_backend_stop(loop, &a);
+  lp_backend_stop(loop, &b);
 }
 END_TEST
 
@@ -392,9 +301,9 @@ static void udp_data(struct ts_conn *c, uint32_t sid) {
 }
 
 START_TEST(client_rudp) {
-  struct backend u;
+  struct lp_backend u;
   char ua[32], url[64];
-  snprintf(ua, sizeof ua, "127.0.0.1:%u", backend_start(&u, 'U', 1));
+  snprintf(ua, sizeof ua, "127.0.0.1:%u", lp_backend_start(loop, &u, 'U', 1));
   snprintf(url, sizeof url, "tunnel://127.0.0.1:%u", ts.port);
   gost_tunnel_t *t;
   ck_assert_int_eq(gost_tunnel_new(&t, ctx, url, TID, ":0"), 0);
@@ -406,7 +315,7 @@ START_TEST(client_rudp) {
   ck_assert_int_eq(gost_tunnel_start(t), 0);
   run_until_done(10);
   gost_tunnel_free(t);
-  backend_stop(&u);
+  lp_backend_stop(loop, &u);
 }
 END_TEST
 
@@ -428,7 +337,7 @@ static void visitor_bound(struct ts_conn *c) {
 
 static void visitor_data(struct ts_conn *c, uint32_t sid) {
   (void)sid;
-  if (c->ndata[0] == 2) write_all(c->w.fd, "echo:hi", 7);
+  if (c->ndata[0] == 2) lp_write_all(c->w.fd, "echo:hi", 7);
 }
 
 static void user_read(struct ev_loop *l, ev_io *w, int ev) {
@@ -461,7 +370,7 @@ START_TEST(visitor_tcp) {
                           .sin_port = htons(gost_service_port(svc))};
   ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
   fcntl(fd, F_SETFL, O_NONBLOCK);
-  write_all(fd, "hi", 2);
+  lp_write_all(fd, "hi", 2);
   user_n = 0;
   ev_io_init(&user_w, user_read, fd, EV_READ);
   ev_io_start(loop, &user_w);
