@@ -1,0 +1,148 @@
+/* "tcp" and "udp" handlers: local port forwarding (-L tcp://:8080/host:80). Picks a forwarder
+ * node, dials it through the service chain (retrying other nodes), then pipes. */
+#include <string.h>
+
+#include "chain/dial.h"
+#include "chain/selector.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "core/meta.h"
+#include "io/pipe.h"
+#include "service/builtin.h"
+#include "service/stats.h"
+
+#define MAX_TRIES 3
+
+struct fwd_state {
+  struct gost_list conns;
+  uint64_t idle_ms; /* pipe idle timeout, 0: none */
+};
+
+struct fwd {
+  struct gost_list link;
+  gost_service_t *svc;
+  gost_stream *client;
+  struct gost_dial *dial;
+  struct gost_pipe *pipe;
+  struct gost_node *node;
+  struct gost_conn_info info;
+  char *host;
+  int udp;
+  int tries;
+};
+
+static void fwd_free(struct fwd *f) {
+  gost_list_remove(&f->link);
+  gost__free(f->svc->ctx, f->host);
+  gost__free(f->svc->ctx, f);
+}
+
+static void fwd_fail(struct fwd *f) {
+  gost_stream_close(f->client);
+  gost__service_conn_done(f->svc, 0, 0);
+  fwd_free(f);
+}
+
+static void on_pipe_done(struct gost_pipe *p, int status, uint64_t a_to_b, uint64_t b_to_a,
+                         void *user) {
+  (void)p;
+  struct fwd *f = user;
+  GOST_DEBUG(f->svc->ctx, "%s: %s closed: %s, %llu/%llu bytes", f->svc->name ? f->svc->name : "",
+             f->node->addr, status ? gost_strerror(status) : "ok", (unsigned long long)a_to_b,
+             (unsigned long long)b_to_a);
+  gost__service_conn_done(f->svc, a_to_b, b_to_a);
+  fwd_free(f);
+}
+
+static void try_dial(struct fwd *f);
+
+static void on_dialed(gost_ctx_t *ctx, gost_stream *s, int status, void *user) {
+  struct fwd *f = user;
+  f->dial = NULL;
+  if (status < 0) {
+    gost__node_mark_failed(ctx, f->node);
+    GOST_WARN(ctx, "%s: dial %s: %s", f->svc->name ? f->svc->name : "", f->node->addr,
+              gost_strerror(status));
+    try_dial(f);
+    return;
+  }
+  gost__node_mark_ok(f->node);
+  struct fwd_state *st = f->svc->handler_state;
+  struct gost_pipe_opts o = {0, 0, st->idle_ms, f->udp};
+  f->pipe = gost__pipe_start(ctx, f->client, s, &o, on_pipe_done, f);
+  if (!f->pipe) {
+    gost_stream_close(s);
+    fwd_fail(f);
+  }
+}
+
+static void try_dial(struct fwd *f) {
+  gost_service_t *svc = f->svc;
+  size_t max = svc->nnodes < MAX_TRIES ? svc->nnodes : MAX_TRIES;
+  while (f->tries < (int)max) {
+    f->tries++;
+    f->node = gost__node_select(svc->ctx, svc->nodes, svc->nnodes, &svc->rr, f->host);
+    if (!f->node) break;
+    f->dial = gost__chain_dial(svc->ctx, svc->chain, f->udp ? "udp" : "tcp", f->node->addr,
+                               &f->info, on_dialed, f);
+    if (f->dial) return;
+    gost__node_mark_failed(svc->ctx, f->node);
+  }
+  GOST_WARN(svc->ctx, "%s: no node available", svc->name ? svc->name : "");
+  fwd_fail(f);
+}
+
+static void fwd_handle(gost_service_t *svc, gost_stream *s, const struct gost_conn_info *info) {
+  struct fwd *f = gost__calloc(svc->ctx, 1, sizeof *f);
+  if (!f || (info->host && !(f->host = gost__strdup(svc->ctx, info->host)))) {
+    gost__free(svc->ctx, f);
+    gost_stream_close(s);
+    gost__service_conn_done(svc, 0, 0);
+    return;
+  }
+  struct fwd_state *st = svc->handler_state;
+  gost_list_insert_tail(&st->conns, &f->link);
+  f->svc = svc;
+  f->client = s;
+  f->udp = info->udp || !strcmp(svc->handler->name, "udp");
+  f->info.host = f->host;
+  f->info.udp = f->udp;
+  try_dial(f);
+}
+
+static int fwd_start(gost_service_t *svc) {
+  if (svc->nnodes == 0)
+    return gost__error(GOST_ECONFIG, "%s: forward handler needs a target node",
+                       svc->name ? svc->name : "");
+  struct fwd_state *st = gost__calloc(svc->ctx, 1, sizeof *st);
+  if (!st) return gost__error(GOST_ENOMEM, "out of memory");
+  gost_list_init(&st->conns);
+  const char *idle = gost__service_meta(svc, "idleTimeout", NULL);
+  int64_t ms = idle ? gost__duration_ms(idle) : 0;
+  st->idle_ms = ms > 0 ? (uint64_t)ms : 0;
+  svc->handler_state = st;
+  return GOST_OK;
+}
+
+/* Ends every connection of the service: dials cancelled, pipes and clients closed. */
+static void fwd_stop(gost_service_t *svc) {
+  struct fwd_state *st = svc->handler_state;
+  if (!st) return;
+  struct gost_list *pos, *tmp;
+  gost_list_foreach_safe(pos, tmp, &st->conns) {
+    struct fwd *f = gost_container_of(pos, struct fwd, link);
+    if (f->pipe) {
+      gost__pipe_abort(f->pipe);
+    } else {
+      gost__dial_cancel(f->dial);
+      gost_stream_close(f->client);
+    }
+    gost__service_conn_done(svc, 0, 0);
+    fwd_free(f);
+  }
+  gost__free(svc->ctx, st);
+  svc->handler_state = NULL;
+}
+
+const struct gost_handler_ops gost__handler_tcp = {"tcp", fwd_start, fwd_handle, fwd_stop};
+const struct gost_handler_ops gost__handler_udp = {"udp", fwd_start, fwd_handle, fwd_stop};

@@ -1,0 +1,291 @@
+/* The socket stream: push reads from a stack buffer, writes that try the kernel first and
+ * queue the rest in pooled buffers, completions always deferred to the loop. */
+#include "io/sock.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/error.h"
+
+#define IOV_MAX_BATCH 64
+
+struct wreq {
+  struct wreq *next;
+  uint64_t end; /* done once this many bytes were handed to the kernel */
+  gost_stream_write_cb cb;
+  void *user;
+};
+
+struct gost_sock {
+  gost_stream s; /* first: the stream pointer is the sock pointer */
+  int fd;
+  int dgram;
+  ev_io rio, wio;
+  ev_idle idle; /* runs deferred write completions */
+  struct gost_bufq q;
+  struct wreq *rh, *rt;
+  uint64_t accepted, sent; /* byte offsets of the write side */
+  int err;                 /* sticky write error */
+  int eof;                 /* read side finished */
+  int shut_pending, shut_done;
+  int closed;
+  int busy; /* callbacks in progress: free is deferred until they return */
+};
+
+static struct ev_loop *loop_of(struct gost_sock *k) { return k->s.ctx->loop; }
+
+static void sock_free(struct gost_sock *k) {
+  struct wreq *r = k->rh;
+  while (r) {
+    struct wreq *n = r->next;
+    gost__free(k->s.ctx, r);
+    r = n;
+  }
+  gost__bufq_clear(&k->q, &k->s.ctx->bufs);
+  gost__free(k->s.ctx, k);
+}
+
+static void leave(struct gost_sock *k) {
+  if (--k->busy == 0 && k->closed) sock_free(k);
+}
+
+static int send_iov(struct gost_sock *k, const struct iovec *iov, int n) {
+  struct msghdr m;
+  memset(&m, 0, sizeof m);
+  m.msg_iov = (struct iovec *)iov;
+  m.msg_iovlen = (size_t)n;
+  ssize_t r;
+  do r = sendmsg(k->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT); /* no SIGPIPE, ever */
+  while (r < 0 && errno == EINTR);
+  if (r >= 0) return (int)r;
+  return -errno;
+}
+
+/* Pops finished requests (or all of them after an error) and runs their callbacks. */
+static void complete(struct gost_sock *k) {
+  while (k->rh && !k->closed && (k->rh->end <= k->sent || k->err)) {
+    struct wreq *r = k->rh;
+    k->rh = r->next;
+    if (!k->rh) k->rt = NULL;
+    int st = r->end <= k->sent ? GOST_OK : k->err;
+    gost_stream_write_cb cb = r->cb;
+    void *user = r->user;
+    gost__free(k->s.ctx, r);
+    cb(&k->s, st, user);
+  }
+}
+
+static void on_idle(struct ev_loop *loop, ev_idle *w, int revents) {
+  (void)revents;
+  struct gost_sock *k = w->data;
+  ev_idle_stop(loop, w);
+  k->busy++;
+  complete(k);
+  leave(k);
+}
+
+static void defer_complete(struct gost_sock *k) {
+  if (k->rh) ev_idle_start(loop_of(k), &k->idle);
+}
+
+static void fail_writes(struct gost_sock *k, int err) {
+  k->err = err;
+  ev_io_stop(loop_of(k), &k->wio);
+  gost__bufq_clear(&k->q, &k->s.ctx->bufs);
+  defer_complete(k);
+}
+
+static void do_shutdown(struct gost_sock *k) {
+  k->shut_pending = 0;
+  k->shut_done = 1;
+  if (!k->dgram) shutdown(k->fd, SHUT_WR);
+}
+
+static void on_writable(struct ev_loop *loop, ev_io *w, int revents) {
+  (void)revents;
+  struct gost_sock *k = w->data;
+  struct iovec iov[IOV_MAX_BATCH];
+  int n = gost__bufq_iov(&k->q, iov, IOV_MAX_BATCH);
+  int r = n ? send_iov(k, iov, n) : 0;
+  if (r == -EAGAIN || r == -EWOULDBLOCK) return;
+  k->busy++;
+  if (r < 0) {
+    fail_writes(k, gost__error_sys(gost__errno_to_code(-r), -r, "send: %s", strerror(-r)));
+  } else {
+    gost__bufq_consume(&k->q, &k->s.ctx->bufs, (size_t)r);
+    k->sent += (uint64_t)r;
+    k->s.bytes_out += (uint64_t)r;
+    if (k->q.bytes == 0) {
+      ev_io_stop(loop, w);
+      if (k->shut_pending) do_shutdown(k);
+    }
+    complete(k);
+    if (!k->closed && k->q.bytes == 0) gost__stream_drained(&k->s);
+  }
+  leave(k);
+}
+
+static void on_readable(struct ev_loop *loop, ev_io *w, int revents) {
+  (void)revents;
+  struct gost_sock *k = w->data;
+  char buf[GOST_SOCK_READ_MAX];
+  ssize_t r;
+  do r = recv(k->fd, buf, sizeof buf, 0);
+  while (r < 0 && errno == EINTR);
+  if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+  if (r == 0 && k->dgram) return; /* empty datagram: nothing to relay */
+  k->busy++;
+  if (r > 0) {
+    k->s.bytes_in += (uint64_t)r;
+    k->s.on_read(&k->s, r, buf, k->s.user);
+  } else {
+    int st = GOST_ECLOSED;
+    if (r < 0) {
+      int c = gost__errno_to_code(errno);
+      st = gost__error_sys(c == GOST_ECLOSED ? GOST_EIO : c, errno, "recv: %s", strerror(errno));
+    }
+    k->eof = 1;
+    ev_io_stop(loop, w);
+    k->s.on_read(&k->s, st, NULL, k->s.user);
+  }
+  leave(k);
+}
+
+static int sock_read_start(gost_stream *s) {
+  struct gost_sock *k = (struct gost_sock *)s;
+  if (k->closed) return GOST_ECLOSED;
+  if (!s->on_read) return gost__error(GOST_EINVAL, "read_start without a read callback");
+  if (!k->eof) ev_io_start(loop_of(k), &k->rio);
+  return GOST_OK;
+}
+
+static int sock_read_stop(gost_stream *s) {
+  struct gost_sock *k = (struct gost_sock *)s;
+  ev_io_stop(loop_of(k), &k->rio);
+  return GOST_OK;
+}
+
+static int sock_write(gost_stream *s, const struct iovec *iov, int n, gost_stream_write_cb cb,
+                      void *user) {
+  struct gost_sock *k = (struct gost_sock *)s;
+  if (k->closed) return GOST_ECLOSED;
+  if (k->err) return k->err;
+  if (k->shut_pending || k->shut_done) return gost__error(GOST_ESTATE, "write after shutdown");
+  size_t total = 0;
+  for (int i = 0; i < n; i++) total += iov[i].iov_len;
+  if (!k->dgram && k->q.bytes + total > GOST_SOCK_QUEUE_MAX)
+    return gost__error(GOST_ENOMEM, "socket write queue full");
+  struct wreq *req = NULL;
+  if (cb) {
+    req = gost__malloc(s->ctx, sizeof *req);
+    if (!req) return gost__error(GOST_ENOMEM, "out of memory");
+  }
+  size_t done = 0;
+  if (k->q.bytes == 0 && total > 0) {
+    int r = send_iov(k, iov, n);
+    if (r >= 0) {
+      done = (size_t)r;
+    } else if (r == -EAGAIN || r == -EWOULDBLOCK || (k->dgram && (r == -ENOBUFS))) {
+      done = k->dgram ? total : 0; /* a datagram the kernel cannot take is dropped */
+    } else {
+      gost__free(s->ctx, req);
+      return gost__error_sys(gost__errno_to_code(-r), -r, "send: %s", strerror(-r));
+    }
+  }
+  if (k->dgram) done = total;
+  k->sent += done;
+  s->bytes_out += done;
+  /* Queue the unsent tail. */
+  size_t skip = done;
+  for (int i = 0; i < n && done < total; i++) {
+    if (skip >= iov[i].iov_len) {
+      skip -= iov[i].iov_len;
+      continue;
+    }
+    const char *p = (const char *)iov[i].iov_base + skip;
+    size_t len = iov[i].iov_len - skip;
+    skip = 0;
+    if (gost__bufq_append(&k->q, &s->ctx->bufs, p, len) < 0) {
+      /* Part of this write is already queued: the stream is broken from here on. */
+      gost__free(s->ctx, req);
+      fail_writes(k, GOST_ENOMEM);
+      return gost__error(GOST_ENOMEM, "out of memory queueing a write");
+    }
+  }
+  k->accepted += total;
+  if (k->q.bytes) ev_io_start(loop_of(k), &k->wio);
+  if (req) {
+    req->next = NULL;
+    req->end = k->accepted;
+    req->cb = cb;
+    req->user = user;
+    if (k->rt) k->rt->next = req;
+    else k->rh = req;
+    k->rt = req;
+    if (req->end <= k->sent) defer_complete(k);
+  }
+  return GOST_OK;
+}
+
+static size_t sock_queued(const gost_stream *s) { return ((const struct gost_sock *)s)->q.bytes; }
+
+static int sock_shutdown(gost_stream *s) {
+  struct gost_sock *k = (struct gost_sock *)s;
+  if (k->closed) return GOST_ECLOSED;
+  if (k->shut_done || k->shut_pending) return GOST_OK;
+  if (k->q.bytes) k->shut_pending = 1;
+  else do_shutdown(k);
+  return GOST_OK;
+}
+
+static void sock_close(gost_stream *s) {
+  struct gost_sock *k = (struct gost_sock *)s;
+  if (k->closed) return;
+  k->closed = 1;
+  ev_io_stop(loop_of(k), &k->rio);
+  ev_io_stop(loop_of(k), &k->wio);
+  ev_idle_stop(loop_of(k), &k->idle);
+  close(k->fd);
+  k->fd = -1;
+  if (k->busy == 0) sock_free(k);
+}
+
+static int sock_fd(const gost_stream *s) {
+  const struct gost_sock *k = (const struct gost_sock *)s;
+  return k->dgram ? -1 : k->fd;
+}
+
+static const struct gost_stream_ops tcp_ops = {"tcp", sock_read_start, sock_read_stop, sock_write,
+                                               sock_queued, sock_shutdown, sock_close, sock_fd};
+static const struct gost_stream_ops udp_ops = {"udp", sock_read_start, sock_read_stop, sock_write,
+                                               sock_queued, sock_shutdown, sock_close, sock_fd};
+
+gost_stream *gost__sock_new(gost_ctx_t *ctx, int fd, int dgram) {
+  struct gost_sock *k = gost__calloc(ctx, 1, sizeof *k);
+  if (!k) {
+    gost__error(GOST_ENOMEM, "out of memory");
+    return NULL;
+  }
+  gost__stream_init(&k->s, dgram ? &udp_ops : &tcp_ops, ctx);
+  k->fd = fd;
+  k->dgram = dgram;
+  gost_bufq_init(&k->q);
+  ev_io_init(&k->rio, on_readable, fd, EV_READ);
+  ev_io_init(&k->wio, on_writable, fd, EV_WRITE);
+  ev_idle_init(&k->idle, on_idle);
+  /* Completions must not starve behind busy sockets of lower priority. */
+  ev_set_priority(&k->idle, EV_MAXPRI);
+  k->rio.data = k->wio.data = k->idle.data = k;
+  if (!dgram) {
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
+  socklen_t len = sizeof k->s.peer;
+  if (getpeername(fd, (struct sockaddr *)&k->s.peer, &len) < 0) k->s.peer.ss_family = 0;
+  len = sizeof k->s.local;
+  if (getsockname(fd, (struct sockaddr *)&k->s.local, &len) < 0) k->s.local.ss_family = 0;
+  return &k->s;
+}

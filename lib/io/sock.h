@@ -1,0 +1,32 @@
+/* Socket streams over nonblocking fds (TCP, or connected UDP in datagram mode) and
+ * asynchronous connects. */
+#ifndef GOST_IO_SOCK_H
+#define GOST_IO_SOCK_H
+
+#include "core/ctx_int.h"
+#include "io/stream.h"
+
+#define GOST_SOCK_READ_MAX (64 * 1024)        /* one read at most, from a stack buffer */
+#define GOST_SOCK_QUEUE_MAX (4 * 1024 * 1024) /* hard cap of a stream's write queue */
+#define GOST_CONNECT_TIMEOUT_MS 10000
+
+/* Wraps a connected nonblocking fd (taken over: closed by the stream). dgram: each read is
+ * one datagram and each write one datagram (never queued: dropped when the kernel is full).
+ * Sets TCP_NODELAY for TCP and fills peer/local. NULL on ENOMEM (fd left open). */
+gost_stream *gost__sock_new(gost_ctx_t *ctx, int fd, int dgram);
+
+struct gost_connect; /* an in-flight connect */
+
+/* Resolves addr ("host:port") and connects (TCP, or a connected UDP socket), trying each
+ * address in turn within timeout_ms (0: GOST_CONNECT_TIMEOUT_MS). cb fires exactly once and
+ * never inside this call, unless cancelled. NULL + last error on immediate failure. */
+struct gost_connect *gost__connect(gost_ctx_t *ctx, const char *addr, int dgram,
+                                   uint64_t timeout_ms, gost_stream_ready_cb cb, void *user);
+struct gost_connect *gost__tcp_connect(gost_ctx_t *ctx, const char *addr, gost_stream_ready_cb cb,
+                                       void *user);
+struct gost_connect *gost__udp_connect(gost_ctx_t *ctx, const char *addr, gost_stream_ready_cb cb,
+                                       void *user);
+/* cb will not fire; the half-open socket is closed. */
+void gost__connect_cancel(struct gost_connect *c);
+
+#endif

@@ -1,0 +1,394 @@
+#include "io/udpflow.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/addr.h"
+#include "core/error.h"
+
+#define NBUCKETS 256
+#define READ_BATCH 64 /* datagrams per readiness event, for fairness */
+
+struct dgram {
+  struct dgram *next;
+  size_t len;
+  char data[];
+};
+
+struct done_req {
+  struct done_req *next;
+  gost_stream_write_cb cb;
+  void *user;
+};
+
+struct flow {
+  gost_stream s; /* first */
+  struct gost_udpflow_listener *l;
+  struct flow *hnext;
+  int hashed;
+  struct dgram *qh, *qt;
+  size_t qn;
+  struct done_req *dh, *dt; /* write completions waiting for the loop */
+  ev_idle idle;
+  int reading, active, ended, eof_sent, closed, busy;
+};
+
+struct gost_udpflow_listener {
+  gost_ctx_t *ctx;
+  int fd;
+  ev_io io;
+  ev_timer ttl;
+  struct gost_udpflow_opts o;
+  gost_udpflow_accept_cb cb;
+  void *user;
+  struct flow *buckets[NBUCKETS];
+  size_t nflows;  /* flows alive (hashed or not) */
+  size_t nhashed; /* flows still receiving */
+  int stopped, busy;
+  char *buf;
+  struct sockaddr_storage local;
+};
+
+static unsigned sa_hash(const struct sockaddr_storage *a) {
+  const unsigned char *p;
+  size_t n;
+  if (a->ss_family == AF_INET6) {
+    p = (const unsigned char *)&((const struct sockaddr_in6 *)a)->sin6_addr;
+    n = 16;
+  } else {
+    p = (const unsigned char *)&((const struct sockaddr_in *)a)->sin_addr;
+    n = 4;
+  }
+  unsigned h = 2166136261u ^ gost__sockaddr_port((const struct sockaddr *)a);
+  for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u;
+  return h % NBUCKETS;
+}
+
+static int sa_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b) {
+  if (a->ss_family != b->ss_family) return 0;
+  if (a->ss_family == AF_INET) {
+    const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+    return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+  }
+  const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+  return x->sin6_port == y->sin6_port && !memcmp(&x->sin6_addr, &y->sin6_addr, 16);
+}
+
+static struct flow *lookup(struct gost_udpflow_listener *l, const struct sockaddr_storage *a) {
+  for (struct flow *f = l->buckets[sa_hash(a)]; f; f = f->hnext)
+    if (sa_equal(&f->s.peer, a)) return f;
+  return NULL;
+}
+
+static void unhash(struct flow *f) {
+  if (!f->hashed) return;
+  struct flow **pp = &f->l->buckets[sa_hash(&f->s.peer)];
+  while (*pp != f) pp = &(*pp)->hnext;
+  *pp = f->hnext;
+  f->hashed = 0;
+  f->l->nhashed--;
+}
+
+static void listener_free(struct gost_udpflow_listener *l) {
+  gost__free(l->ctx, l->buf);
+  gost__free(l->ctx, l);
+}
+
+static void flow_free(struct flow *f) {
+  struct gost_udpflow_listener *l = f->l;
+  while (f->qh) {
+    struct dgram *d = f->qh;
+    f->qh = d->next;
+    gost__free(l->ctx, d);
+  }
+  while (f->dh) {
+    struct done_req *r = f->dh;
+    f->dh = r->next;
+    gost__free(l->ctx, r);
+  }
+  gost__free(l->ctx, f);
+  l->nflows--;
+  if (l->stopped && l->nflows == 0 && l->busy == 0) listener_free(l);
+}
+
+static void flow_leave(struct flow *f) {
+  if (--f->busy == 0 && f->closed) flow_free(f);
+}
+
+static void kick(struct flow *f) {
+  int want = f->dh || (f->reading && (f->qh || (f->ended && !f->eof_sent)));
+  if (want && !f->closed) ev_idle_start(f->l->ctx->loop, &f->idle);
+}
+
+/* The flow is over: no new datagrams, its reader gets EOF once the queue is delivered. */
+static void end_flow(struct flow *f) {
+  unhash(f);
+  f->ended = 1;
+  kick(f);
+}
+
+static void on_flow_idle(struct ev_loop *loop, ev_idle *w, int revents) {
+  (void)revents;
+  struct flow *f = w->data;
+  ev_idle_stop(loop, w);
+  f->busy++;
+  while (f->dh && !f->closed) {
+    struct done_req *r = f->dh;
+    f->dh = r->next;
+    if (!f->dh) f->dt = NULL;
+    gost_stream_write_cb cb = r->cb;
+    void *user = r->user;
+    gost__free(f->l->ctx, r);
+    cb(&f->s, GOST_OK, user);
+  }
+  while (f->reading && f->qh && !f->closed) {
+    struct dgram *d = f->qh;
+    f->qh = d->next;
+    if (!f->qh) f->qt = NULL;
+    f->qn--;
+    f->s.bytes_in += d->len;
+    f->s.on_read(&f->s, (ssize_t)d->len, d->data, f->s.user);
+    gost__free(f->l->ctx, d);
+  }
+  if (f->reading && !f->closed && !f->qh && f->ended && !f->eof_sent) {
+    f->eof_sent = 1;
+    f->s.on_read(&f->s, GOST_ECLOSED, NULL, f->s.user);
+  }
+  flow_leave(f);
+}
+
+static int flow_read_start(gost_stream *s) {
+  struct flow *f = (struct flow *)s;
+  if (f->closed) return GOST_ECLOSED;
+  f->reading = 1;
+  kick(f);
+  return GOST_OK;
+}
+
+static int flow_read_stop(gost_stream *s) {
+  ((struct flow *)s)->reading = 0;
+  return GOST_OK;
+}
+
+static int flow_write(gost_stream *s, const struct iovec *iov, int n, gost_stream_write_cb cb,
+                      void *user) {
+  struct flow *f = (struct flow *)s;
+  struct gost_udpflow_listener *l = f->l;
+  if (f->closed || l->stopped) return GOST_ECLOSED;
+  struct done_req *r = NULL;
+  if (cb) {
+    r = gost__malloc(l->ctx, sizeof *r);
+    if (!r) return gost__error(GOST_ENOMEM, "out of memory");
+    r->next = NULL;
+    r->cb = cb;
+    r->user = user;
+  }
+  struct msghdr m;
+  memset(&m, 0, sizeof m);
+  m.msg_name = &f->s.peer;
+  m.msg_namelen = gost__sockaddr_len((struct sockaddr *)&f->s.peer);
+  m.msg_iov = (struct iovec *)iov;
+  m.msg_iovlen = (size_t)n;
+  ssize_t k;
+  do k = sendmsg(l->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+  while (k < 0 && errno == EINTR);
+  /* A full socket buffer drops the datagram, as UDP would. */
+  if (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) {
+    int e = errno;
+    gost__free(l->ctx, r);
+    return gost__error_sys(gost__errno_to_code(e), e, "sendto: %s", strerror(e));
+  }
+  if (k > 0) f->s.bytes_out += (uint64_t)k;
+  f->active = 1;
+  if (r) {
+    if (f->dt) f->dt->next = r;
+    else f->dh = r;
+    f->dt = r;
+  }
+  if (!l->o.keepalive && !f->ended) end_flow(f); /* DNS style: one answer ends the flow */
+  kick(f);
+  return GOST_OK;
+}
+
+static size_t flow_queued(const gost_stream *s) {
+  (void)s;
+  return 0; /* never queued: sent or dropped at once */
+}
+
+static int flow_shutdown(gost_stream *s) {
+  (void)s;
+  return GOST_OK; /* datagrams have no half-close */
+}
+
+static void flow_close(gost_stream *s) {
+  struct flow *f = (struct flow *)s;
+  if (f->closed) return;
+  f->closed = 1;
+  unhash(f);
+  ev_idle_stop(f->l->ctx->loop, &f->idle);
+  if (f->busy == 0) flow_free(f);
+}
+
+static const struct gost_stream_ops flow_ops = {"udpflow",   flow_read_start, flow_read_stop,
+                                                flow_write,  flow_queued,     flow_shutdown,
+                                                flow_close,  NULL};
+
+static struct flow *flow_new(struct gost_udpflow_listener *l, const struct sockaddr_storage *from) {
+  struct flow *f = gost__calloc(l->ctx, 1, sizeof *f);
+  if (!f) return NULL;
+  gost__stream_init(&f->s, &flow_ops, l->ctx);
+  f->s.peer = *from;
+  f->s.local = l->local;
+  f->l = l;
+  ev_idle_init(&f->idle, on_flow_idle);
+  ev_set_priority(&f->idle, EV_MAXPRI);
+  f->idle.data = f;
+  unsigned h = sa_hash(from);
+  f->hnext = l->buckets[h];
+  l->buckets[h] = f;
+  f->hashed = 1;
+  f->active = 1;
+  l->nflows++;
+  l->nhashed++;
+  return f;
+}
+
+static void enqueue(struct flow *f, const char *data, size_t n) {
+  if (f->qn >= f->l->o.queue_len) return; /* reader too slow: drop, as a socket buffer would */
+  struct dgram *d = gost__malloc(f->l->ctx, sizeof *d + n);
+  if (!d) return;
+  d->next = NULL;
+  d->len = n;
+  memcpy(d->data, data, n);
+  if (f->qt) f->qt->next = d;
+  else f->qh = d;
+  f->qt = d;
+  f->qn++;
+  kick(f);
+}
+
+static void dispatch(struct gost_udpflow_listener *l, const struct sockaddr_storage *from,
+                     const char *data, size_t n) {
+  struct flow *f = lookup(l, from);
+  if (!f) {
+    if (l->nhashed >= l->o.max_flows) return;
+    f = flow_new(l, from);
+    if (!f) return;
+    l->cb(l, &f->s, l->user);
+    if (l->stopped) return;
+    f = lookup(l, from); /* the owner may have closed it already */
+    if (!f) return;
+  }
+  f->active = 1;
+  if (f->reading && !f->qh) {
+    f->busy++;
+    f->s.bytes_in += n;
+    f->s.on_read(&f->s, (ssize_t)n, data, f->s.user);
+    flow_leave(f);
+  } else {
+    enqueue(f, data, n);
+  }
+}
+
+static void on_recv(struct ev_loop *loop, ev_io *w, int revents) {
+  (void)loop;
+  (void)revents;
+  struct gost_udpflow_listener *l = w->data;
+  l->busy++;
+  for (int i = 0; i < READ_BATCH && !l->stopped; i++) {
+    struct sockaddr_storage from;
+    socklen_t flen = sizeof from;
+    ssize_t k = recvfrom(l->fd, l->buf, l->o.read_buffer_size, 0, (struct sockaddr *)&from, &flen);
+    if (k < 0) break; /* EAGAIN, or an ICMP error for an earlier reply: nothing to do */
+    if (from.ss_family != AF_INET && from.ss_family != AF_INET6) continue;
+    dispatch(l, &from, l->buf, (size_t)k);
+  }
+  if (--l->busy == 0 && l->stopped && l->nflows == 0) listener_free(l);
+}
+
+/* Every ttl: flows without traffic since the previous tick end (so after 1-2 periods). */
+static void on_ttl(struct ev_loop *loop, ev_timer *w, int revents) {
+  (void)loop;
+  (void)revents;
+  struct gost_udpflow_listener *l = w->data;
+  for (int b = 0; b < NBUCKETS; b++) {
+    struct flow *f = l->buckets[b];
+    while (f) {
+      struct flow *next = f->hnext;
+      if (!f->active) end_flow(f);
+      else f->active = 0;
+      f = next;
+    }
+  }
+}
+
+int gost__udpflow_listen(struct gost_udpflow_listener **out, gost_ctx_t *ctx,
+                         const struct sockaddr *addr, const struct gost_udpflow_opts *opts,
+                         gost_udpflow_accept_cb cb, void *user) {
+  *out = NULL;
+  struct gost_udpflow_listener *l = gost__calloc(ctx, 1, sizeof *l);
+  if (!l) return gost__error(GOST_ENOMEM, "out of memory");
+  l->ctx = ctx;
+  if (opts) l->o = *opts;
+  if (!l->o.read_buffer_size) l->o.read_buffer_size = GOST_UDPFLOW_READ_BUFFER;
+  if (!l->o.ttl_ms) l->o.ttl_ms = GOST_UDPFLOW_TTL_MS;
+  if (!l->o.queue_len) l->o.queue_len = GOST_UDPFLOW_QUEUE;
+  if (!l->o.max_flows) l->o.max_flows = GOST_UDPFLOW_MAX_FLOWS;
+  l->cb = cb;
+  l->user = user;
+  l->buf = gost__malloc(ctx, l->o.read_buffer_size);
+  l->fd = socket(addr->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (!l->buf || l->fd < 0) {
+    int e = errno, oom = !l->buf;
+    if (l->fd >= 0) close(l->fd);
+    listener_free(l);
+    return oom ? gost__error(GOST_ENOMEM, "out of memory")
+               : gost__error_sys(GOST_EIO, e, "udp socket: %s", strerror(e));
+  }
+  int one = 1, zero = 0;
+  setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (addr->sa_family == AF_INET6) setsockopt(l->fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+  socklen_t len = sizeof l->local;
+  if (bind(l->fd, addr, gost__sockaddr_len(addr)) < 0 ||
+      getsockname(l->fd, (struct sockaddr *)&l->local, &len) < 0) {
+    int e = errno;
+    char a[GOST_ADDR_STR_MAX];
+    gost__sockaddr_fmt(addr, a, sizeof a);
+    close(l->fd);
+    listener_free(l);
+    return gost__error_sys(gost__errno_to_code(e), e, "udp bind %s: %s", a, strerror(e));
+  }
+  ev_io_init(&l->io, on_recv, l->fd, EV_READ);
+  l->io.data = l;
+  ev_io_start(ctx->loop, &l->io);
+  double t = (double)l->o.ttl_ms / 1000.0;
+  ev_timer_init(&l->ttl, on_ttl, t, t);
+  l->ttl.data = l;
+  ev_timer_start(ctx->loop, &l->ttl);
+  ev_unref(ctx->loop); /* housekeeping: the socket watcher is what keeps the loop alive */
+  *out = l;
+  return GOST_OK;
+}
+
+const struct sockaddr_storage *gost__udpflow_local(const struct gost_udpflow_listener *l) {
+  return &l->local;
+}
+
+size_t gost__udpflow_count(const struct gost_udpflow_listener *l) { return l->nflows; }
+
+void gost__udpflow_close(struct gost_udpflow_listener *l) {
+  if (!l || l->stopped) return;
+  l->stopped = 1;
+  struct ev_loop *loop = l->ctx->loop;
+  ev_io_stop(loop, &l->io);
+  ev_ref(loop);
+  ev_timer_stop(loop, &l->ttl);
+  close(l->fd);
+  l->fd = -1;
+  for (int b = 0; b < NBUCKETS; b++) {
+    while (l->buckets[b]) end_flow(l->buckets[b]);
+  }
+  if (l->nflows == 0 && l->busy == 0) listener_free(l);
+}

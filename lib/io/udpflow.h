@@ -1,0 +1,40 @@
+/* A UDP listening socket that turns source addresses into flows. Each flow is a datagram
+ * stream: reads are the datagrams from that source, writes go back to it (sendto on the
+ * listening socket). */
+#ifndef GOST_IO_UDPFLOW_H
+#define GOST_IO_UDPFLOW_H
+
+#include "core/ctx_int.h"
+#include "io/stream.h"
+
+#define GOST_UDPFLOW_TTL_MS 5000
+#define GOST_UDPFLOW_READ_BUFFER 65535
+#define GOST_UDPFLOW_QUEUE 128
+#define GOST_UDPFLOW_MAX_FLOWS 4096
+
+struct gost_udpflow_opts {
+  size_t read_buffer_size; /* largest datagram read; longer ones are truncated (0: default) */
+  int keepalive;           /* 0: a flow ends right after its first reply datagram */
+  uint64_t ttl_ms;         /* idle check period: idle flows end after 1-2 periods (0: default) */
+  size_t queue_len;        /* datagrams held per flow until its reader starts (0: default) */
+  size_t max_flows;        /* datagrams from new sources are dropped beyond (0: default) */
+};
+
+struct gost_udpflow_listener;
+
+/* A new flow: the callee owns it (close it when done). A flow that ends (ttl, first reply,
+ * listener closed) delivers GOST_ECLOSED to its reader. */
+typedef void (*gost_udpflow_accept_cb)(struct gost_udpflow_listener *l, gost_stream *flow,
+                                       void *user);
+
+int gost__udpflow_listen(struct gost_udpflow_listener **out, gost_ctx_t *ctx,
+                         const struct sockaddr *addr, const struct gost_udpflow_opts *opts,
+                         gost_udpflow_accept_cb cb, void *user);
+/* Bound local address of the listening socket. */
+const struct sockaddr_storage *gost__udpflow_local(const struct gost_udpflow_listener *l);
+size_t gost__udpflow_count(const struct gost_udpflow_listener *l);
+/* Stops receiving and ends every flow (they get GOST_ECLOSED); memory goes once the last
+ * flow is closed by its owner. */
+void gost__udpflow_close(struct gost_udpflow_listener *l);
+
+#endif

@@ -1,0 +1,14 @@
+/* Operation tables of the built-in listener, handler, dialer and connector types. */
+#ifndef GOST_SERVICE_BUILTIN_H
+#define GOST_SERVICE_BUILTIN_H
+
+#include "service/service.h"
+
+extern const struct gost_listener_ops gost__listener_tcp;
+extern const struct gost_listener_ops gost__listener_udp;
+extern const struct gost_handler_ops gost__handler_tcp;
+extern const struct gost_handler_ops gost__handler_udp;
+extern const struct gost_dialer_ops gost__dialer_tcp;
+extern const struct gost_connector_ops gost__connector_forward;
+
+#endif
