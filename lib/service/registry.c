@@ -5,7 +5,8 @@
 
 static const struct gost_listener_ops *const listeners[] = {&gost__listener_tcp,
                                                             &gost__listener_udp};
-static const struct gost_handler_ops *const handlers[] = {&gost__handler_tcp, &gost__handler_udp};
+static const struct gost_handler_ops *const handlers[] = {&gost__handler_tcp, &gost__handler_udp,
+                                                          &gost__handler_tunnel, &gost__handler_relay};
 static const struct gost_dialer_ops *const dialers[] = {&gost__dialer_tcp};
 static const struct gost_connector_ops *const connectors[] = {&gost__connector_forward};
 
