@@ -1,3 +1,101 @@
+/* gost: the reference binary. GOST's command line on libgost's public API only. */
+#include <ev.h>
 #include <gost/gost.h>
 #include <stdio.h>
-int main(void) { printf("gost %s\n", gost_version_string()); return 0; }
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_URLS 64
+
+static void usage(FILE *f) {
+  fputs("Usage: gost [-L url]... [-F url]... [-C file] [-D] [-V]\n"
+        "  -L url   service, scheme handler+listener, e.g. tunnel://:8443?entrypoint=:80\n"
+        "  -F url   chain node (one hop per -F), scheme connector+dialer, e.g. tunnel+wss://host:443\n"
+        "  -C file  configuration file (YAML or JSON)\n"
+        "  -D       debug logging\n"
+        "  -V       print the version and exit\n",
+        f);
+}
+
+static void on_signal(struct ev_loop *loop, ev_signal *w, int revents) {
+  (void)w;
+  (void)revents;
+  ev_break(loop, EVBREAK_ALL); /* the binary owns the default loop */
+}
+
+static int fail(const char *what, int rc) {
+  fprintf(stderr, "gost: %s: %s\n", what, rc ? gost_last_error() : "");
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  const char *services[MAX_URLS], *nodes[MAX_URLS], *config = NULL;
+  size_t nl = 0, nf = 0;
+  int debug = 0;
+
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
+      printf("gost %s (libgost)\n", gost_version_string());
+      return 0;
+    } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      usage(stdout);
+      return 0;
+    } else if (!strcmp(a, "-D")) {
+      debug = 1;
+    } else if (!strcmp(a, "-L") || !strcmp(a, "-F") || !strcmp(a, "-C")) {
+      if (i + 1 >= argc) {
+        fprintf(stderr, "gost: %s needs a value\n", a);
+        return 2;
+      }
+      const char *v = argv[++i];
+      if (a[1] == 'C') config = v;
+      else if ((a[1] == 'L' ? nl : nf) >= MAX_URLS) {
+        fprintf(stderr, "gost: too many %s options (max %d)\n", a, MAX_URLS);
+        return 2;
+      } else if (a[1] == 'L') services[nl++] = v;
+      else nodes[nf++] = v;
+    } else {
+      fprintf(stderr, "gost: unknown option \"%s\" (see gost --help)\n", a);
+      return 2;
+    }
+  }
+  if (!config && nl == 0) {
+    usage(stderr);
+    return 2;
+  }
+
+  struct ev_loop *loop = ev_default_loop(0);
+  gost_ctx_t *ctx = NULL;
+  int rc = gost_ctx_new_with_loop(&ctx, loop);
+  if (rc) return fail("init", rc);
+  if (debug) gost_ctx_set_log_level(ctx, GOST_LOG_DEBUG);
+
+  if (config && (rc = gost_ctx_load_file(ctx, config)) != 0) {
+    fprintf(stderr, "gost: %s\n", gost_last_error()); /* the message names the file */
+    gost_ctx_free(ctx);
+    return 1;
+  }
+  if (nl && (rc = gost_ctx_load_urls(ctx, services, nl, nodes, nf)) != 0) {
+    fprintf(stderr, "gost: %s\n", gost_last_error());
+    gost_ctx_free(ctx);
+    return 1;
+  }
+  if (debug) gost_ctx_set_log_level(ctx, GOST_LOG_DEBUG); /* a config's log level yields to -D */
+  if ((rc = gost_ctx_start(ctx)) != 0) {
+    fprintf(stderr, "gost: start: %s\n", gost_last_error());
+    gost_ctx_free(ctx);
+    return 1;
+  }
+
+  ev_signal sigint, sigterm;
+  ev_signal_init(&sigint, on_signal, SIGINT);
+  ev_signal_init(&sigterm, on_signal, SIGTERM);
+  ev_signal_start(loop, &sigint);
+  ev_signal_start(loop, &sigterm);
+  ev_run(loop, 0);
+  ev_signal_stop(loop, &sigint);
+  ev_signal_stop(loop, &sigterm);
+  gost_ctx_free(ctx); /* stops every service, closing listeners and connections */
+  return 0;
+}

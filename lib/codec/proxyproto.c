@@ -58,11 +58,11 @@ static int v1_port(const char *s, uint16_t *nport) {
 static int decode_v1(const uint8_t *p, size_t n, struct gost_pp_info *out) {
   const char *s = (const char *)p, *nl = NULL;
   size_t lim = n < GOST__PP_V1_MAX ? n : GOST__PP_V1_MAX;
-  for (size_t i = 1; i < lim; i++)
-    if (s[i] == '\n' && s[i - 1] == '\r') {
-      nl = s + i;
-      break;
-    }
+  for (size_t i = 1; i < lim && !nl; i++) {
+    if (s[i] != '\n') continue;
+    if (s[i - 1] != '\r') return GOST_EPROTO; /* the line must end in CRLF */
+    nl = s + i;
+  }
   if (!nl) return n >= GOST__PP_V1_MAX ? GOST_EPROTO : GOST_EAGAIN;
   const char *end = nl - 1, *cur = s + 6; /* after "PROXY " */
   char proto[8], a1[48], a2[48], p1[8], p2[8];

@@ -87,8 +87,9 @@ struct gost_relay_msg {
 
 /* Decode one message from buf. GOST_EAGAIN until 4 + FEALEN bytes are present; never looks
  * past them, so *consumed leaves following bytes (smux frames) untouched. A version other
- * than 1 gives GOST_EPROTO with out->version set (the server answers BadRequest). Unknown
- * feature types are skipped. */
+ * than 1 gives GOST_EPROTO with out->version set (the server answers BadRequest); after other
+ * errors out is unspecified. *consumed is set only on GOST_OK. Unknown feature types are
+ * skipped. */
 int gost__relay_decode_request(const uint8_t *buf, size_t len, struct gost_relay_msg *out,
                                size_t *consumed);
 int gost__relay_decode_response(const uint8_t *buf, size_t len, struct gost_relay_msg *out,

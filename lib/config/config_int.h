@@ -31,9 +31,6 @@ int gost__urls_to_tree(const char *const *services, size_t nl, const char *const
 /* URL helpers (urlutil.c). */
 /* Percent-decodes in place; '+' becomes a space when plus != 0. GOST_EINVAL on a bad escape. */
 int gost__pct_decode(char *s, int plus);
-/* Standard or URL-safe base64, padding optional. Returns the length or GOST_EINVAL; out gets a
- * NUL terminator (cap >= 3 * strlen(in) / 4 + 1). */
-int gost__base64_decode(const char *in, char *out, size_t cap);
 /* Splits "host:lo-hi" into host and range; a plain port gives lo == hi. 0 or GOST_EINVAL. */
 int gost__port_range(const char *addr, char *host, size_t cap, unsigned *lo, unsigned *hi);
 

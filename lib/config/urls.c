@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "codec/base64.h"
 #include "config/config_int.h"
 #include "core/error.h"
 #include "gost/config.h"
@@ -73,7 +74,10 @@ static int apply_query(char *query, json_t *const *targets, const char *const *p
     for (char *p = kv; *p; p++) *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
     if (!*kv) continue;
     if (!strcmp(kv, "auth")) {
-      if (gost__base64_decode(v, auth, auth_cap) < 0 || !strchr(auth, ':')) return GOST_EAUTH;
+      size_t alen = 0;
+      if (gost__base64_decode(v, strlen(v), (uint8_t *)auth, auth_cap - 1, &alen) != GOST_OK) return GOST_EAUTH;
+      auth[alen] = '\0';
+      if (!strchr(auth, ':')) return GOST_EAUTH;
       continue;
     }
     size_t i;

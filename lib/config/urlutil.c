@@ -1,4 +1,4 @@
-/* Small text codecs for command-line URLs: percent-encoding, base64, port ranges. */
+/* Small text codecs for command-line URLs: percent-encoding and port ranges. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,35 +24,6 @@ int gost__pct_decode(char *s, int plus) {
   }
   *o = '\0';
   return GOST_OK;
-}
-
-static int b64val(int c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+' || c == '-') return 62;
-  if (c == '/' || c == '_') return 63;
-  return -1;
-}
-
-int gost__base64_decode(const char *in, char *out, size_t cap) {
-  size_t n = 0, len = strlen(in);
-  unsigned acc = 0, bits = 0;
-  while (len && in[len - 1] == '=') len--;
-  for (size_t i = 0; i < len; i++) {
-    int v = b64val((unsigned char)in[i]);
-    if (v < 0) return GOST_EINVAL;
-    acc = (acc << 6) | (unsigned)v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      if (n + 1 >= cap) return GOST_EINVAL;
-      out[n++] = (char)((acc >> bits) & 0xff);
-    }
-  }
-  if (bits >= 6) return GOST_EINVAL; /* a lone trailing character carries no byte */
-  out[n] = '\0';
-  return (int)n;
 }
 
 int gost__port_range(const char *addr, char *host, size_t cap, unsigned *lo, unsigned *hi) {

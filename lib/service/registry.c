@@ -7,10 +7,6 @@
 #include "transport/rtcp.h"
 #include "transport/transport_ops.h"
 
-/* Declared by their owners' headers once they exist; the tables only need the names. */
-extern const struct gost_handler_ops gost__handler_tunnel;
-extern const struct gost_handler_ops gost__handler_relay;
-
 static const struct gost_listener_ops *const listeners[] = {
     &gost__listener_tcp, &gost__listener_udp, &gost__listener_rtcp, &gost__listener_rudp,
     &gost__listener_tls, &gost__listener_mtls, &gost__listener_ws, &gost__listener_wss};

@@ -74,6 +74,11 @@ int gost__tunnel_open(struct gost_tunnel_server *srv, const uint8_t id[16], int 
   return GOST_OK;
 }
 
+static void pipe_done(struct gost_pipe *p, int status, uint64_t a_to_b, uint64_t b_to_a, void *user) {}
+
 void gost__tunnel_pipe(struct gost_tunnel_server *srv, gost_stream *a, gost_stream *b) {
-  gost__pipe_start(srv->ctx, a, b, NULL);
+  if (!gost__pipe_start(srv->ctx, a, b, NULL, pipe_done, NULL)) {
+    gost_stream_close(a);
+    gost_stream_close(b);
+  }
 }

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "gost/gost.h"
-#include "harness.h"
+#include "../support/harness.h"
 #include "mux/smux.h"
 
 extern char **environ;
@@ -360,7 +360,7 @@ START_TEST(bad_input_keeps_tunnel) {
                  bad, 4);                 /* zero tunnel ID */
   expect_refusal("01 02 00 05 09 00 02 00", NULL, 0); /* truncated: 1 s read timeout, closed */
   expect_refusal("01 02 00 03 02 00 01", NULL, 0);    /* malformed feature: closed silently */
-  expect_refusal("47 45 54 20 2f 0d 0a 0d 0a", NULL, 0); /* garbage */
+  expect_refusal("47 45 54 20 2f 0d 0a 0d 0a", bad, 4); /* garbage: a wrong VER byte */
   /* slow headers on the entrypoint: closed after entrypoint.readTimeout */
   int fd = tcp_connect(eport);
   ck_assert_int_eq(send(fd, "GET / HTTP/1.1\r\nHo", 18, 0), 18);
@@ -435,6 +435,37 @@ START_TEST(dead_connector_removed) {
 }
 END_TEST
 
+
+/* Visitor CONNECT (§4.5): OK only once the stream is open, then bytes flow; wrong host for the
+ * tunnel -> HostUnreachable. */
+START_TEST(visitor_connect) {
+  struct fclient *c = fc_new(BIND_HEX, -1);
+  uint8_t req[128], got[256];
+  size_t n = gost_test_hex("01 01 00 33 02 00 07 01 7f 00 00 01 9c 40"
+                           " 02 00 0f 03 0b 65 78 61 6d 70 6c 65 2e 63 6f 6d 00 50"
+                           " 03 00 14 4d 21 09 4e b7 4c 49 16 86 c1 d9 fa 36 ea 67 7b 00 00 00 00",
+                           req, sizeof req);
+  ck_assert_uint_eq(n, 4 + 0x33);
+  int fd = tcp_connect(tport);
+  static const char http[] = "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n";
+  memcpy(req + n, http, sizeof http - 1); /* early data right behind the request */
+  ck_assert_int_eq(send(fd, req, n + sizeof http - 1, 0), (ssize_t)(n + sizeof http - 1));
+  ssize_t k = read_until_close(fd, got, sizeof got - 1, 5);
+  close(fd);
+  ck_assert_int_gt(k, 4);
+  ck_assert_mem_eq(got, "\x01\x00\x00\x00", 4);
+  got[k] = 0;
+  ck_assert_ptr_nonnull(strstr((char *)got + 4, "hello"));
+  ck_assert_int_eq(c->answered, 1);
+  /* dst host that the ingress maps elsewhere */
+  static const uint8_t unreachable[4] = {1, 6, 0, 0};
+  expect_refusal("01 01 00 36 02 00 07 01 7f 00 00 01 9c 40"
+                 " 02 00 12 03 0e 6e 6f 62 6f 64 79 2e 65 78 61 6d 70 6c 65 00 50"
+                 " 03 00 14 4d 21 09 4e b7 4c 49 16 86 c1 d9 fa 36 ea 67 7b 00 00 00 00",
+                 unreachable, 4);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("tunnel_server");
   TCase *tc = tcase_create("server");
@@ -444,6 +475,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, http_stream_bytes);
   tcase_add_test(tc, http_502_503);
   tcase_add_test(tc, bad_input_keeps_tunnel);
+  tcase_add_test(tc, visitor_connect);
   tcase_add_test(tc, weighted_selection);
   tcase_add_test(tc, weight_255_exclusive);
   tcase_add_test(tc, dead_connector_removed);
