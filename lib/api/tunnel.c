@@ -137,7 +137,7 @@ int gost_tunnel_set_udp(gost_tunnel_t *t, int udp) {
 
 int gost_tunnel_add_target(gost_tunnel_t *t, const char *addr, const char *filter_host) {
   if (!t || !addr || !*addr) return gost__error(GOST_EINVAL, "tunnel: target address required");
-  if (t->svc) return gost_service_add_node(t->svc, NULL, addr, filter_host);
+  if (t->svc) return gost__error(GOST_ESTATE, "tunnel: add targets before start");
   if (t->ntargets == MAX_TARGETS) return gost__error(GOST_EINVAL, "tunnel: too many targets");
   struct target *tg = &t->targets[t->ntargets];
   tg->addr = gost__strdup(t->ctx, addr);
@@ -191,7 +191,7 @@ static int build(gost_tunnel_t *t) {
   if (t->scheme[cl] == '+') snprintf(dialer, sizeof dialer, "%s", t->scheme + cl + 1);
   int rc = gost_chain_new(&t->chain, t->ctx, name);
   if (rc == 0) rc = gost_chain_add_hop(t->chain, "hop-0") < 0 ? GOST_EINVAL : 0;
-  if (rc == 0) rc = gost_chain_add_node(t->chain, 0, node, t->hostport, connector, dialer);
+  if (rc == 0 && (rc = gost_chain_add_node(t->chain, 0, node, t->hostport, connector, dialer)) > 0) rc = 0;
   if (rc == 0 && t->user) rc = gost_chain_set_node_auth(t->chain, node, t->user, t->pass);
   if (rc == 0 && t->tunnel_id) rc = gost_chain_set_node_meta(t->chain, node, "connector", "tunnel.id", t->tunnel_id);
   if (rc == 0 && t->weight) {
@@ -206,7 +206,7 @@ static int build(gost_tunnel_t *t) {
   if (rc == 0) rc = gost_service_set_handler(t->svc, kind);
   if (rc == 0) rc = gost_service_set_chain(t->svc, t->chain);
   for (size_t i = 0; rc == 0 && i < t->ntargets; i++)
-    rc = gost_service_add_node(t->svc, NULL, t->targets[i].addr, t->targets[i].filter);
+    if ((rc = gost_service_add_node(t->svc, NULL, t->targets[i].addr, t->targets[i].filter)) > 0) rc = 0;
   return rc;
 }
 

@@ -102,8 +102,10 @@ static uint16_t lp_backend_start(struct ev_loop *loop, struct lp_backend *b, cha
 }
 
 static void lp_backend_stop(struct ev_loop *loop, struct lp_backend *b) {
+  if (!b->lw.data) return; /* never started */
   ev_io_stop(loop, &b->lw);
   close(b->lw.fd);
+  b->lw.data = NULL;
 }
 
 static void lp_tick(struct ev_loop *l, ev_timer *w, int ev) {
