@@ -15,7 +15,7 @@
 #include "io/pipe.h"
 
 struct remote {
-  struct gost_list conns; /* connections not yet handed to a pipe */
+  struct gost_list conns; /* every connection, from accept to the end of its pipe */
   int sniffing;
   uint64_t sniff_timeout_ms;
   int proxy_protocol; /* 0, 1 or 2 */
@@ -32,13 +32,15 @@ struct rconn {
   struct gost_msg_read *mr;
   struct gost_dial *dial;
   struct gost_node *node;
+  struct gost_pipe *pipe; /* once relaying; the handler's stop aborts it */
 };
 
 static void rconn_free(struct rconn *c, int close_stream) {
   gost_list_remove(&c->link);
   if (c->mr) gost__msg_read_cancel(c->mr);
   if (c->dial) gost__dial_cancel(c->dial);
-  if (close_stream) gost_stream_close(c->s);
+  if (c->pipe) gost__pipe_abort(c->pipe); /* closes both streams */
+  else if (close_stream) gost_stream_close(c->s);
   gost__remote_sniff_cleanup(&c->sn);
   gost__free(c->ctx, c);
 }
@@ -77,9 +79,12 @@ static int write_proxy_header(struct rconn *c, gost_stream *t, int version) {
 
 static void on_piped(struct gost_pipe *p, int status, uint64_t a_to_b, uint64_t b_to_a, void *user) {
   (void)p;
-  gost_ctx_t *ctx = user; /* not the service: it may be gone when a stream ends */
-  GOST_DEBUG(ctx, "remote: stream done (%s), %llu bytes to target, %llu back",
-             status ? gost_strerror(status) : "ok", (unsigned long long)a_to_b, (unsigned long long)b_to_a);
+  struct rconn *c = user;
+  GOST_DEBUG(c->ctx, "%s: %s done (%s), %llu bytes to target, %llu back", c->udp ? "rudp" : "rtcp",
+             c->host[0] ? c->host : "-", status ? gost_strerror(status) : "ok",
+             (unsigned long long)a_to_b, (unsigned long long)b_to_a);
+  c->pipe = NULL; /* streams are closed already */
+  rconn_free(c, 0);
 }
 
 static void on_dialed(gost_ctx_t *ctx, gost_stream *t, int status, void *user) {
@@ -98,15 +103,13 @@ static void on_dialed(gost_ctx_t *ctx, gost_stream *t, int status, void *user) {
     refuse(c, 503);
     return;
   }
-  gost_stream *s = c->s;
   GOST_DEBUG(ctx, "%s: %s -> %s", c->udp ? "rudp" : "rtcp", c->host[0] ? c->host : "-", c->node->addr);
-  int udp = c->udp;
-  rconn_free(c, 0);
-  /* sniffed bytes are still queued in s (a replaying stream), so the pipe sends them first */
-  struct gost_pipe_opts po = {.datagram = udp};
-  if (!gost__pipe_start(ctx, s, t, &po, on_piped, ctx)) {
-    gost_stream_close(s);
+  /* sniffed bytes are still queued in c->s (a replaying stream), so the pipe sends them first */
+  struct gost_pipe_opts po = {.datagram = c->udp};
+  c->pipe = gost__pipe_start(ctx, c->s, t, &po, on_piped, c);
+  if (!c->pipe) {
     gost_stream_close(t);
+    rconn_free(c, 1);
   }
 }
 
