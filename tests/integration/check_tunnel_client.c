@@ -384,6 +384,69 @@ START_TEST(visitor_tcp) {
 }
 END_TEST
 
+
+/* ---------- client: sniffing (HTTP Host wins over the header, sniffed bytes replayed) ---------- */
+
+static double sniff_t0, late_at;
+
+static void sniff_bound(struct ts_conn *c) {
+  static const char req[] = "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n";
+  /* header dst is a bare IP: only sniffing can route this to A */
+  ts_open(c, "01 01 02 03 04 00 50", req, sizeof req - 1);
+  /* server-speaks-first style: nothing from the user; routed by header host after the
+   * sniffing timeout */
+  ts_open(c, "03 09 6f 74 68 65 72 2e 6f 72 67 00 16", NULL, 0);
+  sniff_t0 = ev_time();
+}
+
+static void sniff_data(struct ts_conn *c, uint32_t sid) {
+  (void)sid;
+  if (!late_at && c->ndata[0] >= 6 && !memcmp(c->data[0], "A:GET ", 6)) {
+    /* now the second stream's user speaks; B must answer once its dial is done */
+    late_at = ev_time();
+    ck_assert_int_eq(gost__smux_write(c->mux, 5, (const uint8_t *)"late", 4), 4);
+    ts_flush(c);
+  }
+  if (c->ndata[1] == 6) {
+    ck_assert_mem_eq(c->data[1], "B:late", 6);
+    done = 1;
+  }
+}
+
+START_TEST(client_sniffing) {
+  struct lp_backend a, b;
+  char aa[32], ba[32], addr[32];
+  snprintf(aa, sizeof aa, "127.0.0.1:%u", lp_backend_start(loop, &a, 'A', 0));
+  snprintf(ba, sizeof ba, "127.0.0.1:%u", lp_backend_start(loop, &b, 'B', 0));
+  snprintf(addr, sizeof addr, "127.0.0.1:%u", ts.port);
+  gost_chain_t *ch;
+  ck_assert_int_eq(gost_chain_new(&ch, ctx, "chain-0"), 0);
+  ck_assert_int_eq(gost_chain_add_hop(ch, "hop-0"), 0);
+  ck_assert_int_ge(gost_chain_add_node(ch, 0, "node-0", addr, "tunnel", "tcp"), 0);
+  ck_assert_int_eq(gost_chain_set_node_meta(ch, "node-0", "connector", "tunnel.id", TID), 0);
+  gost_service_t *svc;
+  ck_assert_int_eq(gost_service_new(&svc, ctx, "client"), 0);
+  ck_assert_int_eq(gost_service_set_listener(svc, "rtcp", ":0"), 0);
+  ck_assert_int_eq(gost_service_set_handler(svc, "rtcp"), 0);
+  ck_assert_int_eq(gost_service_set_meta(svc, "handler", "sniffing", "true"), 0);
+  ck_assert_int_eq(gost_service_set_meta(svc, "handler", "sniffing.timeout", "300ms"), 0);
+  ck_assert_int_eq(gost_service_set_chain(svc, ch), 0);
+  ck_assert_int_ge(gost_service_add_node(svc, "a", aa, "*.example.com"), 0);
+  ck_assert_int_ge(gost_service_add_node(svc, "b", ba, NULL), 0);
+  late_at = 0;
+  ts.on_bound = sniff_bound;
+  ts.on_data = sniff_data;
+  ck_assert_int_eq(gost_service_start(svc), 0);
+  run_until_done(10);
+  ck_assert_int_eq(a.conns, 1);
+  ck_assert_int_eq(b.conns, 1);
+  gost_service_free(svc);
+  gost_chain_free(ch);
+  lp_backend_stop(loop, &a);
+  lp_backend_stop(loop, &b);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("tunnel_client_integration");
   TCase *tc = tcase_create("loopback");
@@ -392,6 +455,7 @@ int main(void) {
   tcase_add_test(tc, client_bind_route_reconnect);
   tcase_add_test(tc, client_rudp);
   tcase_add_test(tc, visitor_tcp);
+  tcase_add_test(tc, client_sniffing);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

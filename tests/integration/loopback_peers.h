@@ -36,11 +36,22 @@ static void lp_write_all(int fd, const void *p, size_t n) {
   }
 }
 
+#define LP_MAX_CONNS 16
+
 struct lp_backend {
   ev_io lw;
   char tag; /* 'H': HTTP 200 "hello" to any request head */
   int conns;
+  ev_io *live[LP_MAX_CONNS]; /* open connections, closed by lp_backend_stop */
 };
+
+static void lp_be_close(struct ev_loop *l, struct lp_backend *b, ev_io *w) {
+  for (int i = 0; i < LP_MAX_CONNS; i++)
+    if (b->live[i] == w) b->live[i] = NULL;
+  ev_io_stop(l, w);
+  close(w->fd);
+  free(w);
+}
 
 static void lp_be_read(struct ev_loop *l, ev_io *w, int ev) {
   (void)ev;
@@ -58,9 +69,7 @@ static void lp_be_read(struct ev_loop *l, ev_io *w, int ev) {
     lp_write_all(w->fd, buf, (size_t)n + 2);
     return;
   }
-  ev_io_stop(l, w);
-  close(w->fd);
-  free(w);
+  lp_be_close(l, b, w);
 }
 
 static void lp_be_accept(struct ev_loop *l, ev_io *w, int ev) {
@@ -73,6 +82,11 @@ static void lp_be_accept(struct ev_loop *l, ev_io *w, int ev) {
   ev_io_init(c, lp_be_read, fd, EV_READ);
   c->data = b;
   ev_io_start(l, c);
+  for (int i = 0; i < LP_MAX_CONNS; i++)
+    if (!b->live[i]) {
+      b->live[i] = c;
+      break;
+    }
 }
 
 static void lp_udp_echo(struct ev_loop *l, ev_io *w, int ev) {
@@ -93,8 +107,8 @@ static void lp_udp_echo(struct ev_loop *l, ev_io *w, int ev) {
 static uint16_t lp_backend_start(struct ev_loop *loop, struct lp_backend *b, char tag, int udp) {
   uint16_t port;
   int fd = lp_listen(udp ? SOCK_DGRAM : SOCK_STREAM, &port);
+  memset(b, 0, sizeof *b);
   b->tag = tag;
-  b->conns = 0;
   ev_io_init(&b->lw, udp ? lp_udp_echo : lp_be_accept, fd, EV_READ);
   b->lw.data = b;
   ev_io_start(loop, &b->lw);
@@ -103,6 +117,8 @@ static uint16_t lp_backend_start(struct ev_loop *loop, struct lp_backend *b, cha
 
 static void lp_backend_stop(struct ev_loop *loop, struct lp_backend *b) {
   if (!b->lw.data) return; /* never started */
+  for (int i = 0; i < LP_MAX_CONNS; i++)
+    if (b->live[i]) lp_be_close(loop, b, b->live[i]);
   ev_io_stop(loop, &b->lw);
   close(b->lw.fd);
   b->lw.data = NULL;
