@@ -292,8 +292,10 @@ static void setup(void) {
 }
 
 static void teardown(void) {
+  for (int i = 0; i < nclients; i++)
+    if (clients[i]->fd >= 0) fc_kill(clients[i]);
+  SPIN_UNTIL(0, 0.2); /* let pipes see their peers go */
   for (int i = 0; i < nclients; i++) {
-    if (clients[i]->fd >= 0) close(clients[i]->fd);
     gost__smux_free(clients[i]->mx);
     free(clients[i]);
   }
