@@ -58,6 +58,8 @@ struct fclient {
   size_t nreply, reply_need;
   struct fstream st[8];
   int syns, answered, dead;
+  uint8_t first[2048]; /* first bytes of the latest stream (header + payload) */
+  size_t nfirst;
 };
 
 static void pump_out(struct fclient *c) {
@@ -83,6 +85,7 @@ static int fc_open(struct gost_smux *s, uint32_t sid, void *user) {
   if (!f) return 1;
   memset(f, 0, sizeof *f);
   f->sid = sid;
+  c->nfirst = 0;
   return 0;
 }
 
@@ -91,6 +94,11 @@ static int fc_data(struct gost_smux *s, uint32_t sid, const uint8_t *d, size_t n
   struct fclient *c = user;
   struct fstream *f = fs_find(c, sid);
   gost__smux_consumed(s, sid, n);
+  if (f && c->nfirst < sizeof c->first) {
+    size_t k = n < sizeof c->first - c->nfirst ? n : sizeof c->first - c->nfirst;
+    memcpy(c->first + c->nfirst, d, k);
+    c->nfirst += k;
+  }
   if (!f || f->answered) return 0;
   if (n > sizeof f->data - 1 - f->got) n = sizeof f->data - 1 - f->got;
   memcpy(f->data + f->got, d, n);
@@ -170,16 +178,17 @@ static void spin_once(void) {
   } while (0)
 
 /* BIND with the §15.1 bytes, the weight byte replaced; waits for the reply. */
-static struct fclient *fc_new(const char *bind_hex, int weight) {
+static struct fclient *fc_new_ex(uint16_t port, int version, const char *bind_hex, int weight) {
   struct fclient *c = calloc(1, sizeof *c);
   uint8_t req[128];
   size_t n = gost_test_hex(bind_hex, req, sizeof req);
   if (weight >= 0) req[n - 1] = (uint8_t)weight;
   struct gost_smux_config cfg;
   gost__smux_config_default(&cfg, 0);
+  cfg.version = (uint8_t)version;
   static const struct gost_smux_callbacks cb = {fc_open, fc_data, fc_fin, NULL};
   ck_assert_int_eq(gost__smux_new(&c->mx, NULL, &cfg, &cb, c), 0);
-  c->fd = tcp_connect(tport);
+  c->fd = tcp_connect(port);
   c->reply_need = 4;
   clients[nclients++] = c;
   ck_assert_int_eq(send(c->fd, req, n, 0), (ssize_t)n);
@@ -187,6 +196,8 @@ static struct fclient *fc_new(const char *bind_hex, int weight) {
   ck_assert_int_eq(c->nreply, c->reply_need);
   return c;
 }
+
+static struct fclient *fc_new(const char *bind_hex, int weight) { return fc_new_ex(tport, 2, bind_hex, weight); }
 
 static void fc_kill(struct fclient *c) {
   close(c->fd);
@@ -198,13 +209,31 @@ static void fc_kill(struct fclient *c) {
 
 /* Runs curl against the entrypoint while spinning the loop; returns the HTTP code and the
  * body in body (if not NULL). */
-static int curl_get(const char *host_header, char *body, size_t cap) {
+static int curl_run(char **argv, const char *out);
+
+static int curl_get_port(uint16_t port, const char *host_header, char *body, size_t cap) {
   char url[64], hdr[128], out[] = "/tmp/gost_ts_curlXXXXXX";
   int ofd = mkstemp(out);
-  snprintf(url, sizeof url, "http://127.0.0.1:%u/", eport);
+  snprintf(url, sizeof url, "http://127.0.0.1:%u/", port);
   snprintf(hdr, sizeof hdr, "Host: %s", host_header);
   char *argv[] = {"curl", "-s", "-o", out, "-w", "%{http_code}", "-H", hdr, "-H", "X-Forwarded-For: 203.0.113.7",
                   "--max-time", "10", url, NULL};
+  int code = curl_run(argv, out);
+  if (body) {
+    ssize_t m = pread(ofd, body, cap - 1, 0);
+    body[m > 0 ? m : 0] = 0;
+  }
+  close(ofd);
+  unlink(out);
+  return code;
+}
+
+static int curl_get(const char *host_header, char *body, size_t cap) {
+  return curl_get_port(eport, host_header, body, cap);
+}
+
+/* Spawns curl, spins the loop until it exits; returns what it printed as a number. */
+static int curl_run(char **argv, const char *out) {
   int pfd[2];
   ck_assert_int_eq(pipe(pfd), 0);
   posix_spawn_file_actions_t fa;
@@ -221,12 +250,6 @@ static int curl_get(const char *host_header, char *body, size_t cap) {
   char code[16] = {0};
   ssize_t k = read(pfd[0], code, sizeof code - 1);
   close(pfd[0]);
-  if (body) {
-    ssize_t m = pread(ofd, body, cap - 1, 0);
-    body[m > 0 ? m : 0] = 0;
-  }
-  close(ofd);
-  unlink(out);
   return k > 0 ? atoi(code) : -1;
 }
 
@@ -269,8 +292,10 @@ static void setup(void) {
 }
 
 static void teardown(void) {
+  for (int i = 0; i < nclients; i++)
+    if (clients[i]->fd >= 0) fc_kill(clients[i]);
+  SPIN_UNTIL(0, 0.2); /* let pipes see their peers go */
   for (int i = 0; i < nclients; i++) {
-    if (clients[i]->fd >= 0) close(clients[i]->fd);
     gost__smux_free(clients[i]->mx);
     free(clients[i]);
   }
@@ -466,8 +491,154 @@ START_TEST(visitor_connect) {
 }
 END_TEST
 
+
+/* TLS on the entrypoint: routed by SNI, header dst sni:443, the ClientHello replayed. */
+START_TEST(tls_sni_passthrough) {
+  struct fclient *c = fc_new(BIND_HEX, -1);
+  char resolve[64], url[64];
+  snprintf(resolve, sizeof resolve, "example.com:%u:127.0.0.1", eport);
+  snprintf(url, sizeof url, "https://example.com:%u/", eport);
+  char *argv[] = {"curl", "-s", "-k", "-o", "/dev/null", "-w", "%{http_code}", "--resolve", resolve,
+                  "--max-time", "3", url, NULL};
+  curl_run(argv, NULL); /* fails: our fake backend speaks no TLS */
+  ck_assert_int_ge(c->syns, 1);
+  uint8_t want[64];
+  size_t n = gost_test_hex("02 00 0f 03 0b 65 78 61 6d 70 6c 65 2e 63 6f 6d 01 bb", want, sizeof want);
+  ck_assert_uint_gt(c->nfirst, 4 + 10 + n + 5);
+  ck_assert_mem_eq(c->first, "\x01\x00\x00", 3);
+  ck_assert_mem_eq(c->first + 4, "\x02\x00\x07\x01\x7f\x00\x00\x01", 8); /* src 127.0.0.1:port */
+  ck_assert_mem_eq(c->first + 14, want, n);
+  ck_assert_uint_eq(c->first[14 + n], 0x16); /* the hello itself */
+  ck_assert_uint_eq(c->first[14 + n + 5], 0x01);
+}
+END_TEST
+
+/* The §5.5 relay path on the entrypoint with the safer default. */
+START_TEST(entrypoint_relay_connect) {
+  struct fclient *c = fc_new(BIND_HEX, -1);
+  static const char http[] = "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n";
+  uint8_t req[256], got[256];
+  size_t n = gost_test_hex("01 01 00 33 02 00 07 01 7f 00 00 01 9c 40"
+                           " 02 00 0f 03 0b 65 78 61 6d 70 6c 65 2e 63 6f 6d 00 50"
+                           " 03 00 14 4d 21 09 4e b7 4c 49 16 86 c1 d9 fa 36 ea 67 7b 00 00 00 00",
+                           req, sizeof req);
+  memcpy(req + n, http, sizeof http - 1);
+  int fd = tcp_connect(eport);
+  ck_assert_int_eq(send(fd, req, n + sizeof http - 1, 0), (ssize_t)(n + sizeof http - 1));
+  ssize_t k = read_until_close(fd, got, sizeof got - 1, 5);
+  close(fd);
+  ck_assert_int_gt(k, 4);
+  ck_assert_mem_eq(got, "\x01\x00\x00\x00", 4);
+  got[k] = 0;
+  ck_assert_ptr_nonnull(strstr((char *)got + 4, "hello"));
+  ck_assert_int_eq(c->answered, 1);
+  /* a private name of the same tunnel is refused on the public port */
+  n = gost_test_hex("01 01 00 34 02 00 07 01 7f 00 00 01 9c 40"
+                    " 02 00 10 03 0c 70 72 69 76 2e 65 78 61 6d 70 6c 65 00 50"
+                    " 03 00 14 4d 21 09 4e b7 4c 49 16 86 c1 d9 fa 36 ea 67 7b 00 00 00 00",
+                    req, sizeof req);
+  fd = tcp_connect(eport);
+  ck_assert_int_eq(send(fd, req, n, 0), (ssize_t)n);
+  k = read_until_close(fd, got, sizeof got, 5);
+  close(fd);
+  ck_assert_int_eq(k, 4);
+  ck_assert_mem_eq(got, "\x01\x06\x00\x00", 4);
+}
+END_TEST
+
+/* PROXY protocol v1 in front of the entrypoint names the client in the stream header. */
+START_TEST(entrypoint_proxy_protocol) {
+  gost_service_t *s2;
+  ck_assert_int_eq(gost_service_new(&s2, ctx, "tun-pp"), 0);
+  ck_assert_int_eq(gost_service_set_listener(s2, "tcp", "127.0.0.1:0"), 0);
+  ck_assert_int_eq(gost_service_set_handler(s2, "tunnel"), 0);
+  ck_assert_int_eq(gost_service_set_meta(s2, "handler", "entryPoint", "127.0.0.1:0"), 0);
+  ck_assert_int_eq(gost_service_set_meta(s2, "handler", "entrypoint.proxyProtocol", "1"), 0);
+  ck_assert_int_eq(gost_service_set_meta(s2, "handler", "tunnel", "example.com:" TID), 0);
+  ck_assert_int_eq(gost_service_start(s2), 0);
+  struct fclient *c = fc_new_ex(gost_service_port(s2), 2, BIND_HEX, -1);
+  static const char req[] = "PROXY TCP4 198.51.100.9 127.0.0.1 5555 80\r\n"
+                            "GET / HTTP/1.1\r\nHost: Example.COM\r\nConnection: close\r\n\r\n";
+  int fd = tcp_connect(gost_service_entrypoint_port(s2));
+  ck_assert_int_eq(send(fd, req, sizeof req - 1, 0), (ssize_t)(sizeof req - 1));
+  uint8_t got[256];
+  ssize_t k = read_until_close(fd, got, sizeof got - 1, 5);
+  close(fd);
+  ck_assert_int_gt(k, 0);
+  got[k] = 0;
+  ck_assert_ptr_nonnull(strstr((char *)got, "hello"));
+  uint8_t want[64];
+  size_t n = gost_test_hex("01 00 00 1c 02 00 07 01 c6 33 64 09 15 b3"
+                           " 02 00 0f 03 0b 65 78 61 6d 70 6c 65 2e 63 6f 6d 00 50", want, sizeof want);
+  ck_assert_mem_eq(c->first, want, n);
+}
+END_TEST
+
+/* Handler "relay": rc-era tunnel (16-byte IDs, smux v1, domain dst) next to plain relay. */
+START_TEST(legacy_relay_tunnel) {
+  gost_service_t *s2;
+  ck_assert_int_eq(gost_service_new(&s2, ctx, "relay"), 0);
+  ck_assert_int_eq(gost_service_set_listener(s2, "tcp", "127.0.0.1:0"), 0);
+  ck_assert_int_eq(gost_service_set_handler(s2, "relay"), 0);
+  ck_assert_int_eq(gost_service_set_meta(s2, "handler", "entryPoint", "127.0.0.1:0"), 0);
+  ck_assert_int_eq(gost_service_set_meta(s2, "handler", "tunnel", "example.com:" TID), 0);
+  ck_assert_int_eq(gost_service_start(s2), 0);
+  struct fclient *c = fc_new_ex(gost_service_port(s2), 1,
+                                "01 02 00 24 02 00 07 01 c0 a8 01 0a d0 ae 02 00 04 03 00 00 00"
+                                " 03 00 10 4d 21 09 4e b7 4c 49 16 86 c1 d9 fa 36 ea 67 7b", -1);
+  ck_assert_uint_eq(c->nreply, 4 + 23 + 19);
+  ck_assert_uint_eq(c->reply[1], 0);
+  ck_assert_mem_eq(c->reply + 4, "\x02\x00\x14\x03\x10" "a6265c6d9847a4be", 21);
+  ck_assert_mem_eq(c->reply + 4 + 23, "\x03\x00\x10", 3); /* 16-byte connector ID */
+  char body[64];
+  ck_assert_int_eq(curl_get_port(gost_service_entrypoint_port(s2), "example.com", body, sizeof body), 200);
+  ck_assert_str_eq(body, "hello");
+  ck_assert_uint_eq(c->log[0], 1); /* smux v1 frames */
+  /* plain relay CONNECT to a local listener: OK, then bytes */
+  int ls = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001)};
+  socklen_t al = sizeof a;
+  ck_assert_int_eq(bind(ls, (struct sockaddr *)&a, sizeof a), 0);
+  ck_assert_int_eq(listen(ls, 4), 0);
+  getsockname(ls, (struct sockaddr *)&a, &al);
+  uint8_t req[32] = {1, 1, 0, 10, 2, 0, 7, 1, 127, 0, 0, 1};
+  memcpy(req + 12, &a.sin_port, 2);
+  memcpy(req + 14, "ping", 4);
+  int fd = tcp_connect(gost_service_port(s2));
+  ck_assert_int_eq(send(fd, req, 18, 0), 18);
+  int peer = -1;
+  double dl = now_s() + 5;
+  while (peer < 0 && now_s() < dl) {
+    spin_once();
+    peer = accept4(ls, NULL, NULL, SOCK_NONBLOCK);
+  }
+  ck_assert_int_ge(peer, 0);
+  char buf[16] = {0};
+  size_t got = 0;
+  while (got < 4 && now_s() < dl) {
+    spin_once();
+    ssize_t k = recv(peer, buf + got, sizeof buf - got, 0);
+    if (k > 0) got += (size_t)k;
+  }
+  ck_assert_mem_eq(buf, "ping", 4);
+  ck_assert_int_eq(send(peer, "pong", 4, 0), 4);
+  uint8_t back[16];
+  got = 0;
+  while (got < 8 && now_s() < dl) {
+    spin_once();
+    ssize_t k = recv(fd, back + got, sizeof back - got, MSG_DONTWAIT);
+    if (k > 0) got += (size_t)k;
+  }
+  ck_assert_mem_eq(back, "\x01\x00\x00\x00pong", 8);
+  close(peer);
+  close(fd);
+  close(ls);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("tunnel_server");
+  /* Run one test by name with CK_RUN_TEST-like TS_ONLY=<name> (debugging). */
   TCase *tc = tcase_create("server");
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_set_timeout(tc, 60);
@@ -476,6 +647,10 @@ static Suite *suite(void) {
   tcase_add_test(tc, http_502_503);
   tcase_add_test(tc, bad_input_keeps_tunnel);
   tcase_add_test(tc, visitor_connect);
+  tcase_add_test(tc, tls_sni_passthrough);
+  tcase_add_test(tc, entrypoint_relay_connect);
+  tcase_add_test(tc, entrypoint_proxy_protocol);
+  tcase_add_test(tc, legacy_relay_tunnel);
   tcase_add_test(tc, weighted_selection);
   tcase_add_test(tc, weight_255_exclusive);
   tcase_add_test(tc, dead_connector_removed);
