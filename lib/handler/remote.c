@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "chain/dial.h"
+#include "chain/selector.h"
 #include "codec/httphead.h"
 #include "codec/proxyproto.h"
 #include "core/error.h"
@@ -106,6 +107,7 @@ static void on_dialed(gost_ctx_t *ctx, gost_stream *t, int status, void *user) {
   GOST_DEBUG(ctx, "%s: %s -> %s", c->udp ? "rudp" : "rtcp", c->host[0] ? c->host : "-", c->node->addr);
   /* sniffed bytes are still queued in c->s (a replaying stream), so the pipe sends them first */
   struct gost_pipe_opts po = {.datagram = c->udp};
+  gost__node_mark_ok(c->node);
   c->pipe = gost__pipe_start(ctx, c->s, t, &po, on_piped, c);
   if (!c->pipe) {
     gost_stream_close(t);

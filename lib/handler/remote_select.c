@@ -1,14 +1,14 @@
 /* Host-based forwarder node selection for the tunnel client (wire-spec §7.3). Stock v3.2.6
  * ignores the host for plain TCP and UDP; we use it (the documented behaviour, go-gost/gost#898)
- * and make the catch-all node a real fallback instead of a round-robin peer. */
+ * and make the catch-all node a real fallback instead of a round-robin peer (which is why this
+ * is not chain/selector.c's gost__node_select: that one keeps stock's equal eligibility). */
 #include <string.h>
 
+#include "chain/selector.h"
 #include "codec/hostmatch.h"
 #include "core/ctx_int.h"
 #include "core/meta.h"
 #include "handler/remote.h"
-
-#define FAIL_PERIOD 10.0
 
 enum { TIER_MATCH = 0, TIER_FALLBACK = 1, TIER_BACKUP = 2, TIER_NONE = 3 };
 
@@ -48,5 +48,5 @@ struct gost_node *gost__remote_select(gost_service_t *svc, const char *host) {
 }
 
 void gost__remote_node_failed(gost_service_t *svc, struct gost_node *node) {
-  node->fail_until = gost__now(svc->ctx) + FAIL_PERIOD;
+  gost__node_mark_failed(svc->ctx, node); /* the same fail clock as every other selector */
 }
