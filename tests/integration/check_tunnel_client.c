@@ -447,6 +447,54 @@ START_TEST(client_sniffing) {
 }
 END_TEST
 
+/* ---------- client: PROXY protocol v1 to the target, 502 when no node fits ---------- */
+
+static void pp_bound(struct ts_conn *c) {
+  static const char ok[] = "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n";
+  static const char no[] = "GET / HTTP/1.1\r\nHost: nobody.org\r\n\r\n";
+  ts_open(c, "03 0b 65 78 61 6d 70 6c 65 2e 63 6f 6d 00 50", ok, sizeof ok - 1);
+  ts_open(c, "03 0a 6e 6f 62 6f 64 79 2e 6f 72 67 00 50", no, sizeof no - 1);
+}
+
+static void pp_data(struct ts_conn *c, uint32_t sid) {
+  (void)sid;
+  static const char pp[] = "A:PROXY TCP4 203.0.113.7 127.0.0.1 51000 ";
+  static const char bad[] = "HTTP/1.1 502";
+  if (c->ndata[0] > sizeof pp && c->ndata[1] >= sizeof bad - 1) {
+    ck_assert_mem_eq(c->data[0], pp, sizeof pp - 1);
+    ck_assert(memmem(c->data[0], c->ndata[0], "\r\nGET / HTTP/1.1\r\n", 18) != NULL);
+    ck_assert_mem_eq(c->data[1], bad, sizeof bad - 1);
+    done = 1;
+  }
+}
+
+START_TEST(client_proxy_protocol_502) {
+  struct lp_backend a;
+  char aa[32], addr[32];
+  snprintf(aa, sizeof aa, "127.0.0.1:%u", lp_backend_start(loop, &a, 'A', 0));
+  snprintf(addr, sizeof addr, "127.0.0.1:%u", ts.port);
+  gost_chain_t *ch;
+  ck_assert_int_eq(gost_chain_new(&ch, ctx, "chain-0"), 0);
+  ck_assert_int_eq(gost_chain_add_hop(ch, "hop-0"), 0);
+  ck_assert_int_ge(gost_chain_add_node(ch, 0, "node-0", addr, "tunnel", "tcp"), 0);
+  gost_service_t *svc;
+  ck_assert_int_eq(gost_service_new(&svc, ctx, "client"), 0);
+  ck_assert_int_eq(gost_service_set_listener(svc, "rtcp", ":0"), 0);
+  ck_assert_int_eq(gost_service_set_handler(svc, "rtcp"), 0);
+  ck_assert_int_eq(gost_service_set_meta(svc, "handler", "sniffing", "true"), 0);
+  ck_assert_int_eq(gost_service_set_meta(svc, "handler", "proxyProtocol", "1"), 0);
+  ck_assert_int_eq(gost_service_set_chain(svc, ch), 0);
+  ck_assert_int_ge(gost_service_add_node(svc, "a", aa, "example.com"), 0);
+  ts.on_bound = pp_bound;
+  ts.on_data = pp_data;
+  ck_assert_int_eq(gost_service_start(svc), 0);
+  run_until_done(10);
+  gost_service_free(svc);
+  gost_chain_free(ch);
+  lp_backend_stop(loop, &a);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("tunnel_client_integration");
   TCase *tc = tcase_create("loopback");
@@ -456,6 +504,7 @@ int main(void) {
   tcase_add_test(tc, client_rudp);
   tcase_add_test(tc, visitor_tcp);
   tcase_add_test(tc, client_sniffing);
+  tcase_add_test(tc, client_proxy_protocol_502);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
