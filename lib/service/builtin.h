@@ -8,6 +8,8 @@ extern const struct gost_listener_ops gost__listener_tcp;
 extern const struct gost_listener_ops gost__listener_udp;
 extern const struct gost_handler_ops gost__handler_tcp;
 extern const struct gost_handler_ops gost__handler_udp;
+extern const struct gost_handler_ops gost__handler_tunnel;
+extern const struct gost_handler_ops gost__handler_relay;
 extern const struct gost_dialer_ops gost__dialer_tcp;
 extern const struct gost_connector_ops gost__connector_forward;
 

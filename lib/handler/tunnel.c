@@ -1,0 +1,226 @@
+/* Handlers "tunnel" (§4) and "relay" (plain relay proxy, plus the rc-era relay tunnel of §13):
+ * options, reading one relay request with a bound and a deadline, first checks, dispatch. */
+#include <string.h>
+
+#include "codec/uuid.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "core/meta.h"
+#include "tunnel/handshake.h"
+
+/* ---- one request ---- */
+
+static void hs_abort(struct gost_tunnel_pending *p) {
+  gost__hs_free(gost_container_of(p, struct gost_hs, p), 1);
+}
+
+void gost__hs_free(struct gost_hs *h, int close_stream) {
+  gost_list_remove(&h->p.link);
+  ev_timer_stop(h->srv->ctx->loop, &h->timer);
+  if (h->dial) gost__dial_cancel(h->dial);
+  if (h->s) {
+    gost_stream_read_stop(h->s);
+    gost_stream_set_read_cb(h->s, NULL, NULL);
+    if (close_stream) gost_stream_close(h->s);
+  }
+  gost__free(h->srv->ctx, h);
+}
+
+static void close_after_write(gost_stream *s, int status, void *user) { gost_stream_close(s); }
+
+void gost__hs_refuse(struct gost_hs *h, int status, const char *why) {
+  char peer[64];
+  gost__tunnel_addr_str(&h->s->peer, peer, sizeof peer);
+  GOST_WARN(h->srv->ctx, "relay request from %s refused: %s (%s)", peer,
+            gost__relay_status_name(status), why);
+  uint8_t out[4] = {GOST__RELAY_VERSION, (uint8_t)status, 0, 0};
+  gost_stream *s = h->s;
+  h->s = NULL;
+  gost_stream_read_stop(s);
+  gost_stream_set_read_cb(s, NULL, NULL);
+  gost__hs_free(h, 0);
+  if (gost_stream_write_buf(s, out, sizeof out, close_after_write, NULL) != GOST_OK) gost_stream_close(s);
+}
+
+static void drop(struct gost_hs *h, const char *why) {
+  char peer[64];
+  gost__tunnel_addr_str(&h->s->peer, peer, sizeof peer);
+  GOST_WARN(h->srv->ctx, "relay request from %s dropped: %s", peer, why);
+  gost__hs_free(h, 1);
+}
+
+static void dispatch(struct gost_hs *h) {
+  struct gost_relay_msg *m = &h->msg;
+  struct gost_tunnel_server *srv = h->srv;
+  int tunnel = m->has_tunnel && !gost__uuid_is_zero(m->tunnel.id);
+  if (!srv->legacy && !tunnel) return gost__hs_refuse(h, GOST__RELAY_BAD_REQUEST, "zero tunnel ID");
+  if (!h->from_ep) {
+    if (!gost__service_auth_ok(srv->svc, m->has_auth ? m->user : NULL, m->has_auth ? m->pass : NULL))
+      return gost__hs_refuse(h, GOST__RELAY_UNAUTHORIZED, "authentication failed");
+  } else if (!tunnel || m->cmd != GOST__RELAY_CMD_CONNECT) {
+    return gost__hs_refuse(h, GOST__RELAY_BAD_REQUEST, "entrypoint takes tunnel CONNECT only");
+  }
+  if (!tunnel) { /* "relay" without a Tunnel feature: a plain relay proxy */
+    if (m->cmd == GOST__RELAY_CMD_CONNECT) return gost__hs_plain_connect(h);
+    if (m->cmd == GOST__RELAY_CMD_BIND) return gost__hs_refuse(h, GOST__RELAY_FORBIDDEN, "bind disabled");
+    return gost__hs_refuse(h, GOST__RELAY_BAD_REQUEST, "unknown command");
+  }
+  if (m->cmd == GOST__RELAY_CMD_BIND) return gost__hs_bind(h);
+  if (m->cmd == GOST__RELAY_CMD_CONNECT) return gost__hs_connect(h);
+  gost__hs_refuse(h, GOST__RELAY_BAD_REQUEST, "unknown command");
+}
+
+static void try_parse(struct gost_hs *h) {
+  size_t used = 0;
+  int rc = gost__relay_decode_request(h->buf, h->len, &h->msg, &used);
+  if (rc == GOST_EAGAIN) {
+    if (h->len == sizeof h->buf) return drop(h, "request too large");
+    gost_stream_read_start(h->s);
+    return;
+  }
+  if (rc != GOST_OK) {
+    if (h->len && h->buf[0] != GOST__RELAY_VERSION) /* readable header, wrong version */
+      return gost__hs_refuse(h, GOST__RELAY_BAD_REQUEST, "bad version");
+    return drop(h, gost_last_error());
+  }
+  h->used = used;
+  gost_stream_read_stop(h->s);
+  ev_timer_stop(h->srv->ctx->loop, &h->timer);
+  dispatch(h);
+}
+
+static void hs_read(gost_stream *s, ssize_t n, const char *data, void *user) {
+  struct gost_hs *h = user;
+  if (n < 0) return drop(h, n == GOST_ECLOSED ? "connection closed before the request" : gost_strerror((int)n));
+  size_t k = sizeof h->buf - h->len;
+  if ((size_t)n > k) { /* more than any request: what is left is the peer's early data */
+    memcpy(h->buf + h->len, data, k);
+    h->len += k;
+    size_t used = 0;
+    if (gost__relay_decode_request(h->buf, h->len, &h->msg, &used) == GOST_OK)
+      return drop(h, "too much early data");
+    return drop(h, "request too large");
+  }
+  memcpy(h->buf + h->len, data, (size_t)n);
+  h->len += (size_t)n;
+  try_parse(h);
+}
+
+static void hs_timeout(struct ev_loop *loop, ev_timer *w, int revents) {
+  drop(w->data, "timeout reading the request");
+}
+
+void gost__tunnel_serve_relay(struct gost_tunnel_server *srv, gost_stream *s, const void *data,
+                              size_t len, int from_ep, const struct gost_ingress *ing) {
+  struct gost_hs *h = gost__calloc(srv->ctx, 1, sizeof *h);
+  if (!h || len > sizeof h->buf) {
+    gost__free(srv->ctx, h);
+    gost_stream_close(s);
+    return;
+  }
+  h->srv = srv;
+  h->s = s;
+  h->from_ep = from_ep;
+  h->ing = ing;
+  h->p.abort = hs_abort;
+  gost_list_insert_tail(&srv->conns, &h->p.link);
+  if (len) memcpy(h->buf, data, len);
+  h->len = len;
+  double t = (double)(from_ep ? srv->entry_timeout_ms : srv->read_timeout_ms) / 1000.0;
+  ev_timer_init(&h->timer, hs_timeout, t, 0.);
+  h->timer.data = h;
+  ev_timer_start(srv->ctx->loop, &h->timer);
+  gost_stream_set_read_cb(s, hs_read, h);
+  try_parse(h);
+}
+
+/* ---- handler ops ---- */
+
+static int uuid_opt(const char *v, uint8_t id[16]) {
+  return v && gost__uuid_parse(v, strlen(v), id) == GOST_OK && !gost__uuid_is_zero(id);
+}
+
+static void srv_free(struct gost_tunnel_server *srv) {
+  gost__entrypoints_stop(srv);
+  while (!gost_list_empty(&srv->conns)) {
+    struct gost_tunnel_pending *p = gost_container_of(srv->conns.next, struct gost_tunnel_pending, link);
+    p->abort(p);
+  }
+  gost__tunnel_registry_free(srv->reg);
+  gost__free(srv->ctx, srv->rules);
+  gost__free(srv->ctx, srv);
+}
+
+static int start_common(gost_service_t *svc, int legacy) {
+  struct gost_tunnel_server *srv = gost__calloc(svc->ctx, 1, sizeof *srv);
+  if (!srv) return gost__error(GOST_ENOMEM, "tunnel server");
+  const json_t *meta = svc->handler_meta;
+  srv->svc = svc;
+  srv->ctx = svc->ctx;
+  srv->legacy = legacy;
+  gost_list_init(&srv->conns);
+  int rc = gost__mux_config_from_meta(&srv->mux, meta, 1, legacy ? 1 : 2);
+  if (rc != GOST_OK) goto fail;
+  srv->direct = gost__str_bool(gost__service_meta(svc, "tunnel.direct", NULL), 0);
+  srv->has_entry_id = uuid_opt(gost__service_meta(svc, "entrypoint.id", NULL), srv->entry_id);
+  const char *v = gost__service_meta(svc, "readTimeout", NULL);
+  srv->read_timeout_ms = v ? gost__duration_ms(v) : GOST_TUNNEL_DEFAULT_TIMEOUT_MS;
+  v = gost__service_meta(svc, "entrypoint.readTimeout", NULL);
+  srv->entry_timeout_ms = v ? gost__duration_ms(v) : GOST_TUNNEL_DEFAULT_TIMEOUT_MS;
+  if (srv->read_timeout_ms <= 0 || srv->entry_timeout_ms <= 0) {
+    rc = gost__error(GOST_EINVAL, "bad readTimeout");
+    goto fail;
+  }
+  srv->relay_unsafe = gost__str_bool(gost__service_meta(svc, "entrypoint.relay.unsafe", NULL), 0);
+  v = gost__service_meta(svc, "entrypoint.proxyProtocol", NULL);
+  srv->proxy_protocol = v ? atoi(v) : 0;
+  if (srv->proxy_protocol < 0 || srv->proxy_protocol > 2) {
+    rc = gost__error(GOST_EINVAL, "entrypoint.proxyProtocol must be 0, 1 or 2");
+    goto fail;
+  }
+  v = gost__service_meta(svc, "tunnel", NULL);
+  if (v && !svc->ingress && (rc = gost__tunnel_rules_parse(srv, v)) != GOST_OK) goto fail;
+  srv->reg = gost__tunnel_registry_new(svc->ctx);
+  if (!srv->reg) {
+    rc = gost__error(GOST_ENOMEM, "tunnel registry");
+    goto fail;
+  }
+  svc->handler_state = srv;
+  if ((rc = gost__entrypoints_start(srv)) != GOST_OK) {
+    svc->handler_state = NULL;
+    goto fail;
+  }
+  return GOST_OK;
+fail:
+  srv_free(srv);
+  return rc;
+}
+
+static int tunnel_start(gost_service_t *svc) { return start_common(svc, 0); }
+static int relay_start(gost_service_t *svc) { return start_common(svc, 1); }
+
+static void tunnel_handle(gost_service_t *svc, gost_stream *s, const struct gost_conn_info *info) {
+  struct gost_tunnel_server *srv = svc->handler_state;
+  if (!srv) {
+    gost_stream_close(s);
+    return;
+  }
+  gost__tunnel_serve_relay(srv, s, NULL, 0, 0, NULL);
+}
+
+static void tunnel_stop(gost_service_t *svc) {
+  struct gost_tunnel_server *srv = svc->handler_state;
+  svc->handler_state = NULL;
+  if (srv) srv_free(srv);
+}
+
+const struct gost_handler_ops gost__handler_tunnel = {"tunnel", tunnel_start, tunnel_handle, tunnel_stop};
+const struct gost_handler_ops gost__handler_relay = {"relay", relay_start, tunnel_handle, tunnel_stop};
+
+int gost_service_foreach_connector(gost_service_t *svc, gost_connector_cb cb, void *user) {
+  if (!svc) return gost__error(GOST_EINVAL, "service is NULL");
+  if (!svc->running || !svc->handler_state ||
+      (svc->handler != &gost__handler_tunnel && svc->handler != &gost__handler_relay))
+    return gost__error(GOST_ESTATE, "service \"%s\" is not a running tunnel server", svc->name);
+  return gost__tunnel_registry_foreach(((struct gost_tunnel_server *)svc->handler_state)->reg, cb, user);
+}

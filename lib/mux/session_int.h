@@ -1,0 +1,72 @@
+/* Layout shared by session.c (carrier, timers, flushing) and session_stream.c (the "smux"
+ * gost_stream ops). */
+#ifndef GOST_MUX_SESSION_INT_H
+#define GOST_MUX_SESSION_INT_H
+
+#include <ev.h>
+
+#include "core/ctx_int.h"
+#include "core/list.h"
+#include "mux/session.h"
+
+/* Session-wide cap of received bytes held for streams whose reader is stopped; beyond it the
+ * carrier is not read (Go's MaxReceiveBuffer bucket, §3.4). */
+#define GOST_MUX_RX_MAX (4u * 1024 * 1024)
+/* Per-stream cap of bytes accepted by write() beyond the peer window. */
+#define GOST_MUX_TX_MAX (1u * 1024 * 1024)
+/* Carrier queue above which we stop flushing and wait for its drain. */
+#define GOST_MUX_CARRIER_HWM (256u * 1024)
+
+struct mux_wreq {
+  struct mux_wreq *next;
+  uint64_t end; /* tx_accepted value at which this write is fully handed on */
+  gost_stream_write_cb cb;
+  void *user;
+};
+
+struct mux_stream {
+  gost_stream base; /* first: the ops get this pointer */
+  struct gost_mux_session *m;
+  uint32_t sid;
+  struct gost_list link;  /* m->streams */
+  struct gost_list plink; /* m->pending while it has deferred events */
+  unsigned reading : 1, fin_rcvd : 1, eof_sent : 1, shut : 1, gone : 1, app_closed : 1,
+      in_cb : 1, need_drain : 1;
+  int err; /* session death status to report, 0 if none */
+  struct gost_bufq rxq, txq;
+  uint64_t tx_accepted, tx_handed;
+  struct mux_wreq *wreqs, **wtail;
+};
+
+struct gost_mux_session {
+  gost_ctx_t *ctx;
+  gost_stream *carrier;
+  struct gost_smux *smux;
+  struct gost_smux_config cfg;
+  struct gost_mux_callbacks cb;
+  void *user;
+  ev_prepare prep; /* per-iteration work: deferred stream events, one flush */
+  ev_idle wake;    /* keeps the next poll from blocking while work remains */
+  ev_timer ka;     /* keepalive clock of the machine */
+  struct gost_list streams, pending;
+  int dead, status, owner_done, in_cb, rx_paused, waiting_drain;
+  size_t rx_buffered;
+  struct gost_mux_counters cnt;
+};
+
+/* session.c */
+void gost__mux_schedule(struct gost_mux_session *m);
+void gost__mux_die(struct gost_mux_session *m, int status, int notify);
+void gost__mux_maybe_free(struct gost_mux_session *m);
+void gost__mux_rx_released(struct gost_mux_session *m, size_t n);
+
+/* session_stream.c */
+struct mux_stream *gost__mux_stream_new(struct gost_mux_session *m, uint32_t sid);
+void gost__mux_stream_data(struct mux_stream *st, const uint8_t *p, size_t n);
+void gost__mux_stream_fin(struct mux_stream *st);
+void gost__mux_stream_pump(struct mux_stream *st);
+void gost__mux_stream_kill(struct mux_stream *st, int status);
+/* Delivers deferred events of one pending stream; may free it. */
+void gost__mux_stream_process(struct mux_stream *st);
+
+#endif

@@ -1,0 +1,186 @@
+/* Relay commands of the tunnel server: BIND (§4.2), CONNECT from visitors (§4.5) and from the
+ * entrypoint (§5.5), and the plain relay CONNECT of handler "relay". */
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "codec/uuid.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "tunnel/handshake.h"
+
+static int is_udp(const struct gost_relay_msg *m) {
+  return m->network == GOST__RELAY_NET_UDP || (m->flags & GOST__RELAY_FLAG_UDP);
+}
+
+/* Positional addresses (§4.3): 1st = src, 2nd = dst. The legacy relay tunnel and the plain
+ * relay take the last Addr as the target. */
+static const struct gost_relay_addr *dst_addr(const struct gost_hs *h) {
+  const struct gost_relay_msg *m = &h->msg;
+  if (h->srv->legacy) return m->naddr ? &m->addr[m->naddr - 1] : NULL;
+  return m->naddr >= 2 ? &m->addr[1] : NULL;
+}
+
+/* Takes h's stream (read stopped) and frees h. */
+static gost_stream *take_stream(struct gost_hs *h) {
+  gost_stream *s = h->s;
+  h->s = NULL;
+  gost_stream_set_read_cb(s, NULL, NULL);
+  gost__hs_free(h, 0);
+  return s;
+}
+
+void gost__hs_bind(struct gost_hs *h) {
+  struct gost_tunnel_server *srv = h->srv;
+  const struct gost_relay_msg *m = &h->msg;
+  uint8_t rnd[16], cid[16];
+  if (RAND_bytes(rnd, sizeof rnd) != 1)
+    return gost__hs_refuse(h, GOST__RELAY_INTERNAL_SERVER_ERROR, "no randomness for the connector ID");
+  gost__uuid_v4_from_random(rnd, cid);
+  char tid[GOST__UUID_STR_LEN + 1], cids[GOST__UUID_STR_LEN + 1], ep[17];
+  gost__uuid_format(m->tunnel.id, tid);
+  gost__uuid_format(cid, cids);
+  if (gost_tunnel_endpoint_name(tid, ep, sizeof ep) != GOST_OK)
+    return gost__hs_refuse(h, GOST__RELAY_INTERNAL_SERVER_ERROR, "endpoint name");
+
+  /* Reported host (§4.2 step 3): the endpoint unless a custom name is asked for that no other
+   * tunnel owns in the ingress. */
+  const struct gost_relay_addr *b = dst_addr(h);
+  const char *host = b && b->atyp == GOST__RELAY_ATYP_DOMAIN ? b->host : "";
+  uint16_t port = b ? b->port : 0;
+  int has_ingress = srv->svc->ingress || srv->nrules;
+  if (!*host || (!has_ingress && !srv->legacy)) {
+    host = ep;
+  } else if (strcmp(host, ep)) {
+    uint8_t owner[16];
+    int priv;
+    if (gost__tunnel_route(srv, NULL, host, owner, &priv) == GOST_OK && memcmp(owner, m->tunnel.id, 16))
+      host = ep; /* the name belongs to another tunnel */
+  }
+  char hostport[GOST__RELAY_HOST_MAX + 8];
+  snprintf(hostport, sizeof hostport, "%s:%u", host, port);
+
+  int udp = is_udp(m);
+  struct gost_relay_msg r;
+  gost__relay_msg_init(&r);
+  r.status = GOST__RELAY_OK;
+  if (gost__relay_msg_add_addr(&r, hostport) != GOST_OK) gost__relay_msg_add_addr(&r, ep);
+  r.has_tunnel = 1;
+  memcpy(r.tunnel.id, cid, 16);
+  r.tunnel.flags = udp ? GOST__RELAY_TUNNEL_UDP : 0;
+  r.tunnel.weight = m->tunnel.weight;
+  uint8_t out[GOST__RELAY_MSG_MAX];
+  int n = gost__relay_encode_response(&r, srv->legacy ? GOST__RELAY_ENC_TUNNEL16 : 0, out, sizeof out);
+  if (n < 0) return gost__hs_refuse(h, GOST__RELAY_INTERNAL_SERVER_ERROR, "encode");
+
+  /* Bytes after the request in our buffer are the client's first smux frames. */
+  uint8_t rest[GOST_HS_MAX];
+  size_t nrest = h->len - h->used;
+  memcpy(rest, h->buf + h->used, nrest);
+  uint8_t weight = m->tunnel.weight;
+  uint8_t tunnel_id[16];
+  memcpy(tunnel_id, m->tunnel.id, 16);
+  gost_stream *s = take_stream(h);
+  int rc = gost_stream_write_buf(s, out, (size_t)n, NULL, NULL); /* one piece, then smux */
+  if (rc != GOST_OK) {
+    gost_stream_close(s);
+    return;
+  }
+  rc = gost__tunnel_registry_bind(srv->reg, tunnel_id, cid, udp, weight, s, &srv->mux, rest, nrest, NULL);
+  if (rc != GOST_OK) {
+    GOST_WARN(srv->ctx, "tunnel %s: bind failed: %s", tid, gost_last_error());
+    return;
+  }
+  GOST_INFO(srv->ctx, "create tunnel on %s: tunnel=%s, connector=%s, weight=%u, endpoint=%s, network=%s",
+            host, tid, cids, (unsigned)weight, ep, udp ? "udp" : "tcp");
+}
+
+/* Which tunnel a visitor may reach (§4.5 steps 2-4); for the entrypoint (§5.5) our safer
+ * default: the target host must map through the ingress to the same, non-private tunnel
+ * unless entrypoint.relay.unsafe=true restores stock behaviour (any tunnel by its ID). */
+static int visitor_route(struct gost_hs *h, const char *host, uint8_t tid[16]) {
+  struct gost_tunnel_server *srv = h->srv;
+  const uint8_t *req = h->msg.tunnel.id;
+  uint8_t rid[16];
+  int priv = 0, found = gost__tunnel_route(srv, h->ing, host, rid, &priv) == GOST_OK;
+  if (h->from_ep) {
+    if (srv->relay_unsafe) {
+      memcpy(tid, req, 16);
+      return GOST__RELAY_OK;
+    }
+    if (!found) return GOST__RELAY_NETWORK_UNREACHABLE;
+    if (priv || memcmp(rid, req, 16)) return GOST__RELAY_HOST_UNREACHABLE;
+    memcpy(tid, rid, 16);
+    return GOST__RELAY_OK;
+  }
+  if (srv->has_entry_id && !memcmp(req, srv->entry_id, 16)) { /* public entrypoint visitor */
+    if (!found) return GOST__RELAY_NETWORK_UNREACHABLE;
+    if (priv) return GOST__RELAY_HOST_UNREACHABLE;
+    memcpy(tid, rid, 16);
+    return GOST__RELAY_OK;
+  }
+  if (srv->direct) memcpy(rid, req, 16), found = 1;
+  if (!found || memcmp(rid, req, 16)) return GOST__RELAY_HOST_UNREACHABLE;
+  memcpy(tid, rid, 16);
+  return GOST__RELAY_OK;
+}
+
+/* Answers OK, then pipes with whatever the visitor sent after its request. */
+static void finish_ok(struct gost_hs *h, gost_stream *target) {
+  struct gost_tunnel_server *srv = h->srv;
+  static const uint8_t ok[4] = {GOST__RELAY_VERSION, GOST__RELAY_OK, 0, 0};
+  size_t nrest = h->len - h->used;
+  int rc = nrest ? gost_stream_write_buf(target, h->buf + h->used, nrest, NULL, NULL) : GOST_OK;
+  gost_stream *s = take_stream(h);
+  if (rc == GOST_OK) rc = gost_stream_write_buf(s, ok, sizeof ok, NULL, NULL);
+  if (rc != GOST_OK) {
+    gost_stream_close(s);
+    gost_stream_close(target);
+    return;
+  }
+  gost__tunnel_pipe(srv, s, target);
+}
+
+void gost__hs_connect(struct gost_hs *h) {
+  struct gost_tunnel_server *srv = h->srv;
+  const struct gost_relay_msg *m = &h->msg;
+  const struct gost_relay_addr *d = dst_addr(h);
+  char dst[GOST__RELAY_ADDR_STR_MAX] = "", src[GOST__RELAY_ADDR_STR_MAX] = "";
+  if (d && gost__relay_addr_format(d, dst, sizeof dst) < 0) dst[0] = '\0';
+  /* src must be an IP literal for the stock client (§4.6); else the visitor's peer address */
+  if (!srv->legacy && m->naddr >= 2 && m->addr[0].atyp != GOST__RELAY_ATYP_DOMAIN)
+    gost__relay_addr_format(&m->addr[0], src, sizeof src);
+  else
+    gost__tunnel_addr_str(&h->s->peer, src, sizeof src);
+  uint8_t tid[16];
+  int st = visitor_route(h, d ? d->host : "", tid);
+  if (st != GOST__RELAY_OK) return gost__hs_refuse(h, st, dst[0] ? dst : "no destination");
+  gost_stream *ts;
+  int rc = gost__tunnel_open(srv, tid, is_udp(m), src, dst, &ts);
+  if (rc != GOST_OK) return gost__hs_refuse(h, GOST__RELAY_SERVICE_UNAVAILABLE, gost_last_error());
+  char tids[GOST__UUID_STR_LEN + 1];
+  gost__uuid_format(tid, tids);
+  GOST_DEBUG(srv->ctx, "tunnel %s: visitor %s -> %s", tids, src, dst);
+  finish_ok(h, ts);
+}
+
+/* ---- plain relay proxy ---- */
+
+static void dialed(gost_ctx_t *ctx, gost_stream *target, int status, void *user) {
+  struct gost_hs *h = user;
+  h->dial = NULL;
+  if (status != GOST_OK) return gost__hs_refuse(h, GOST__RELAY_HOST_UNREACHABLE, gost_strerror(status));
+  finish_ok(h, target);
+}
+
+void gost__hs_plain_connect(struct gost_hs *h) {
+  const struct gost_relay_addr *d = dst_addr(h);
+  char dst[GOST__RELAY_ADDR_STR_MAX];
+  if (!d || !d->host_len || gost__relay_addr_format(d, dst, sizeof dst) < 0)
+    return gost__hs_refuse(h, GOST__RELAY_BAD_REQUEST, "no target");
+  if (is_udp(&h->msg)) /* needs a datagram adapter for framing (A); not offered yet */
+    return gost__hs_refuse(h, GOST__RELAY_SERVICE_UNAVAILABLE, "udp relay not supported");
+  struct gost_conn_info info = {NULL, 0};
+  h->dial = gost__chain_dial(h->srv->ctx, h->srv->svc->chain, "tcp", dst, &info, dialed, h);
+  if (!h->dial) gost__hs_refuse(h, GOST__RELAY_HOST_UNREACHABLE, gost_last_error());
+}

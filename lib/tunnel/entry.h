@@ -1,0 +1,33 @@
+/* Entrypoint internals: a public connection while its first bytes are classified, and the
+ * HTTP path (entry_http.c). */
+#ifndef GOST_TUNNEL_ENTRY_H
+#define GOST_TUNNEL_ENTRY_H
+
+#include <ev.h>
+
+#include "codec/proxyproto.h"
+#include "codec/sniff.h"
+#include "codec/tlshello.h"
+#include "tunnel/server.h"
+
+#define GOST_ENTRY_TLS_MAX (16 * 1024) /* ClientHello records buffered for replay */
+
+struct gost_entry_conn {
+  struct gost_tunnel_pending p;
+  struct gost_tunnel_server *srv;
+  const struct gost_ingress *ing;
+  gost_stream *s;
+  ev_timer timer;
+  struct sockaddr_storage client; /* TCP peer, or the PROXY header's source */
+  int pp_wanted;
+  struct gost_tls_hello *hello; /* allocated on the TLS path only (large) */
+  size_t len;
+  uint8_t buf[GOST_ENTRY_TLS_MAX + GOST__PP_V2_HDR + GOST__PP_V2_MAX_EXTRA];
+};
+
+/* Serves HTTP/1.x on s (first bytes data/len already read, copied here). */
+void gost__entry_http_start(struct gost_tunnel_server *srv, const struct gost_ingress *ing,
+                            gost_stream *s, const struct sockaddr_storage *client,
+                            const void *data, size_t len);
+
+#endif

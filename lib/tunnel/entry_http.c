@@ -1,0 +1,301 @@
+/* Entrypoint HTTP path (§5.2): each request on a public connection is routed on its own Host
+ * to a fresh tunnel stream; request and response are forwarded with their own framing
+ * (Content-Length / chunked / until close), then the stream is closed and the next request
+ * read. 101 Switching Protocols turns the connection into the one relay loop. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "codec/httphead.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "tunnel/entry.h"
+
+#define HC_HWM (256u * 1024) /* queued bytes on the other side before we stop reading */
+#define HC_BUF (48u * 1024)  /* request head (16 KiB) + one read + pipelined bytes */
+
+enum hc_state { HC_HEAD, HC_BODY, HC_WAIT };
+
+struct hc {
+  struct gost_tunnel_pending p;
+  struct gost_tunnel_server *srv;
+  const struct gost_ingress *ing;
+  gost_stream *pub, *up;
+  ev_timer timer;
+  struct sockaddr_storage client;
+  enum hc_state state;
+  int minor, resp_started;
+  struct gost_http_framer reqf, respf;
+  struct gost_http_req req;
+  size_t len;
+  char buf[HC_BUF];
+};
+
+static void pub_read(gost_stream *s, ssize_t n, const char *data, void *user);
+static void up_read(gost_stream *s, ssize_t n, const char *data, void *user);
+static void next_request(struct hc *h);
+
+static void close_up(struct hc *h) {
+  if (!h->up) return;
+  gost_stream_set_read_cb(h->up, NULL, NULL);
+  h->up->on_drain = NULL;
+  gost_stream_close(h->up);
+  h->up = NULL;
+}
+
+static void hc_free(struct hc *h) {
+  gost_list_remove(&h->p.link);
+  ev_timer_stop(h->srv->ctx->loop, &h->timer);
+  close_up(h);
+  if (h->pub) gost_stream_close(h->pub);
+  gost__free(h->srv->ctx, h);
+}
+
+static void hc_abort(struct gost_tunnel_pending *p) { hc_free(gost_container_of(p, struct hc, p)); }
+
+static void drain_close(gost_stream *s, void *user) { gost_stream_close(s); }
+
+/* Gives the public stream up: closed once what we wrote to it has left. Frees h. */
+static void hc_finish(struct hc *h) {
+  gost_stream *pub = h->pub;
+  h->pub = NULL;
+  hc_free(h);
+  gost_stream_read_stop(pub);
+  gost_stream_set_read_cb(pub, NULL, NULL);
+  if (!gost_stream_queued(pub)) {
+    gost_stream_close(pub);
+  } else {
+    pub->on_drain = drain_close;
+    pub->drain_user = NULL;
+  }
+}
+
+static void hc_error(struct hc *h, int status, const char *why) {
+  char out[256], peer[64];
+  size_t n = 0;
+  gost__tunnel_addr_str(&h->client, peer, sizeof peer);
+  GOST_WARN(h->srv->ctx, "entrypoint: %s: %d %s (%s)", peer, status, gost__httphead_reason(status), why);
+  close_up(h);
+  if (gost__httphead_error_response(status, h->minor, out, sizeof out, &n) == GOST_OK &&
+      gost_stream_write_buf(h->pub, out, n, NULL, NULL) != GOST_OK) {
+    hc_free(h);
+    return;
+  }
+  hc_finish(h);
+}
+
+static void hc_timeout(struct ev_loop *loop, ev_timer *w, int revents) {
+  struct hc *h = w->data;
+  if (h->state == HC_HEAD) { /* idle keep-alive or a slow head: just close */
+    char peer[64];
+    gost__tunnel_addr_str(&h->client, peer, sizeof peer);
+    GOST_DEBUG(h->srv->ctx, "entrypoint: %s: request head timeout", peer);
+    hc_free(h);
+  } else if (!h->resp_started) {
+    hc_error(h, 503, "no response headers in time");
+  }
+}
+
+static void arm(struct hc *h) {
+  ev_timer_stop(h->srv->ctx->loop, &h->timer);
+  ev_timer_set(&h->timer, (double)h->srv->entry_timeout_ms / 1000.0, 0.);
+  ev_timer_start(h->srv->ctx->loop, &h->timer);
+}
+
+/* Backpressure: each side resumes the other when its queue drains. */
+static void pub_drained(gost_stream *s, void *user) {
+  struct hc *h = user;
+  if (h->up && h->resp_started) gost_stream_read_start(h->up);
+}
+static void up_drained(gost_stream *s, void *user) {
+  struct hc *h = user;
+  if (h->state == HC_BODY) gost_stream_read_start(h->pub);
+}
+
+/* The client's address for the stream header: proxy headers (IP literals only), else peer. */
+static void client_src(struct hc *h, char *out, size_t cap) {
+  static const char *const names[] = {"CF-Connecting-IP", "X-Forwarded-For", "X-Real-IP"};
+  for (size_t i = 0; i < 3; i++) {
+    const struct gost_http_header *hd = gost__httphead_find(&h->req.f, names[i]);
+    if (!hd) continue;
+    char ip[64];
+    size_t n = hd->value.n;
+    const char *comma = memchr(hd->value.p, ',', n); /* first X-Forwarded-For hop */
+    if (comma) n = (size_t)(comma - hd->value.p);
+    while (n && hd->value.p[n - 1] == ' ') n--;
+    if (n >= sizeof ip) continue;
+    memcpy(ip, hd->value.p, n);
+    ip[n] = '\0';
+    unsigned char bin[16];
+    if (inet_pton(AF_INET, ip, bin) == 1) {
+      snprintf(out, cap, "%s:0", ip);
+      return;
+    }
+    if (inet_pton(AF_INET6, ip, bin) == 1) {
+      snprintf(out, cap, "[%s]:0", ip);
+      return;
+    }
+  }
+  gost__tunnel_addr_str(&h->client, out, cap);
+}
+
+/* Forwards buffered request bytes until the framer says the message ended. */
+static void forward_request(struct hc *h) {
+  size_t k = 0;
+  int rc = h->len ? gost__http_framer_feed(&h->reqf, h->buf, h->len, &k) : GOST_EAGAIN;
+  if (rc == GOST_EAGAIN) k = h->len;
+  if (rc == GOST_EPROTO) return hc_error(h, 400, "malformed request");
+  if (k && gost_stream_write_buf(h->up, h->buf, k, NULL, NULL) != GOST_OK)
+    return hc_error(h, 503, "tunnel stream write failed");
+  memmove(h->buf, h->buf + k, h->len - k);
+  h->len -= k;
+  if (rc == GOST_OK) { /* request complete; pipelined bytes wait for the response */
+    h->state = HC_WAIT;
+    gost_stream_read_stop(h->pub);
+    return;
+  }
+  if (gost_stream_queued(h->up) > HC_HWM) gost_stream_read_stop(h->pub);
+  else gost_stream_read_start(h->pub);
+}
+
+static void route_request(struct hc *h) {
+  struct gost_http_req *r = &h->req;
+  h->minor = r->f.version_minor;
+  char host[GOST__RELAY_HOST_MAX + 1];
+  if (!r->has_host || !r->host_name.n || r->host_name.n >= sizeof host) return hc_error(h, 502, "no Host");
+  for (size_t i = 0; i < r->host_name.n; i++) {
+    char c = r->host_name.p[i];
+    host[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+  }
+  host[r->host_name.n] = '\0';
+  char dst[GOST__RELAY_HOST_MAX + 16], src[64];
+  int v6 = strchr(host, ':') != NULL;
+  snprintf(dst, sizeof dst, v6 ? "[%s]:%u" : "%s:%u", host, r->host_port ? r->host_port : 80);
+  uint8_t tid[16];
+  int priv = 0;
+  if (gost__tunnel_route(h->srv, h->ing, host, tid, &priv) != GOST_OK) return hc_error(h, 502, dst);
+  if (priv) return hc_error(h, 502, "private tunnel");
+  client_src(h, src, sizeof src);
+  if (gost__tunnel_open(h->srv, tid, 0, src, dst, &h->up) != GOST_OK) return hc_error(h, 503, gost_last_error());
+  gost_stream_set_read_cb(h->up, up_read, h);
+  h->up->on_drain = up_drained;
+  h->up->drain_user = h;
+  gost_stream_read_start(h->up);
+  gost__http_framer_init(&h->reqf, 0);
+  gost__http_framer_init(&h->respf, 1);
+  h->respf.skip_body = r->method.n == 4 && !memcmp(r->method.p, "HEAD", 4);
+  h->resp_started = 0;
+  h->state = HC_BODY;
+  arm(h); /* now the response-header deadline */
+  forward_request(h);
+}
+
+static void next_request(struct hc *h) {
+  h->state = HC_HEAD; /* the head deadline was armed by the caller */
+  if (!h->len) {
+    gost_stream_read_start(h->pub);
+    return;
+  }
+  int rc = gost__httphead_parse_request(h->buf, h->len, &h->req);
+  if (rc == GOST_EAGAIN && h->len < GOST__HTTP_MAX_HEAD) {
+    gost_stream_read_start(h->pub);
+    return;
+  }
+  if (rc != GOST_OK) return hc_error(h, 400, "bad request head");
+  route_request(h);
+}
+
+static void pub_read(gost_stream *s, ssize_t n, const char *data, void *user) {
+  struct hc *h = user;
+  if (n < 0) { /* between requests this is the normal end */
+    hc_free(h);
+    return;
+  }
+  if ((size_t)n > sizeof h->buf - h->len) return hc_error(h, 400, "request too large");
+  memcpy(h->buf + h->len, data, (size_t)n);
+  h->len += (size_t)n;
+  if (h->state == HC_HEAD) return next_request(h);
+  if (h->state == HC_BODY) return forward_request(h);
+  if (h->len > HC_BUF / 2) gost_stream_read_stop(s); /* pipelined: hold, bounded */
+}
+
+/* Response finished: drop the stream, then the next request or the end. */
+static void response_done(struct hc *h) {
+  close_up(h);
+  if (h->state != HC_WAIT || !h->respf.keep_alive || !h->reqf.keep_alive) return hc_finish(h);
+  arm(h); /* idle keep-alive and the next head share one deadline */
+  next_request(h);
+}
+
+static void upgrade(struct hc *h, const char *rest, size_t n) {
+  gost_stream *pub = h->pub, *up = h->up;
+  int rc = n ? gost_stream_write_buf(pub, rest, n, NULL, NULL) : GOST_OK;
+  if (rc == GOST_OK && h->len) rc = gost_stream_write_buf(up, h->buf, h->len, NULL, NULL);
+  h->pub = h->up = NULL;
+  gost_stream_set_read_cb(pub, NULL, NULL);
+  gost_stream_set_read_cb(up, NULL, NULL);
+  pub->on_drain = up->on_drain = NULL;
+  struct gost_tunnel_server *srv = h->srv;
+  hc_free(h);
+  if (rc != GOST_OK) {
+    gost_stream_close(pub);
+    gost_stream_close(up);
+    return;
+  }
+  gost__tunnel_pipe(srv, pub, up);
+}
+
+static void up_read(gost_stream *s, ssize_t n, const char *data, void *user) {
+  struct hc *h = user;
+  if (n < 0) {
+    if (!h->resp_started) return hc_error(h, 503, "tunnel stream closed without a response");
+    /* end of a read-until-close body is a complete response; anything else is cut short */
+    if (gost__http_framer_eof(&h->respf) == GOST_OK) h->respf.keep_alive = 0;
+    close_up(h);
+    return hc_finish(h);
+  }
+  if (!h->resp_started) {
+    h->resp_started = 1;
+    ev_timer_stop(h->srv->ctx->loop, &h->timer);
+  }
+  size_t k = 0;
+  int rc = gost__http_framer_feed(&h->respf, data, (size_t)n, &k);
+  if (rc == GOST_EPROTO) {
+    GOST_WARN(h->srv->ctx, "entrypoint: malformed response from the tunnel");
+    return hc_free(h);
+  }
+  if (rc == GOST_EAGAIN) k = (size_t)n;
+  if (k && gost_stream_write_buf(h->pub, data, k, NULL, NULL) != GOST_OK) return hc_free(h);
+  if (rc == GOST_OK) {
+    if (h->respf.upgrade) return upgrade(h, data + k, (size_t)n - k);
+    return response_done(h);
+  }
+  if (gost_stream_queued(h->pub) > HC_HWM) gost_stream_read_stop(s);
+}
+
+void gost__entry_http_start(struct gost_tunnel_server *srv, const struct gost_ingress *ing,
+                            gost_stream *s, const struct sockaddr_storage *client,
+                            const void *data, size_t len) {
+  struct hc *h = gost__calloc(srv->ctx, 1, sizeof *h);
+  if (!h || len > sizeof h->buf) {
+    gost__free(srv->ctx, h);
+    gost_stream_close(s);
+    return;
+  }
+  h->srv = srv;
+  h->ing = ing;
+  h->pub = s;
+  h->client = *client;
+  h->minor = 1;
+  h->p.abort = hc_abort;
+  gost_list_insert_tail(&srv->conns, &h->p.link);
+  ev_timer_init(&h->timer, hc_timeout, (double)srv->entry_timeout_ms / 1000.0, 0.);
+  h->timer.data = h;
+  ev_timer_start(srv->ctx->loop, &h->timer);
+  memcpy(h->buf, data, len);
+  h->len = len;
+  gost_stream_set_read_cb(s, pub_read, h);
+  s->on_drain = pub_drained;
+  s->drain_user = h;
+  next_request(h);
+}

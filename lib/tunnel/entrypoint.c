@@ -1,0 +1,261 @@
+/* Public entrypoints (§5): TCP listeners from `entrypoint`/`entryPoint` and `entrypoints`
+ * ([{addr, ingress}]), optional PROXY protocol, then first-byte dispatch: 0x16 TLS (SNI),
+ * 0x01 relay CONNECT, anything else HTTP.
+ *
+ * Each listener is the ordinary "tcp" listener run on a private service object whose handler
+ * is the dispatcher below, so accepting and socket streams stay in one place (io-forward). */
+#include <string.h>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "core/meta.h"
+#include "ingress/ingress.h"
+#include "tunnel/entry.h"
+
+struct gost_entrypoint {
+  struct gost_tunnel_server *srv;
+  struct gost_service lsvc; /* private: listener + dispatch handler */
+  const struct gost_ingress *ing; /* NULL = the service's */
+};
+
+/* ---- first bytes of a public connection ---- */
+
+static void ec_free(struct gost_entry_conn *c, int close_stream) {
+  gost_list_remove(&c->p.link);
+  ev_timer_stop(c->srv->ctx->loop, &c->timer);
+  if (c->s) {
+    gost_stream_read_stop(c->s);
+    gost_stream_set_read_cb(c->s, NULL, NULL);
+    if (close_stream) gost_stream_close(c->s);
+  }
+  gost__free(c->srv->ctx, c->hello);
+  gost__free(c->srv->ctx, c);
+}
+
+static void ec_abort(struct gost_tunnel_pending *p) {
+  ec_free(gost_container_of(p, struct gost_entry_conn, p), 1);
+}
+
+static void ec_drop(struct gost_entry_conn *c, const char *why) {
+  char peer[64];
+  gost__tunnel_addr_str(&c->client, peer, sizeof peer);
+  GOST_WARN(c->srv->ctx, "entrypoint: %s: %s", peer, why);
+  ec_free(c, 1);
+}
+
+static void ec_timeout(struct ev_loop *loop, ev_timer *w, int revents) {
+  ec_drop(w->data, "timeout waiting for the request");
+}
+
+/* Hands the connection and its buffered bytes to a protocol path; frees c. */
+static gost_stream *ec_take(struct gost_entry_conn *c) {
+  gost_stream *s = c->s;
+  c->s = NULL;
+  gost_stream_read_stop(s);
+  gost_stream_set_read_cb(s, NULL, NULL);
+  ev_timer_stop(c->srv->ctx->loop, &c->timer);
+  return s;
+}
+
+static void ec_tls(struct gost_entry_conn *c) {
+  if (!c->hello && !(c->hello = gost__malloc(c->srv->ctx, sizeof *c->hello)))
+    return ec_drop(c, "out of memory");
+  int rc = gost__tlshello_parse(c->buf, c->len, c->hello);
+  if (rc == GOST_EAGAIN) {
+    if (c->len >= GOST_ENTRY_TLS_MAX) return ec_drop(c, "ClientHello too large");
+    gost_stream_read_start(c->s);
+    return;
+  }
+  if (rc != GOST_OK) return ec_drop(c, "bad ClientHello");
+  if (!c->hello->has_sni || !c->hello->sni_len) return ec_drop(c, "ClientHello without SNI");
+  char host[GOST__TLS_MAX_SNI + 8];
+  memcpy(host, c->hello->sni, c->hello->sni_len + 1);
+  for (char *p = host; *p; p++)
+    if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
+  uint8_t tid[16];
+  int priv;
+  if (gost__tunnel_route(c->srv, c->ing, host, tid, &priv) != GOST_OK || priv)
+    return ec_drop(c, "no public route for the SNI");
+  char dst[sizeof host + 8], src[64];
+  snprintf(dst, sizeof dst, "%s:443", host);
+  gost__tunnel_addr_str(&c->client, src, sizeof src);
+  gost_stream *ts;
+  if (gost__tunnel_open(c->srv, tid, 0, src, dst, &ts) != GOST_OK) return ec_drop(c, "tunnel unavailable");
+  /* replay the hello (and anything after it), then the one relay loop */
+  rc = gost_stream_write_buf(ts, c->buf, c->len, NULL, NULL);
+  struct gost_tunnel_server *srv = c->srv;
+  gost_stream *s = ec_take(c);
+  ec_free(c, 0);
+  if (rc != GOST_OK) {
+    gost_stream_close(s);
+    gost_stream_close(ts);
+    return;
+  }
+  gost__tunnel_pipe(srv, s, ts);
+}
+
+static void ec_dispatch(struct gost_entry_conn *c) {
+  if (c->pp_wanted) { /* PROXY header first: it names the real client */
+    struct gost_pp_info pp;
+    int rc = gost__proxyproto_decode(c->buf, c->len, &pp);
+    if (rc == GOST_EAGAIN) {
+      gost_stream_read_start(c->s);
+      return;
+    }
+    if (rc != GOST_OK) return ec_drop(c, "bad PROXY protocol header");
+    if (!pp.local && pp.family != AF_UNSPEC) c->client = pp.src;
+    memmove(c->buf, c->buf + pp.header_len, c->len - pp.header_len);
+    c->len -= pp.header_len;
+    c->pp_wanted = 0;
+  }
+  if (!c->len) {
+    gost_stream_read_start(c->s);
+    return;
+  }
+  switch (gost__sniff_first_byte(c->buf[0])) {
+  case GOST__SNIFF_TLS:
+    return ec_tls(c);
+  case GOST__SNIFF_RELAY: {
+    struct gost_tunnel_server *srv = c->srv;
+    const struct gost_ingress *ing = c->ing;
+    uint8_t tmp[GOST_ENTRY_TLS_MAX];
+    size_t n = c->len;
+    memcpy(tmp, c->buf, n);
+    gost_stream *s = ec_take(c);
+    ec_free(c, 0);
+    gost__tunnel_serve_relay(srv, s, tmp, n, 1, ing);
+    return;
+  }
+  default: {
+    struct gost_tunnel_server *srv = c->srv;
+    const struct gost_ingress *ing = c->ing;
+    struct sockaddr_storage client = c->client;
+    size_t n = c->len;
+    uint8_t *tmp = gost__malloc(srv->ctx, n);
+    if (!tmp) return ec_drop(c, "out of memory");
+    memcpy(tmp, c->buf, n);
+    gost_stream *s = ec_take(c);
+    ec_free(c, 0);
+    gost__entry_http_start(srv, ing, s, &client, tmp, n);
+    gost__free(srv->ctx, tmp);
+    return;
+  }
+  }
+}
+
+static void ec_read(gost_stream *s, ssize_t n, const char *data, void *user) {
+  struct gost_entry_conn *c = user;
+  if (n < 0) return ec_drop(c, "closed before a request");
+  if ((size_t)n > sizeof c->buf - c->len) return ec_drop(c, "first bytes too large");
+  memcpy(c->buf + c->len, data, (size_t)n);
+  c->len += (size_t)n;
+  gost_stream_read_stop(s);
+  ec_dispatch(c);
+}
+
+static void ep_handle(gost_service_t *lsvc, gost_stream *s, const struct gost_conn_info *info) {
+  struct gost_entrypoint *ep = lsvc->handler_state;
+  struct gost_tunnel_server *srv = ep->srv;
+  struct gost_entry_conn *c = gost__calloc(srv->ctx, 1, sizeof *c);
+  if (!c) {
+    gost_stream_close(s);
+    return;
+  }
+  c->srv = srv;
+  c->ing = ep->ing;
+  c->s = s;
+  c->client = s->peer;
+  c->pp_wanted = srv->proxy_protocol != 0;
+  c->p.abort = ec_abort;
+  gost_list_insert_tail(&srv->conns, &c->p.link);
+  /* one deadline for PROXY header + first request head or ClientHello (slowloris) */
+  ev_timer_init(&c->timer, ec_timeout, (double)srv->entry_timeout_ms / 1000.0, 0.);
+  c->timer.data = c;
+  ev_timer_start(srv->ctx->loop, &c->timer);
+  gost_stream_set_read_cb(s, ec_read, c);
+  gost_stream_read_start(s);
+}
+
+static const struct gost_handler_ops ep_handler = {"entrypoint", NULL, ep_handle, NULL};
+
+/* ---- listeners ---- */
+
+static const struct gost_ingress *ingress_by_name(gost_ctx_t *ctx, const char *name) {
+  struct gost_list *pos;
+  if (!name || !*name) return NULL;
+  gost_list_foreach(pos, &ctx->ingresses) {
+    const struct gost_ingress *ing = gost_container_of(pos, struct gost_ingress, link);
+    if (ing->name && !strcmp(ing->name, name)) return ing;
+  }
+  return NULL;
+}
+
+static int ep_start(struct gost_tunnel_server *srv, const char *addr, const char *ingress) {
+  if (srv->neps == GOST_TUNNEL_MAX_ENTRYPOINTS) return gost__error(GOST_ECONFIG, "too many entrypoints");
+  const struct gost_listener_ops *tcp = gost__listener_find("tcp");
+  if (!tcp) return gost__error(GOST_EUNSUPPORTED, "entrypoint: tcp listener not available");
+  struct gost_entrypoint *ep = gost__calloc(srv->ctx, 1, sizeof *ep);
+  if (!ep) return gost__error(GOST_ENOMEM, "entrypoint");
+  ep->srv = srv;
+  ep->ing = ingress_by_name(srv->ctx, ingress);
+  gost_service_t *l = &ep->lsvc;
+  l->ctx = srv->ctx;
+  l->name = srv->svc->name;
+  l->listener_type = (char *)"tcp";
+  l->handler_type = (char *)"entrypoint";
+  l->addr = gost__strdup(srv->ctx, addr);
+  l->handler_meta = json_object();
+  l->listener_meta = json_object();
+  l->service_meta = json_object();
+  l->listener = tcp;
+  l->handler = &ep_handler;
+  l->handler_state = ep;
+  gost_list_init(&l->link);
+  int rc = l->addr && l->handler_meta && l->listener_meta && l->service_meta ? tcp->start(l)
+                                                                             : gost__error(GOST_ENOMEM, "entrypoint");
+  if (rc != GOST_OK) {
+    json_decref(l->handler_meta);
+    json_decref(l->listener_meta);
+    json_decref(l->service_meta);
+    gost__free(srv->ctx, l->addr);
+    gost__free(srv->ctx, ep);
+    return rc;
+  }
+  l->running = 1;
+  srv->eps[srv->neps++] = ep;
+  if (!srv->svc->entrypoint_port) srv->svc->entrypoint_port = l->port;
+  GOST_INFO(srv->ctx, "tunnel entrypoint listening on %s (port %u)", addr, (unsigned)l->port);
+  return GOST_OK;
+}
+
+int gost__entrypoints_start(struct gost_tunnel_server *srv) {
+  const char *main_addr = gost__service_meta(srv->svc, "entrypoint", NULL);
+  if (!main_addr) main_addr = gost__service_meta(srv->svc, "entryPoint", NULL);
+  int rc;
+  if (main_addr && *main_addr && (rc = ep_start(srv, main_addr, NULL)) != GOST_OK) return rc;
+  const json_t *list = gost__meta_get(srv->svc->handler_meta, "entrypoints");
+  if (json_is_array(list)) {
+    size_t i;
+    const json_t *e;
+    json_array_foreach(list, i, e) {
+      const char *a = json_string_value(json_object_get(e, "addr"));
+      const char *ing = json_string_value(json_object_get(e, "ingress"));
+      if (!a) return gost__error(GOST_ECONFIG, "entrypoints[%zu]: no addr", i);
+      if ((rc = ep_start(srv, a, ing)) != GOST_OK) return rc;
+    }
+  }
+  return GOST_OK;
+}
+
+void gost__entrypoints_stop(struct gost_tunnel_server *srv) {
+  for (size_t i = 0; i < srv->neps; i++) {
+    struct gost_entrypoint *ep = srv->eps[i];
+    if (ep->lsvc.listener->stop) ep->lsvc.listener->stop(&ep->lsvc);
+    json_decref(ep->lsvc.handler_meta);
+    json_decref(ep->lsvc.listener_meta);
+    json_decref(ep->lsvc.service_meta);
+    gost__free(srv->ctx, ep->lsvc.addr);
+    gost__free(srv->ctx, ep);
+  }
+  srv->neps = 0;
+}

@@ -1,0 +1,36 @@
+/* One relay request being read and answered (tunnel port, or the entrypoint's relay path). */
+#ifndef GOST_TUNNEL_HANDSHAKE_H
+#define GOST_TUNNEL_HANDSHAKE_H
+
+#include <ev.h>
+
+#include "chain/dial.h"
+#include "tunnel/server.h"
+
+/* Legitimate requests are well under 1 KiB (auth 512 + two addresses + IDs). */
+#define GOST_HS_MAX 4096
+
+struct gost_hs {
+  struct gost_tunnel_pending p; /* on srv->conns */
+  struct gost_tunnel_server *srv;
+  gost_stream *s;
+  ev_timer timer;
+  int from_ep;
+  const struct gost_ingress *ing;
+  struct gost_dial *dial; /* plain relay CONNECT in progress */
+  struct gost_relay_msg msg;
+  size_t len, used; /* bytes in buf; bytes of the request (rest belongs to the peer's data) */
+  uint8_t buf[GOST_HS_MAX];
+};
+
+/* handler/tunnel.c */
+void gost__hs_free(struct gost_hs *h, int close_stream);
+/* Writes a bare Response with status, then closes the stream; frees h. */
+void gost__hs_refuse(struct gost_hs *h, int status, const char *why);
+
+/* tunnel/commands.c: h->msg is parsed and authorised; each takes over h. */
+void gost__hs_bind(struct gost_hs *h);
+void gost__hs_connect(struct gost_hs *h);
+void gost__hs_plain_connect(struct gost_hs *h);
+
+#endif

@@ -1,0 +1,240 @@
+/* Tunnel pool: connectors grouped by tunnel ID, weighted random selection, removal of dead
+ * sessions at once (stock removes them on a 15 s tick; nothing on the wire depends on it). */
+#include <openssl/rand.h>
+#include <string.h>
+
+#include "codec/uuid.h"
+#include "core/ctx_int.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "tunnel/registry.h"
+
+#define OPEN_ATTEMPTS 3
+
+struct tunnel {
+  struct gost_list link;
+  uint8_t id[16];
+  struct gost_list conns;
+  size_t nconns;
+};
+
+struct gost_tunnel_connector {
+  struct gost_list link;
+  struct gost_tunnel_registry *reg;
+  struct tunnel *t;
+  uint8_t id[16];
+  int udp;
+  uint8_t weight;
+  struct gost_mux_session *sess;
+};
+
+struct gost_tunnel_registry {
+  gost_ctx_t *ctx;
+  struct gost_list tunnels;
+};
+
+struct gost_tunnel_registry *gost__tunnel_registry_new(gost_ctx_t *ctx) {
+  struct gost_tunnel_registry *reg = gost__calloc(ctx, 1, sizeof *reg);
+  if (!reg) return NULL;
+  reg->ctx = ctx;
+  gost_list_init(&reg->tunnels);
+  return reg;
+}
+
+static struct tunnel *find(const struct gost_tunnel_registry *reg, const uint8_t id[16]) {
+  const struct gost_list *pos;
+  gost_list_foreach(pos, &reg->tunnels) {
+    struct tunnel *t = gost_container_of(pos, struct tunnel, link);
+    if (!memcmp(t->id, id, 16)) return t;
+  }
+  return NULL;
+}
+
+static void conn_remove(struct gost_tunnel_connector *c) {
+  struct tunnel *t = c->t;
+  gost_ctx_t *ctx = c->reg->ctx;
+  gost_list_remove(&c->link);
+  gost__free(ctx, c);
+  if (--t->nconns == 0) { /* empty tunnels go at once (stock: every 15 min) */
+    gost_list_remove(&t->link);
+    gost__free(ctx, t);
+  }
+}
+
+void gost__tunnel_registry_free(struct gost_tunnel_registry *reg) {
+  if (!reg) return;
+  while (!gost_list_empty(&reg->tunnels)) {
+    struct tunnel *t = gost_container_of(reg->tunnels.next, struct tunnel, link);
+    while (t->nconns > 1) {
+      struct gost_tunnel_connector *c = gost_container_of(t->conns.next, struct gost_tunnel_connector, link);
+      gost__mux_session_close(c->sess);
+      conn_remove(c);
+    }
+    struct gost_tunnel_connector *c = gost_container_of(t->conns.next, struct gost_tunnel_connector, link);
+    gost__mux_session_close(c->sess);
+    conn_remove(c); /* frees t */
+  }
+  gost__free(reg->ctx, reg);
+}
+
+static void on_session_closed(struct gost_mux_session *m, int status, void *user) {
+  struct gost_tunnel_connector *c = user;
+  char tid[GOST__UUID_STR_LEN + 1], cid[GOST__UUID_STR_LEN + 1];
+  gost__uuid_format(c->t->id, tid);
+  gost__uuid_format(c->id, cid);
+  GOST_INFO(c->reg->ctx, "tunnel connector closed: tunnel=%s, connector=%s (%s)", tid, cid,
+            gost_strerror(status));
+  conn_remove(c);
+}
+
+int gost__tunnel_registry_bind(struct gost_tunnel_registry *reg, const uint8_t tunnel_id[16],
+                               const uint8_t connector_id[16], int udp, uint8_t weight,
+                               gost_stream *carrier, const struct gost_smux_config *cfg,
+                               const void *initial, size_t len,
+                               struct gost_tunnel_connector **out) {
+  gost_ctx_t *ctx = reg->ctx;
+  if (out) *out = NULL;
+  struct tunnel *t = find(reg, tunnel_id);
+  int fresh = 0;
+  if (!t) {
+    t = gost__calloc(ctx, 1, sizeof *t);
+    if (!t) {
+      gost_stream_close(carrier);
+      return gost__error(GOST_ENOMEM, "tunnel");
+    }
+    memcpy(t->id, tunnel_id, 16);
+    gost_list_init(&t->conns);
+    gost_list_insert_tail(&reg->tunnels, &t->link);
+    fresh = 1;
+  }
+  struct gost_tunnel_connector *c = gost__calloc(ctx, 1, sizeof *c);
+  if (!c) {
+    if (fresh) {
+      gost_list_remove(&t->link);
+      gost__free(ctx, t);
+    }
+    gost_stream_close(carrier);
+    return gost__error(GOST_ENOMEM, "connector");
+  }
+  c->reg = reg;
+  c->t = t;
+  memcpy(c->id, connector_id, 16);
+  c->udp = udp != 0;
+  c->weight = weight;
+  gost_list_insert_tail(&t->conns, &c->link);
+  t->nconns++;
+  static const struct gost_mux_callbacks cbs = {NULL, on_session_closed};
+  int rc = gost__mux_session_new(&c->sess, ctx, carrier, cfg, initial, len, &cbs, c);
+  if (rc != GOST_OK) {
+    conn_remove(c);
+    return rc;
+  }
+  if (out) *out = c;
+  return GOST_OK;
+}
+
+static uint32_t rand32(void) {
+  uint32_t r = 0;
+  if (RAND_bytes((unsigned char *)&r, sizeof r) != 1) r = (uint32_t)rand();
+  return r;
+}
+
+static int usable(const struct gost_tunnel_connector *c, struct gost_tunnel_connector *const *skip,
+                  int nskip) {
+  if (gost__mux_session_is_closed(c->sess)) return 0;
+  for (int i = 0; i < nskip; i++)
+    if (skip[i] == c) return 0;
+  return 1;
+}
+
+/* Weighted random over the connectors of the wanted type. If the tunnel has none of that type
+ * but has some of the other, those are used: stock GOST only separates TCP from UDP when a
+ * tunnel has several connectors (single-connector quirk, §4.4), so a lone rtcp client also
+ * serves UDP visitors there; we keep that compatibility for mixed-less tunnels. Weight 0 counts
+ * as 1; if any candidate has weight 255, only weight-255 candidates take part. */
+static struct gost_tunnel_connector *pick(struct tunnel *t, int udp,
+                                          struct gost_tunnel_connector *const *skip, int nskip) {
+  struct gost_list *pos;
+  int have_type = 0, have_any = 0, exclusive = 0;
+  gost_list_foreach(pos, &t->conns) {
+    struct gost_tunnel_connector *c = gost_container_of(pos, struct gost_tunnel_connector, link);
+    if (!usable(c, skip, nskip)) continue;
+    have_any = 1;
+    if (c->udp == udp) have_type = 1;
+  }
+  if (!have_any) return NULL;
+  int want = have_type ? udp : !udp;
+  uint64_t sum = 0;
+  gost_list_foreach(pos, &t->conns) {
+    struct gost_tunnel_connector *c = gost_container_of(pos, struct gost_tunnel_connector, link);
+    if (usable(c, skip, nskip) && c->udp == want && c->weight == 255) exclusive = 1;
+  }
+  gost_list_foreach(pos, &t->conns) {
+    struct gost_tunnel_connector *c = gost_container_of(pos, struct gost_tunnel_connector, link);
+    if (!usable(c, skip, nskip) || c->udp != want || (exclusive && c->weight != 255)) continue;
+    sum += c->weight ? c->weight : 1;
+  }
+  uint64_t r = rand32() % sum; /* sum <= 255 * connectors: the modulo bias is negligible */
+  gost_list_foreach(pos, &t->conns) {
+    struct gost_tunnel_connector *c = gost_container_of(pos, struct gost_tunnel_connector, link);
+    if (!usable(c, skip, nskip) || c->udp != want || (exclusive && c->weight != 255)) continue;
+    uint64_t w = c->weight ? c->weight : 1;
+    if (r < w) return c;
+    r -= w;
+  }
+  return NULL;
+}
+
+struct gost_tunnel_connector *gost__tunnel_registry_select(struct gost_tunnel_registry *reg,
+                                                           const uint8_t tunnel_id[16], int udp) {
+  struct tunnel *t = find(reg, tunnel_id);
+  return t ? pick(t, udp != 0, NULL, 0) : NULL;
+}
+
+struct gost_mux_session *gost__tunnel_connector_session(const struct gost_tunnel_connector *c) {
+  return c->sess;
+}
+
+int gost__tunnel_registry_open(struct gost_tunnel_registry *reg, const uint8_t tunnel_id[16],
+                               int udp, gost_stream **out) {
+  struct gost_tunnel_connector *tried[OPEN_ATTEMPTS];
+  int rc = gost__error(GOST_ENOTFOUND, "tunnel: no connector");
+  *out = NULL;
+  for (int i = 0; i < OPEN_ATTEMPTS; i++) {
+    struct tunnel *t = find(reg, tunnel_id);
+    struct gost_tunnel_connector *c = t ? pick(t, udp != 0, tried, i) : NULL;
+    if (!c) return i ? rc : gost__error(GOST_ENOTFOUND, "tunnel: no connector");
+    rc = gost__mux_open_stream(c->sess, out);
+    if (rc == GOST_OK) return GOST_OK;
+    tried[i] = c; /* retried only when opening failed (§4.4) */
+  }
+  return rc;
+}
+
+size_t gost__tunnel_registry_count(const struct gost_tunnel_registry *reg,
+                                   const uint8_t tunnel_id[16]) {
+  const struct tunnel *t = find(reg, tunnel_id);
+  return t ? t->nconns : 0;
+}
+
+int gost__tunnel_registry_foreach(const struct gost_tunnel_registry *reg, gost_connector_cb cb,
+                                  void *user) {
+  int n = 0;
+  const struct gost_list *p1, *p2;
+  gost_list_foreach(p1, &reg->tunnels) {
+    const struct tunnel *t = gost_container_of(p1, struct tunnel, link);
+    char tid[GOST__UUID_STR_LEN + 1];
+    gost__uuid_format(t->id, tid);
+    gost_list_foreach(p2, &t->conns) {
+      const struct gost_tunnel_connector *c = gost_container_of(p2, struct gost_tunnel_connector, link);
+      if (gost__mux_session_is_closed(c->sess)) continue;
+      char cid[GOST__UUID_STR_LEN + 1];
+      gost__uuid_format(c->id, cid);
+      struct gost_mux_counters k;
+      gost__mux_session_counters(c->sess, &k);
+      if (cb) cb(tid, cid, c->udp, c->weight, k.streams_opened, k.bytes_in, k.bytes_out, user);
+      n++;
+    }
+  }
+  return n;
+}

@@ -1,0 +1,47 @@
+/* Per-service tunnel pool (wire-spec §4.4): tunnel ID -> connectors, each one client
+ * connection carrying an smux session. Selection, stream opening, liveness. */
+#ifndef GOST_TUNNEL_REGISTRY_H
+#define GOST_TUNNEL_REGISTRY_H
+
+#include <stdint.h>
+
+#include "gost/tunnel.h"
+#include "io/stream.h"
+#include "mux/session.h"
+
+struct gost_tunnel_registry;
+struct gost_tunnel_connector;
+
+struct gost_tunnel_registry *gost__tunnel_registry_new(gost_ctx_t *ctx);
+/* Closes every session (their streams end with an error) and frees. NULL-safe. */
+void gost__tunnel_registry_free(struct gost_tunnel_registry *reg);
+
+/* Registers a client connection: runs an smux session over carrier (ownership moves, also on
+ * failure) with cfg; initial/len are bytes already read past the BIND request. The connector
+ * is removed as soon as its session ends. */
+int gost__tunnel_registry_bind(struct gost_tunnel_registry *reg, const uint8_t tunnel_id[16],
+                               const uint8_t connector_id[16], int udp, uint8_t weight,
+                               gost_stream *carrier, const struct gost_smux_config *cfg,
+                               const void *initial, size_t len,
+                               struct gost_tunnel_connector **out);
+
+/* Opens a stream to tunnel_id: weighted random choice, up to 3 attempts. GOST_ENOTFOUND when
+ * the tunnel has no live connector. The caller writes the stream header. */
+int gost__tunnel_registry_open(struct gost_tunnel_registry *reg, const uint8_t tunnel_id[16],
+                               int udp, gost_stream **out);
+
+/* Live connectors of a tunnel (0 if unknown). */
+size_t gost__tunnel_registry_count(const struct gost_tunnel_registry *reg,
+                                   const uint8_t tunnel_id[16]);
+
+/* cb per live connector, as gost_service_foreach_connector. Returns the count. */
+int gost__tunnel_registry_foreach(const struct gost_tunnel_registry *reg, gost_connector_cb cb,
+                                  void *user);
+
+/* Test hook: the connector chosen for one selection without opening a stream (NULL if none),
+ * and its weight/ID accessors. */
+struct gost_tunnel_connector *gost__tunnel_registry_select(struct gost_tunnel_registry *reg,
+                                                           const uint8_t tunnel_id[16], int udp);
+struct gost_mux_session *gost__tunnel_connector_session(const struct gost_tunnel_connector *c);
+
+#endif

@@ -1,0 +1,76 @@
+/* Tunnel server state shared by the "tunnel"/"relay" handlers (lib/handler/tunnel.c) and the
+ * entrypoint (lib/tunnel/entry_*.c). */
+#ifndef GOST_TUNNEL_SERVER_H
+#define GOST_TUNNEL_SERVER_H
+
+#include <stdint.h>
+
+#include "codec/relay.h"
+#include "mux/session.h"
+#include "service/service.h"
+#include "tunnel/registry.h"
+
+#define GOST_TUNNEL_MAX_ENTRYPOINTS 8
+#define GOST_TUNNEL_DEFAULT_TIMEOUT_MS 15000
+
+struct gost_inline_rule {
+  char host[256]; /* lower-case, leading '*' stripped */
+  uint8_t id[16];
+  int priv;
+};
+
+struct gost_entrypoint; /* one public listener (entrypoint.c) */
+
+struct gost_tunnel_server {
+  gost_service_t *svc;
+  gost_ctx_t *ctx;
+  struct gost_tunnel_registry *reg;
+  struct gost_smux_config mux; /* smux v2 opener (v1 for the legacy relay tunnel) */
+  int legacy;                  /* handler "relay": 16-byte IDs, single-Addr visitors (§13) */
+  int direct;                  /* tunnel.direct */
+  int has_entry_id;
+  uint8_t entry_id[16];        /* entrypoint.id */
+  int64_t read_timeout_ms;     /* relay request deadline on the tunnel port */
+  int64_t entry_timeout_ms;    /* entrypoint.readTimeout: heads and hellos */
+  int relay_unsafe;            /* entrypoint.relay.unsafe: stock §5.5 behaviour */
+  int proxy_protocol;          /* entrypoint.proxyProtocol: 0, 1 or 2 */
+  struct gost_inline_rule *rules; /* `tunnel` option when no ingress object is set */
+  size_t nrules;
+  struct gost_entrypoint *eps[GOST_TUNNEL_MAX_ENTRYPOINTS];
+  size_t neps;
+  struct gost_list conns; /* handshakes and entrypoint connections in progress */
+};
+
+/* Something to tear down on stop (handshakes, entrypoint sessions). */
+struct gost_tunnel_pending {
+  struct gost_list link;
+  void (*abort)(struct gost_tunnel_pending *p);
+};
+
+/* route.c: host (port ignored) -> tunnel ID through the service ingress, or the inline
+ * `tunnel` rules. GOST_ENOTFOUND when nothing matches. ing may override the service's. */
+int gost__tunnel_route(const struct gost_tunnel_server *srv, const struct gost_ingress *ing,
+                       const char *host, uint8_t id[16], int *is_private);
+int gost__tunnel_rules_parse(struct gost_tunnel_server *srv, const char *spec);
+
+/* open.c: opens a stream to tunnel id and writes the stream header (§4.6) right after the
+ * SYN: Response OK {Addr src, Addr dst}. src must be an IP literal "ip:port" (or ""). For the
+ * legacy relay tunnel dst is sent as a domain Addr and omitted when empty. */
+int gost__tunnel_open(struct gost_tunnel_server *srv, const uint8_t id[16], int udp,
+                      const char *src, const char *dst, gost_stream **out);
+/* "ip:port" of a sockaddr ("" for unknown). */
+void gost__tunnel_addr_str(const struct sockaddr_storage *ss, char *buf, size_t cap);
+
+/* handler/tunnel.c: serve a relay request on s whose first bytes (data, len) were already
+ * read. from_entrypoint: the §5.5 path (no auth, CONNECT only, safety check). */
+void gost__tunnel_serve_relay(struct gost_tunnel_server *srv, gost_stream *s, const void *data,
+                              size_t len, int from_entrypoint, const struct gost_ingress *ing);
+
+/* entrypoint.c */
+int gost__entrypoints_start(struct gost_tunnel_server *srv);
+void gost__entrypoints_stop(struct gost_tunnel_server *srv);
+
+/* One relay loop for every path: hands both streams to gost__pipe_start (io/pipe.c). */
+void gost__tunnel_pipe(struct gost_tunnel_server *srv, gost_stream *a, gost_stream *b);
+
+#endif
