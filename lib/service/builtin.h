@@ -10,7 +10,14 @@ extern const struct gost_handler_ops gost__handler_tcp;
 extern const struct gost_handler_ops gost__handler_udp;
 extern const struct gost_handler_ops gost__handler_tunnel;
 extern const struct gost_handler_ops gost__handler_relay;
+extern const struct gost_handler_ops gost__handler_http;
+extern const struct gost_handler_ops gost__handler_socks5;
+extern const struct gost_handler_ops gost__handler_socks;
+extern const struct gost_handler_ops gost__handler_auto;
 extern const struct gost_dialer_ops gost__dialer_tcp;
 extern const struct gost_connector_ops gost__connector_forward;
+extern const struct gost_connector_ops gost__connector_http;
+extern const struct gost_connector_ops gost__connector_socks5;
+extern const struct gost_connector_ops gost__connector_socks;
 
 #endif

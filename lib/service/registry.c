@@ -12,11 +12,13 @@ static const struct gost_listener_ops *const listeners[] = {
     &gost__listener_tls, &gost__listener_mtls, &gost__listener_ws, &gost__listener_wss};
 static const struct gost_handler_ops *const handlers[] = {
     &gost__handler_tcp, &gost__handler_udp, &gost__handler_rtcp, &gost__handler_rudp,
-    &gost__handler_tunnel, &gost__handler_relay};
+    &gost__handler_tunnel, &gost__handler_relay, &gost__handler_http,
+    &gost__handler_socks5, &gost__handler_socks, &gost__handler_auto};
 static const struct gost_dialer_ops *const dialers[] = {&gost__dialer_tcp, &gost__dialer_tls,
                                                         &gost__dialer_ws, &gost__dialer_wss};
 static const struct gost_connector_ops *const connectors[] = {
-    &gost__connector_forward, &gost__connector_tunnel, &gost__connector_relay};
+    &gost__connector_forward, &gost__connector_tunnel, &gost__connector_relay,
+    &gost__connector_http,    &gost__connector_socks5, &gost__connector_socks};
 
 #define FIND(table, name)                                                        \
   do {                                                                           \

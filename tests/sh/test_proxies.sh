@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# HTTP, SOCKS5 and auto proxy handlers and the http/socks5 connectors, driven by curl against a
+# loopback python http.server; two-hop chains carry 16 MiB byte-identically.
+source "$(dirname "$0")/lib.sh"
+
+mkdir -p "$WORK/www"
+head -c 4096 /dev/urandom > "$WORK/www/small.bin"
+head -c $((16 << 20)) /dev/urandom > "$WORK/www/big.bin"
+web=$(free_port)
+bg web python3 -m http.server "$web" --bind 127.0.0.1 --directory "$WORK/www"
+URL=http://127.0.0.1:$web
+
+http=$(free_port); http_auth=$(free_port); s5=$(free_port); s5_auth=$(free_port); auto=$(free_port)
+bg http "$GOST" -L "http://127.0.0.1:$http"
+bg http-auth "$GOST" -L "http://hu:hp@127.0.0.1:$http_auth"
+bg socks5 "$GOST" -L "socks5://127.0.0.1:$s5"
+bg socks5-auth "$GOST" -L "socks5://su:sp@127.0.0.1:$s5_auth"
+bg auto "$GOST" -L "auto://127.0.0.1:$auto"
+for p in "$web" "$http" "$http_auth" "$s5" "$s5_auth" "$auto"; do wait_tcp "$p"; done
+
+# get NAME FILE CURL-ARGS...: download FILE through a proxy and compare with the original.
+get() {
+  local name=$1 file=$2; shift 2
+  curl -sS --max-time 60 -o "$WORK/out.bin" "$@" "$URL/$file" || fail "$name: curl failed"
+  cmp -s "$WORK/out.bin" "$WORK/www/$file" || fail "$name: $file differs"
+  pass "$name"
+}
+code() { curl -s --max-time 20 -o /dev/null -w '%{http_code}' "$@" || true; }
+
+get "http absolute-form" small.bin -x "http://127.0.0.1:$http"
+get "http CONNECT tunnel" small.bin -p -x "http://127.0.0.1:$http"
+[ "$(code -x "http://127.0.0.1:$http" http://127.0.0.1:1/)" = 502 ] || fail "dial failure is not 502"
+pass "http 502 on dial failure"
+[ "$(code -x "http://127.0.0.1:$http_auth" "$URL/small.bin")" = 407 ] || fail "no credentials: not 407"
+[ "$(code -x "http://hu:bad@127.0.0.1:$http_auth" "$URL/small.bin")" = 407 ] || fail "bad password: not 407"
+curl -s -D - -o /dev/null -x "http://127.0.0.1:$http_auth" "$URL/small.bin" | grep -qi '^Proxy-Authenticate: Basic' \
+  || fail "407 without Proxy-Authenticate"
+get "http Basic auth" small.bin -x "http://hu:hp@127.0.0.1:$http_auth"
+get "http Basic auth over CONNECT" small.bin -p -x "http://hu:hp@127.0.0.1:$http_auth"
+pass "http 407 without or with wrong credentials"
+
+get "socks5 no-auth, remote name" small.bin --socks5-hostname "127.0.0.1:$s5"
+get "socks5 no-auth, local name" small.bin --socks5 "127.0.0.1:$s5"
+get "socks5 user/pass" small.bin --socks5 "su:sp@127.0.0.1:$s5_auth"
+if curl -s --max-time 10 -o /dev/null --socks5-hostname "su:bad@127.0.0.1:$s5_auth" "$URL/small.bin"; then
+  fail "socks5 accepted a wrong password"
+fi
+if curl -s --max-time 10 -o /dev/null --socks5-hostname "127.0.0.1:$s5_auth" "$URL/small.bin"; then
+  fail "socks5 accepted a client without credentials"
+fi
+pass "socks5 refuses wrong or missing credentials"
+
+get "auto as socks5" small.bin --socks5-hostname "127.0.0.1:$auto"
+get "auto as http" small.bin -x "http://127.0.0.1:$auto"
+get "auto as http CONNECT" small.bin -p -x "http://127.0.0.1:$auto"
+
+# Chains: http entry -> socks5 hop; tcp forward -> http hop -> socks5 hop (both with auth).
+c1=$(free_port); c2=$(free_port)
+bg chain1 "$GOST" -L "http://127.0.0.1:$c1" -F "socks5://127.0.0.1:$s5"
+bg chain2 "$GOST" -L "tcp://127.0.0.1:$c2/127.0.0.1:$web" -F "http://hu:hp@127.0.0.1:$http_auth" \
+  -F "socks5://su:sp@127.0.0.1:$s5_auth"
+wait_tcp "$c1"; wait_tcp "$c2"
+get "chain http -> socks5, 16 MiB" big.bin -x "http://127.0.0.1:$c1"
+get "chain http CONNECT -> socks5, 16 MiB" big.bin -p -x "http://127.0.0.1:$c1"
+curl -sS --max-time 60 -o "$WORK/out.bin" "http://127.0.0.1:$c2/big.bin" || fail "tcp -> http -> socks5 failed"
+cmp -s "$WORK/out.bin" "$WORK/www/big.bin" || fail "tcp -> http -> socks5: big.bin differs"
+pass "chain tcp -> http -> socks5 (auth on both hops), 16 MiB"
+
+# A wrong hop password surfaces as a failed dial.
+c3=$(free_port)
+bg chain3 "$GOST" -L "http://127.0.0.1:$c3" -F "socks5://su:bad@127.0.0.1:$s5_auth"
+wait_tcp "$c3"
+[ "$(code -x "http://127.0.0.1:$c3" "$URL/small.bin")" = 502 ] || fail "bad hop credentials: not 502"
+pass "chain with wrong hop credentials answers 502"
