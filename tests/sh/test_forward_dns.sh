@@ -14,7 +14,7 @@ ans=$(retry 20 dig +short +time=1 +tries=1 @127.0.0.1 -p "$fwd_port" test.local 
 pass "dig through udp forward -> $ans"
 # Several queries on one source port (keepalive off: one flow per query and reply).
 for i in 1 2 3; do
-  [ "$(dig +short +time=1 +tries=1 @127.0.0.1 -p "$fwd_port" "h$i.test.local" A)" = "10.1.2.3" ] || fail "query $i"
+  [ "$(dig +short +time=3 +tries=2 @127.0.0.1 -p "$fwd_port" "h$i.test.local" A)" = "10.1.2.3" ] || fail "query $i"
 done
 pass "repeated queries"
 
