@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec/uuid.h"
 #include "api/api_int.h"
 #include "core/error.h"
 #include "ingress/ingress.h"
@@ -39,7 +40,7 @@ int gost_ingress_set_rule(gost_ingress_t *ing, const char *hostname, const char 
   if (gost__ingress_host_norm(hostname, host, sizeof host) < 0)
     return gost__error(GOST_EINVAL, "invalid ingress hostname \"%s\"", hostname ? hostname : "");
   int priv = endpoint[0] == '$';
-  if (gost__ingress_uuid_parse(endpoint + priv, id) != GOST_OK)
+  if (gost__uuid_parse(endpoint + priv, strlen(endpoint + priv), id) != GOST_OK)
     return gost__error(GOST_EINVAL, "invalid tunnel ID \"%s\"", endpoint);
   struct gost_ingress_rule *r = rule_find(ing, host);
   if (!r) {
@@ -80,7 +81,7 @@ int gost_ingress_lookup(const gost_ingress_t *ing, const char *host, char *tunne
   if (tunnel_id && tunnel_id_len < 37) return gost__error(GOST_EINVAL, "tunnel_id buffer < 37");
   const struct gost_ingress_rule *r = gost__ingress_match(ing, host);
   if (!r) return gost__error(GOST_ENOTFOUND, "no ingress rule for \"%s\"", host);
-  if (tunnel_id) gost__ingress_uuid_format(r->id, tunnel_id);
+  if (tunnel_id) gost__uuid_format(r->id, tunnel_id);
   if (is_private) *is_private = r->priv;
   return GOST_OK;
 }

@@ -1,3 +1,4 @@
+#include "codec/hostmatch.h"
 #include "chain/selector.h"
 
 #include <string.h>
@@ -21,12 +22,7 @@ int gost__host_filter_match(const char *filter, const char *host) {
   if (!filter || !*filter || !host) return 0;
   size_t hl;
   const char *h = host_part(host, &hl);
-  if (filter[0] == '*') filter++;
-  size_t fl = strlen(filter);
-  if (filter[0] != '.') return fl == hl && !strncasecmp(filter, h, hl);
-  /* ".example.com": the bare domain or a name ending in ".example.com". */
-  if (fl - 1 == hl && !strncasecmp(filter + 1, h, hl)) return 1;
-  return hl > fl && !strncasecmp(filter, h + hl - fl, fl);
+  return gost__hostmatch_filter(filter, strlen(filter), h, hl); /* one matcher: codec/hostmatch */
 }
 
 int gost__node_host_eligible(const struct gost_node *node, const char *host) {

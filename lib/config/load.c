@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "codec/uuid.h"
 #include "api/api_int.h"
 #include "config/load_int.h"
 #include "core/error.h"
@@ -20,7 +21,7 @@ int gost__cfg_tunnel_rules(const char *path, const char *spec, gost_ingress_t *i
     const char *host = r, *ep = colon + 1;
     char norm[GOST__INGRESS_HOST_MAX + 1];
     if (!*ep || gost__ingress_host_norm(host, norm, sizeof norm) < 0) continue; /* dropped */
-    if (gost__ingress_uuid_parse(ep + (*ep == '$'), id) != GOST_OK)
+    if (gost__uuid_parse(ep + (*ep == '$'), strlen(ep + (*ep == '$')), id) != GOST_OK)
       return gost__cfg_fail(path, "invalid tunnel ID \"%s\"", ep);
     if (ing) {
       int rc = gost_ingress_set_rule(ing, host, ep);
@@ -73,7 +74,7 @@ int gost__cfg_ingresses(struct cfg *c) {
       uint8_t id[GOST__INGRESS_ID_LEN];
       /* GOST drops rules with an empty hostname or endpoint. */
       if (!host || !ep || !*ep || gost__ingress_host_norm(host, norm, sizeof norm) < 0) continue;
-      if (gost__ingress_uuid_parse(ep + (*ep == '$'), id) != GOST_OK) {
+      if (gost__uuid_parse(ep + (*ep == '$'), strlen(ep + (*ep == '$')), id) != GOST_OK) {
         char ep_path[160];
         snprintf(ep_path, sizeof ep_path, "%s.endpoint", rpath);
         return gost__cfg_fail(ep_path, "invalid tunnel ID \"%s\"", ep);

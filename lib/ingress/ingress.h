@@ -28,11 +28,8 @@ struct gost_ingress {
   size_t nrules, cap;
 };
 
-/* Lenient UUID text -> 16 bytes: 36-char canonical, 32 hex, {braced}, urn:uuid:. Any case.
- * Returns 0 or GOST_EINVAL. */
-int gost__ingress_uuid_parse(const char *s, uint8_t out[GOST__INGRESS_ID_LEN]);
 /* Canonical lower-case 36-char form plus NUL. */
-void gost__ingress_uuid_format(const uint8_t id[GOST__INGRESS_ID_LEN], char out[37]);
+void gost__uuid_format(const uint8_t id[GOST__INGRESS_ID_LEN], char out[37]);
 
 /* Rule hostname as stored: trimmed, one leading '*' stripped, lower-cased. Returns the length,
  * or GOST_EINVAL when empty or longer than GOST__INGRESS_HOST_MAX. */

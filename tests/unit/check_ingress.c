@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec/uuid.h"
 #include "gost/gost.h"
 #include "ingress/ingress.h"
 
@@ -117,7 +118,7 @@ START_TEST(internal_match) {
   r = gost__ingress_match(ing, "x.Example.com:443");
   ck_assert_ptr_nonnull(r);
   char id[37];
-  gost__ingress_uuid_format(r->id, id);
+  gost__uuid_format(r->id, id);
   ck_assert_str_eq(id, T1);
 }
 END_TEST
