@@ -258,16 +258,28 @@ static void up_read(gost_stream *s, ssize_t n, const char *data, void *user) {
     h->resp_started = 1;
     ev_timer_stop(h->srv->ctx->loop, &h->timer);
   }
-  size_t k = 0;
-  int rc = gost__http_framer_feed(&h->respf, data, (size_t)n, &k);
-  if (rc == GOST_EPROTO) {
-    GOST_WARN(h->srv->ctx, "entrypoint: malformed response from the tunnel");
-    return hc_free(h);
-  }
-  if (rc == GOST_EAGAIN) k = (size_t)n;
-  if (k && gost_stream_write_buf(h->pub, data, k, NULL, NULL) != GOST_OK) return hc_free(h);
-  if (rc == GOST_OK) {
-    if (h->respf.upgrade) return upgrade(h, data + k, (size_t)n - k);
+  size_t off = 0, len = (size_t)n;
+  for (;;) {
+    size_t k = 0;
+    int rc = gost__http_framer_feed(&h->respf, data + off, len - off, &k);
+    if (rc == GOST_EPROTO) {
+      GOST_WARN(h->srv->ctx, "entrypoint: malformed response from the tunnel");
+      return hc_free(h);
+    }
+    if (rc == GOST_EAGAIN) k = len - off;
+    if (k && gost_stream_write_buf(h->pub, data + off, k, NULL, NULL) != GOST_OK) return hc_free(h);
+    off += k;
+    if (rc == GOST_EAGAIN) break;
+    if (h->respf.upgrade) return upgrade(h, data + off, len - off);
+    /* 1xx interim (100 Continue, 103): the real response follows on the same stream */
+    unsigned code = h->respf.parser.status_code;
+    if (code >= 100 && code < 200) {
+      int skip = h->respf.skip_body;
+      gost__http_framer_init(&h->respf, 1);
+      h->respf.skip_body = skip;
+      if (off < len) continue;
+      break;
+    }
     return response_done(h);
   }
   if (gost_stream_queued(h->pub) > HC_HWM) gost_stream_read_stop(s);

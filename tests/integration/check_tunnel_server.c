@@ -19,6 +19,7 @@
 
 #include "gost/gost.h"
 #include "../support/harness.h"
+#include "api/api_int.h"
 #include "mux/smux.h"
 
 extern char **environ;
@@ -46,7 +47,7 @@ struct fstream {
   uint32_t sid;
   size_t got;
   char data[8192];
-  int answered;
+  int answered, upgraded;
 };
 
 struct fclient {
@@ -99,6 +100,10 @@ static int fc_data(struct gost_smux *s, uint32_t sid, const uint8_t *d, size_t n
     memcpy(c->first + c->nfirst, d, k);
     c->nfirst += k;
   }
+  if (f && f->upgraded) { /* after 101: an echo service */
+    gost__smux_write(s, sid, d, n);
+    return 0;
+  }
   if (!f || f->answered) return 0;
   if (n > sizeof f->data - 1 - f->got) n = sizeof f->data - 1 - f->got;
   memcpy(f->data + f->got, d, n);
@@ -108,6 +113,15 @@ static int fc_data(struct gost_smux *s, uint32_t sid, const uint8_t *d, size_t n
   size_t hl = 4 + ((size_t)(uint8_t)f->data[2] << 8 | (uint8_t)f->data[3]);
   if (f->got < hl || !strstr(f->data + hl, "\r\n\r\n")) return 0;
   static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+  static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+  static const char up[] = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
+  if (strstr(f->data + hl, "Upgrade: websocket")) {
+    gost__smux_write(s, sid, (const uint8_t *)up, sizeof up - 1);
+    f->upgraded = 1;
+    c->answered++;
+    return 0;
+  }
+  if (strstr(f->data + hl, "Expect: 100-continue")) gost__smux_write(s, sid, (const uint8_t *)cont, sizeof cont - 1);
   gost__smux_write(s, sid, (const uint8_t *)resp, sizeof resp - 1);
   gost__smux_close_stream(s, sid);
   f->answered = 1;
@@ -636,6 +650,72 @@ START_TEST(legacy_relay_tunnel) {
 }
 END_TEST
 
+
+/* 1xx interim responses do not end the exchange; 101 turns the connection into a raw pipe. */
+START_TEST(http_continue_and_upgrade) {
+  struct fclient *c = fc_new(BIND_HEX, -1);
+  int fd = tcp_connect(eport);
+  static const char r1[] = "GET /a HTTP/1.1\r\nHost: example.com\r\nExpect: 100-continue\r\n\r\n";
+  static const char r2[] = "GET /ws HTTP/1.1\r\nHost: example.com\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
+  char buf[512];
+  size_t got = 0;
+  ck_assert_int_eq(send(fd, r1, sizeof r1 - 1, 0), (ssize_t)(sizeof r1 - 1));
+  double dl = now_s() + 5;
+  while (now_s() < dl && !strstr(buf, "hello")) {
+    spin_once();
+    ssize_t k = recv(fd, buf + got, sizeof buf - 1 - got, MSG_DONTWAIT);
+    if (k > 0) got += (size_t)k;
+    buf[got] = 0;
+  }
+  ck_assert_ptr_nonnull(strstr(buf, "100 Continue"));
+  ck_assert_ptr_nonnull(strstr(buf, "200 OK"));
+  got = 0;
+  buf[0] = 0;
+  ck_assert_int_eq(send(fd, r2, sizeof r2 - 1, 0), (ssize_t)(sizeof r2 - 1));
+  while (now_s() < dl && !strstr(buf, "\r\n\r\n")) {
+    spin_once();
+    ssize_t k = recv(fd, buf + got, sizeof buf - 1 - got, MSG_DONTWAIT);
+    if (k > 0) got += (size_t)k;
+    buf[got] = 0;
+  }
+  ck_assert_ptr_nonnull(strstr(buf, "101 Switching"));
+  got = 0;
+  buf[0] = 0;
+  ck_assert_int_eq(send(fd, "raw bytes", 9, 0), 9);
+  while (now_s() < dl && got < 9) {
+    spin_once();
+    ssize_t k = recv(fd, buf + got, sizeof buf - 1 - got, MSG_DONTWAIT);
+    if (k > 0) got += (size_t)k;
+  }
+  ck_assert_mem_eq(buf, "raw bytes", 9);
+  ck_assert_int_eq(c->syns, 2);
+  close(fd);
+}
+END_TEST
+
+
+/* `entrypoints`: extra listeners, each with its own ingress. */
+START_TEST(entrypoints_list) {
+  gost_ingress_t *ing2;
+  ck_assert_int_eq(gost_ingress_new(&ing2, ctx, "ing2"), 0);
+  ck_assert_int_eq(gost_ingress_set_rule(ing2, "*.other.example", TID), 0);
+  gost_service_t *s2;
+  ck_assert_int_eq(gost_service_new(&s2, ctx, "tun-list"), 0);
+  ck_assert_int_eq(gost_service_set_listener(s2, "tcp", "127.0.0.1:0"), 0);
+  ck_assert_int_eq(gost_service_set_handler(s2, "tunnel"), 0);
+  json_t *eps = json_pack("[{s:s, s:s}]", "addr", "127.0.0.1:0", "ingress", "ing2");
+  ck_assert_int_eq(gost__service_set_meta_json(s2, "handler", "entrypoints", eps), 0);
+  ck_assert_int_eq(gost_service_start(s2), 0);
+  fc_new_ex(gost_service_port(s2), 2, BIND_HEX, -1);
+  uint16_t p2 = gost_service_entrypoint_port(s2);
+  ck_assert_int_ne(p2, 0);
+  char body[64];
+  ck_assert_int_eq(curl_get_port(p2, "www.other.example", body, sizeof body), 200);
+  ck_assert_str_eq(body, "hello");
+  ck_assert_int_eq(curl_get_port(p2, "example.com", body, sizeof body), 502);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("tunnel_server");
   /* Run one test by name with CK_RUN_TEST-like TS_ONLY=<name> (debugging). */
@@ -647,6 +727,8 @@ static Suite *suite(void) {
   tcase_add_test(tc, http_502_503);
   tcase_add_test(tc, bad_input_keeps_tunnel);
   tcase_add_test(tc, visitor_connect);
+  tcase_add_test(tc, http_continue_and_upgrade);
+  tcase_add_test(tc, entrypoints_list);
   tcase_add_test(tc, tls_sni_passthrough);
   tcase_add_test(tc, entrypoint_relay_connect);
   tcase_add_test(tc, entrypoint_proxy_protocol);
