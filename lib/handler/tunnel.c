@@ -1,5 +1,6 @@
 /* Handlers "tunnel" (§4) and "relay" (plain relay proxy, plus the rc-era relay tunnel of §13):
  * options, reading one relay request with a bound and a deadline, first checks, dispatch. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "codec/uuid.h"

@@ -142,6 +142,8 @@ static void client_src(struct hc *h, char *out, size_t cap) {
 /* Forwards buffered request bytes until the framer says the message ended. */
 static void forward_request(struct hc *h) {
   size_t k = 0;
+  /* request bytes moving restart the deadline; once complete it bounds the response head */
+  if (!h->resp_started) arm(h);
   int rc = h->len ? gost__http_framer_feed(&h->reqf, h->buf, h->len, &k) : GOST_EAGAIN;
   if (rc == GOST_EAGAIN) k = h->len;
   if (rc == GOST_EPROTO) return hc_error(h, 400, "malformed request");
@@ -186,7 +188,6 @@ static void route_request(struct hc *h) {
   h->respf.skip_body = r->method.n == 4 && !memcmp(r->method.p, "HEAD", 4);
   h->resp_started = 0;
   h->state = HC_BODY;
-  arm(h); /* now the response-header deadline */
   forward_request(h);
 }
 

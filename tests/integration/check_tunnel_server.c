@@ -716,6 +716,37 @@ START_TEST(entrypoints_list) {
 }
 END_TEST
 
+
+/* UDP BIND gets flag 0x01; a UDP visitor (§15.3 shape) goes to the UDP connector only. */
+START_TEST(udp_connector_split) {
+  struct fclient *t = fc_new(BIND_HEX, -1);
+  struct fclient *u = fc_new("01 82 00 2d 04 00 02 00 01 02 00 07 01 c0 a8 01 0a d0 ae 02 00 04 03 00 00 00"
+                             " 03 00 14 4d 21 09 4e b7 4c 49 16 86 c1 d9 fa 36 ea 67 7b 00 00 00 01", -1);
+  ck_assert_uint_eq(u->reply[4 + 23 + 3 + 16], 1); /* UDP connector flag */
+  ck_assert_uint_eq(t->reply[4 + 23 + 3 + 16], 0);
+  uint8_t req[128], got[64];
+  size_t n = gost_test_hex("01 81 00 38 04 00 02 00 01 02 00 07 01 7f 00 00 01 9c 40"
+                           " 02 00 0f 03 0b 65 78 61 6d 70 6c 65 2e 63 6f 6d 00 00"
+                           " 03 00 14 4d 21 09 4e b7 4c 49 16 86 c1 d9 fa 36 ea 67 7b 00 00 00 00",
+                           req, sizeof req);
+  int fd = tcp_connect(tport);
+  ck_assert_int_eq(send(fd, req, n, 0), (ssize_t)n);
+  size_t k = 0;
+  double dl = now_s() + 5;
+  while (k < 4 && now_s() < dl) {
+    spin_once();
+    ssize_t r = recv(fd, got + k, sizeof got - k, MSG_DONTWAIT);
+    if (r > 0) k += (size_t)r;
+  }
+  ck_assert_uint_eq(k, 4);
+  ck_assert_mem_eq(got, "\x01\x00\x00\x00", 4);
+  SPIN_UNTIL(u->syns == 1, 2);
+  ck_assert_int_eq(u->syns, 1);
+  ck_assert_int_eq(t->syns, 0);
+  close(fd);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("tunnel_server");
   /* Run one test by name with CK_RUN_TEST-like TS_ONLY=<name> (debugging). */
@@ -729,6 +760,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, visitor_connect);
   tcase_add_test(tc, http_continue_and_upgrade);
   tcase_add_test(tc, entrypoints_list);
+  tcase_add_test(tc, udp_connector_split);
   tcase_add_test(tc, tls_sni_passthrough);
   tcase_add_test(tc, entrypoint_relay_connect);
   tcase_add_test(tc, entrypoint_proxy_protocol);
