@@ -75,7 +75,7 @@ static void try_parse(struct gost_hs *h) {
   size_t used = 0;
   int rc = gost__relay_decode_request(h->buf, h->len, &h->msg, &used);
   if (rc == GOST_EAGAIN) {
-    if (h->len == sizeof h->buf) return drop(h, "request too large");
+    if (h->len >= GOST_HS_REQ_MAX) return drop(h, "request too large");
     gost_stream_read_start(h->s);
     return;
   }

@@ -12,7 +12,8 @@
 #include "tunnel/entry.h"
 
 #define HC_HWM (256u * 1024) /* queued bytes on the other side before we stop reading */
-#define HC_BUF (48u * 1024)  /* request head (16 KiB) + one read + pipelined bytes */
+/* request head limit + one read; reading stops above the head limit, so one read fits */
+#define HC_BUF (GOST__HTTP_MAX_HEAD + GOST_ENTRY_READ_MAX)
 
 enum hc_state { HC_HEAD, HC_BODY, HC_WAIT };
 
@@ -217,7 +218,7 @@ static void pub_read(gost_stream *s, ssize_t n, const char *data, void *user) {
   h->len += (size_t)n;
   if (h->state == HC_HEAD) return next_request(h);
   if (h->state == HC_BODY) return forward_request(h);
-  if (h->len > HC_BUF / 2) gost_stream_read_stop(s); /* pipelined: hold, bounded */
+  if (h->len > GOST__HTTP_MAX_HEAD) gost_stream_read_stop(s); /* pipelined: hold, bounded */
 }
 
 /* Response finished: drop the stream, then the next request or the end. */

@@ -48,7 +48,10 @@ struct fstream {
   size_t got;
   char data[8192];
   int answered, upgraded;
+  size_t total, hdr_end, big_left; /* stream bytes seen; where the body starts; to send */
 };
+
+#define BIG (3u * 1000 * 1000)
 
 struct fclient {
   int fd;
@@ -90,6 +93,24 @@ static int fc_open(struct gost_smux *s, uint32_t sid, void *user) {
   return 0;
 }
 
+/* Sends as much of a big download as the window allows; closes when done. */
+static void fc_push(struct gost_smux *s, struct fstream *f) {
+  static const uint8_t chunk[32768];
+  while (f->big_left) {
+    size_t k = f->big_left < sizeof chunk ? f->big_left : sizeof chunk;
+    ssize_t w = gost__smux_write(s, f->sid, chunk, k);
+    if (w <= 0) return; /* window or output bound: on_stream_window resumes */
+    f->big_left -= (size_t)w;
+  }
+  gost__smux_close_stream(s, f->sid);
+  f->sid = 0;
+}
+
+static void fc_window(struct gost_smux *s, uint32_t sid, void *user) {
+  struct fstream *f = fs_find(user, sid);
+  if (f && f->answered == 3) fc_push(s, f);
+}
+
 /* Once the stream header and a whole request head are in, answer and close (FIN). */
 static int fc_data(struct gost_smux *s, uint32_t sid, const uint8_t *d, size_t n, void *user) {
   struct fclient *c = user;
@@ -102,6 +123,17 @@ static int fc_data(struct gost_smux *s, uint32_t sid, const uint8_t *d, size_t n
   }
   if (f && f->upgraded) { /* after 101: an echo service */
     gost__smux_write(s, sid, d, n);
+    return 0;
+  }
+  if (f) f->total += n;
+  if (f && f->answered == 2) { /* counting an upload body */
+    if (f->total - f->hdr_end >= BIG) {
+      static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+      gost__smux_write(s, sid, (const uint8_t *)ok, sizeof ok - 1);
+      gost__smux_close_stream(s, sid);
+      f->sid = 0;
+      c->answered++;
+    }
     return 0;
   }
   if (!f || f->answered) return 0;
@@ -119,6 +151,20 @@ static int fc_data(struct gost_smux *s, uint32_t sid, const uint8_t *d, size_t n
     gost__smux_write(s, sid, (const uint8_t *)up, sizeof up - 1);
     f->upgraded = 1;
     c->answered++;
+    return 0;
+  }
+  char *eoh = strstr(f->data + hl, "\r\n\r\n");
+  if (!strncmp(f->data + hl, "POST /up ", 9)) {
+    f->answered = 2;
+    f->hdr_end = (size_t)(eoh + 4 - f->data); /* BIG never fits in the first chunk */
+    return 0;
+  }
+  if (!strncmp(f->data + hl, "GET /big ", 9)) {
+    static const char hd[] = "HTTP/1.1 200 OK\r\nContent-Length: 3000000\r\n\r\n";
+    gost__smux_write(s, sid, (const uint8_t *)hd, sizeof hd - 1);
+    f->answered = 3;
+    f->big_left = BIG;
+    fc_push(s, f);
     return 0;
   }
   if (strstr(f->data + hl, "Expect: 100-continue")) gost__smux_write(s, sid, (const uint8_t *)cont, sizeof cont - 1);
@@ -200,7 +246,7 @@ static struct fclient *fc_new_ex(uint16_t port, int version, const char *bind_he
   struct gost_smux_config cfg;
   gost__smux_config_default(&cfg, 0);
   cfg.version = (uint8_t)version;
-  static const struct gost_smux_callbacks cb = {fc_open, fc_data, fc_fin, NULL};
+  static const struct gost_smux_callbacks cb = {fc_open, fc_data, fc_fin, fc_window};
   ck_assert_int_eq(gost__smux_new(&c->mx, NULL, &cfg, &cb, c), 0);
   c->fd = tcp_connect(port);
   c->reply_need = 4;
@@ -747,6 +793,45 @@ START_TEST(udp_connector_split) {
 }
 END_TEST
 
+
+/* 3 MB each way through entrypoint + tunnel: windows, queues and backpressure hold. */
+START_TEST(large_transfer) {
+  fc_new(BIND_HEX, -1);
+  int fd = tcp_connect(eport);
+  static char body[BIG];
+  char head[128];
+  int hn = snprintf(head, sizeof head, "POST /up HTTP/1.1\r\nHost: example.com\r\nContent-Length: %u\r\n\r\n", BIG);
+  ck_assert_int_eq(send(fd, head, (size_t)hn, 0), hn);
+  size_t sent = 0, got = 0;
+  char buf[65536];
+  double dl = now_s() + 20;
+  buf[0] = 0;
+  while (now_s() < dl && !strstr(buf, "hello")) {
+    spin_once();
+    if (sent < BIG) {
+      ssize_t k = send(fd, body + sent, BIG - sent, MSG_DONTWAIT);
+      if (k > 0) sent += (size_t)k;
+    }
+    ssize_t k = recv(fd, buf + got, sizeof buf - 1 - got, MSG_DONTWAIT);
+    if (k > 0) got += (size_t)k;
+    buf[got] = 0;
+  }
+  ck_assert_uint_eq(sent, BIG);
+  ck_assert_msg(strstr(buf, "hello"), "upload: client saw %zu bytes (head %zu), answered %d, got: %s",
+                clients[0]->st[0].total, clients[0]->st[0].hdr_end, clients[0]->answered, buf);
+  static const char req[] = "GET /big HTTP/1.1\r\nHost: example.com\r\n\r\n";
+  ck_assert_int_eq(send(fd, req, sizeof req - 1, 0), (ssize_t)(sizeof req - 1));
+  size_t total = 0;
+  while (now_s() < dl && total < BIG + 40) {
+    spin_once();
+    ssize_t k = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (k > 0) total += (size_t)k;
+  }
+  ck_assert_uint_eq(total, BIG + strlen("HTTP/1.1 200 OK\r\nContent-Length: 3000000\r\n\r\n"));
+  close(fd);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("tunnel_server");
   /* Run one test by name with CK_RUN_TEST-like TS_ONLY=<name> (debugging). */
@@ -761,6 +846,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, http_continue_and_upgrade);
   tcase_add_test(tc, entrypoints_list);
   tcase_add_test(tc, udp_connector_split);
+  tcase_add_test(tc, large_transfer);
   tcase_add_test(tc, tls_sni_passthrough);
   tcase_add_test(tc, entrypoint_relay_connect);
   tcase_add_test(tc, entrypoint_proxy_protocol);
