@@ -1,14 +1,22 @@
 /* Name -> operations tables. static const: no global mutable registry. */
 #include <string.h>
 
+#include "connector/tunnel.h"
+#include "handler/remote.h"
 #include "service/builtin.h"
+#include "transport/rtcp.h"
+#include "transport/transport_ops.h"
 
-static const struct gost_listener_ops *const listeners[] = {&gost__listener_tcp,
-                                                            &gost__listener_udp};
-static const struct gost_handler_ops *const handlers[] = {&gost__handler_tcp, &gost__handler_udp,
-                                                          &gost__handler_tunnel, &gost__handler_relay};
-static const struct gost_dialer_ops *const dialers[] = {&gost__dialer_tcp};
-static const struct gost_connector_ops *const connectors[] = {&gost__connector_forward};
+static const struct gost_listener_ops *const listeners[] = {
+    &gost__listener_tcp, &gost__listener_udp, &gost__listener_rtcp, &gost__listener_rudp,
+    &gost__listener_tls, &gost__listener_mtls, &gost__listener_ws, &gost__listener_wss};
+static const struct gost_handler_ops *const handlers[] = {
+    &gost__handler_tcp, &gost__handler_udp, &gost__handler_rtcp, &gost__handler_rudp,
+    &gost__handler_tunnel, &gost__handler_relay};
+static const struct gost_dialer_ops *const dialers[] = {&gost__dialer_tcp, &gost__dialer_tls,
+                                                        &gost__dialer_ws, &gost__dialer_wss};
+static const struct gost_connector_ops *const connectors[] = {
+    &gost__connector_forward, &gost__connector_tunnel, &gost__connector_relay};
 
 #define FIND(table, name)                                                        \
   do {                                                                           \

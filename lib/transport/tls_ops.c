@@ -5,36 +5,17 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "transport/tls.h"
+#include "core/addr.h"
+#include "service/builtin.h"
 #include "transport/transport_ops.h"
 
-void gost__addr_host(const char *addr, char *out, size_t cap) {
-  const char *a = addr ? addr : "";
-  size_t n;
-  if (*a == '[') {
-    const char *e = strchr(a, ']');
-    a++;
-    n = e ? (size_t)(e - a) : strlen(a);
-  } else {
-    const char *c = strrchr(a, ':');
-    n = c ? (size_t)(c - a) : strlen(a);
-  }
-  if (n >= cap) n = cap - 1;
-  memcpy(out, a, n);
-  out[n] = '\0';
-}
-
-/* Weak so this file links before the registry exists on a branch; the real one wins. */
-extern const struct gost_listener_ops *gost__listener_find(const char *name) __attribute__((weak));
 
 int gost__transport_tcp_start(gost_service_t *svc) {
-  const struct gost_listener_ops *tcp = gost__listener_find ? gost__listener_find("tcp") : NULL;
-  if (!tcp) return gost__error(GOST_EUNSUPPORTED, "%s listener: no tcp listener to accept with", svc->listener_type ? svc->listener_type : "tls");
-  return tcp->start(svc);
+  return gost__listener_tcp.start(svc); /* same accept loop; it calls our wrap per connection */
 }
 
 void gost__transport_tcp_stop(gost_service_t *svc) {
-  const struct gost_listener_ops *tcp = gost__listener_find ? gost__listener_find("tcp") : NULL;
-  if (tcp) tcp->stop(svc);
+  gost__listener_tcp.stop(svc);
 }
 
 static int listener_start(gost_service_t *svc, int mtls) {
@@ -80,7 +61,8 @@ static int dialer_wrap(struct gost_node *node, gost_ctx_t *ctx, gost_stream *raw
   char host[256];
   gost__tls_opts_from_meta(&o, node->dialer_meta, node->meta, 0, 0);
   if (!o.server_name || !*o.server_name) {
-    gost__addr_host(node->addr, host, sizeof host);
+    uint16_t port_unused;
+    if (gost__addr_split(node->addr, host, sizeof host, &port_unused)) host[0] = '\0';
     o.server_name = host;
   }
   SSL_CTX *s = gost__tls_ctx_get(ctx, &o);

@@ -17,6 +17,5 @@ int gost__transport_tcp_start(gost_service_t *svc);
 void gost__transport_tcp_stop(gost_service_t *svc);
 
 /* Host part of "host:port" / "[v6]:port" into out (for SNI and the Host header default). */
-void gost__addr_host(const char *addr, char *out, size_t cap);
 
 #endif

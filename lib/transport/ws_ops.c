@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "transport/tls.h"
+#include "core/addr.h"
 #include "transport/transport_ops.h"
 #include "transport/ws.h"
 
@@ -103,7 +104,8 @@ static int wss_dial_wrap(struct gost_node *node, gost_ctx_t *ctx, gost_stream *r
   client_ws_opts(node, &wo, host, sizeof host);
   gost__tls_opts_from_meta(&to, node->dialer_meta, node->meta, 0, 0);
   if (!to.server_name || !*to.server_name) {
-    gost__addr_host(node->addr, sni, sizeof sni);
+    uint16_t port_unused;
+    if (gost__addr_split(node->addr, sni, sizeof sni, &port_unused)) sni[0] = '\0';
     to.server_name = sni;
   }
   SSL_CTX *s = gost__tls_ctx_get(ctx, &to);

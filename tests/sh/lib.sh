@@ -1,7 +1,7 @@
 # Shared helpers for shell tests: kernel-assigned loopback ports, background processes that are
 # always stopped, and bounded waits. Source it; it sets `set -euo pipefail`.
 set -euo pipefail
-GOST=${GOST_BIN:-${GOST_BUILD_DIR:-build}/gost}
+GOST=$(realpath "${GOST_BIN:-${GOST_BUILD_DIR:-build}/gost}")
 SRC=${GOST_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 WORK=$(mktemp -d)
 _pids=()

@@ -1,0 +1,191 @@
+/* Framing (A) datagram adapter (see dgramframe.h). Whole frames inside one read are delivered
+ * in place; only frames split across reads are reassembled, in one bounded 64 KiB buffer. */
+#include "io/dgramframe.h"
+
+#include <string.h>
+
+#include "core/ctx_int.h"
+#include "core/error.h"
+
+struct dgram {
+  gost_stream base;
+  gost_stream *inner;
+  uint8_t hdr[2];
+  int hdr_got;     /* 0..2 header bytes of a split frame */
+  size_t want;     /* payload length of the frame being reassembled */
+  size_t got;      /* payload bytes reassembled so far */
+  uint8_t *asm_buf; /* GOST__DGRAM_MAX bytes, allocated on the first split frame */
+  int in_cb, dead;
+  struct gost_list writes;
+};
+
+struct wreq {
+  struct gost_list link;
+  struct dgram *d;
+  gost_stream_write_cb cb;
+  void *user;
+};
+
+static void d_free(struct dgram *d) {
+  gost_ctx_t *ctx = d->base.ctx;
+  gost_stream_close(d->inner);
+  while (!gost_list_empty(&d->writes)) {
+    struct gost_list *l = d->writes.next;
+    gost_list_remove(l);
+    gost__free(ctx, gost_container_of(l, struct wreq, link));
+  }
+  gost__free(ctx, d->asm_buf);
+  gost__free(ctx, d);
+}
+
+/* Returns nonzero when the adapter was closed by the callback. */
+static int d_deliver(struct dgram *d, ssize_t n, const char *data) {
+  if (n == 0) return 0;
+  d->in_cb++;
+  if (n > 0) d->base.bytes_in += (uint64_t)n;
+  if (d->base.on_read) d->base.on_read(&d->base, n, data, d->base.user);
+  d->in_cb--;
+  if (d->dead && !d->in_cb) {
+    d_free(d);
+    return 1;
+  }
+  return d->dead;
+}
+
+static void d_inner_read(gost_stream *s, ssize_t n, const char *data, void *user) {
+  (void)s;
+  struct dgram *d = user;
+  if (n < 0) {
+    /* EOF inside a frame is a truncated datagram: report it as a protocol error */
+    int mid = d->hdr_got != 0;
+    d_deliver(d, (n == GOST_ECLOSED && mid) ? GOST_EPROTO : n, NULL);
+    return;
+  }
+  const uint8_t *p = (const uint8_t *)data;
+  size_t left = (size_t)n;
+  while (left > 0) {
+    if (d->hdr_got < 2) {
+      if (d->hdr_got == 0 && left >= 2) {
+        size_t len = (size_t)p[0] << 8 | p[1];
+        if (left - 2 >= len) { /* whole frame in place */
+          p += 2;
+          left -= 2;
+          if (d_deliver(d, (ssize_t)len, (const char *)p)) return;
+          p += len;
+          left -= len;
+          continue;
+        }
+      }
+      d->hdr[d->hdr_got++] = *p++;
+      left--;
+      if (d->hdr_got < 2) continue;
+      d->want = (size_t)d->hdr[0] << 8 | d->hdr[1];
+      d->got = 0;
+      if (!d->asm_buf) {
+        d->asm_buf = gost__malloc(d->base.ctx, GOST__DGRAM_MAX);
+        if (!d->asm_buf) {
+          d_deliver(d, GOST_ENOMEM, NULL);
+          return;
+        }
+      }
+    }
+    size_t take = d->want - d->got < left ? d->want - d->got : left;
+    memcpy(d->asm_buf + d->got, p, take);
+    d->got += take;
+    p += take;
+    left -= take;
+    if (d->got == d->want) {
+      d->hdr_got = 0;
+      if (d_deliver(d, (ssize_t)d->want, (const char *)d->asm_buf)) return;
+    }
+  }
+}
+
+static int d_read_start(gost_stream *s) { return gost_stream_read_start(((struct dgram *)s)->inner); }
+static int d_read_stop(gost_stream *s) { return gost_stream_read_stop(((struct dgram *)s)->inner); }
+
+static void d_write_done(gost_stream *s, int status, void *user) {
+  (void)s;
+  struct wreq *w = user;
+  struct dgram *d = w->d;
+  gost_stream_write_cb cb = w->cb;
+  void *u = w->user;
+  gost_list_remove(&w->link);
+  gost__free(d->base.ctx, w);
+  cb(&d->base, status, u);
+}
+
+#define D_MAX_IOV 16
+
+static int d_write(gost_stream *s, const struct iovec *iov, int iovcnt, gost_stream_write_cb cb,
+                   void *user) {
+  struct dgram *d = (struct dgram *)s;
+  if (iovcnt < 0 || iovcnt >= D_MAX_IOV) return gost__error(GOST_EINVAL, "datagram: too many iovecs");
+  size_t total = 0;
+  for (int i = 0; i < iovcnt; i++) total += iov[i].iov_len;
+  if (total > GOST__DGRAM_MAX) return gost__error(GOST_EINVAL, "datagram of %zu bytes too large", total);
+  uint8_t hdr[2] = {(uint8_t)(total >> 8), (uint8_t)total};
+  struct iovec v[D_MAX_IOV];
+  v[0].iov_base = hdr;
+  v[0].iov_len = 2;
+  for (int i = 0; i < iovcnt; i++) v[i + 1] = iov[i];
+  struct wreq *w = NULL;
+  if (cb) {
+    w = gost__malloc(s->ctx, sizeof(*w));
+    if (!w) return gost__error(GOST_ENOMEM, "datagram write");
+    w->d = d;
+    w->cb = cb;
+    w->user = user;
+  }
+  /* header and payload go in one write so datagrams never interleave */
+  int rc = gost_stream_write(d->inner, v, iovcnt + 1, w ? d_write_done : NULL, w);
+  if (rc != 0) {
+    gost__free(s->ctx, w);
+    return rc;
+  }
+  if (w) gost_list_insert_tail(&d->writes, &w->link);
+  s->bytes_out += total;
+  return 0;
+}
+
+static size_t d_queued(const gost_stream *s) { return gost_stream_queued(((const struct dgram *)s)->inner); }
+static int d_shutdown(gost_stream *s) { return gost_stream_shutdown(((struct dgram *)s)->inner); }
+
+static void d_close(gost_stream *s) {
+  struct dgram *d = (struct dgram *)s;
+  if (d->dead) return;
+  d->dead = 1;
+  gost_stream_read_stop(d->inner);
+  if (!d->in_cb) d_free(d);
+}
+
+static void d_inner_drain(gost_stream *s, void *user) {
+  (void)s;
+  struct dgram *d = user;
+  gost__stream_drained(&d->base);
+}
+
+static const struct gost_stream_ops dgram_ops = {
+    .name = "dgramframe",
+    .read_start = d_read_start,
+    .read_stop = d_read_stop,
+    .write = d_write,
+    .write_queue_size = d_queued,
+    .shutdown = d_shutdown,
+    .close = d_close,
+    .fd = NULL,
+};
+
+gost_stream *gost__dgramframe_new(gost_ctx_t *ctx, gost_stream *inner) {
+  struct dgram *d = gost__calloc(ctx, 1, sizeof(*d));
+  if (!d) return NULL;
+  gost__stream_init(&d->base, &dgram_ops, ctx);
+  d->base.peer = inner->peer;
+  d->base.local = inner->local;
+  d->inner = inner;
+  gost_list_init(&d->writes);
+  gost_stream_set_read_cb(inner, d_inner_read, d);
+  inner->on_drain = d_inner_drain;
+  inner->drain_user = d;
+  return &d->base;
+}
