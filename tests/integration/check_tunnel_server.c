@@ -832,6 +832,32 @@ START_TEST(large_transfer) {
 }
 END_TEST
 
+
+/* Stopping the service with a live tunnel, an upgraded pipe and a half-sent head. */
+START_TEST(stop_with_live_state) {
+  struct fclient *c = fc_new(BIND_HEX, -1);
+  int up = tcp_connect(eport);
+  static const char r2[] = "GET /ws HTTP/1.1\r\nHost: example.com\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
+  ck_assert_int_eq(send(up, r2, sizeof r2 - 1, 0), (ssize_t)(sizeof r2 - 1));
+  SPIN_UNTIL(c->answered == 1, 3);
+  int half = tcp_connect(eport);
+  ck_assert_int_eq(send(half, "GET / HTTP/1.1\r\n", 16, 0), 16);
+  int hs = tcp_connect(tport);
+  ck_assert_int_eq(send(hs, "\x01\x02\x00\x30", 4, 0), 4);
+  SPIN_UNTIL(0, 0.1);
+  ck_assert_int_eq(gost_service_stop(svc), 0);
+  SPIN_UNTIL(c->dead, 2);
+  ck_assert(c->dead);
+  uint8_t buf[256];
+  ck_assert_int_ge(read_until_close(half, buf, sizeof buf, 2), 0);
+  ck_assert_int_ge(read_until_close(hs, buf, sizeof buf, 2), 0);
+  ck_assert_int_ge(read_until_close(up, buf, sizeof buf, 2), 0);
+  close(up);
+  close(half);
+  close(hs);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("tunnel_server");
   /* Run one test by name with CK_RUN_TEST-like TS_ONLY=<name> (debugging). */
@@ -847,6 +873,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, entrypoints_list);
   tcase_add_test(tc, udp_connector_split);
   tcase_add_test(tc, large_transfer);
+  tcase_add_test(tc, stop_with_live_state);
   tcase_add_test(tc, tls_sni_passthrough);
   tcase_add_test(tc, entrypoint_relay_connect);
   tcase_add_test(tc, entrypoint_proxy_protocol);
