@@ -12,7 +12,8 @@
 #include "tunnel/entry.h"
 
 #define HC_HWM (256u * 1024) /* queued bytes on the other side before we stop reading */
-#define HC_BUF (48u * 1024)  /* request head (16 KiB) + one read + pipelined bytes */
+/* request head limit + one read; reading stops above the head limit, so one read fits */
+#define HC_BUF (GOST__HTTP_MAX_HEAD + GOST_ENTRY_READ_MAX)
 
 enum hc_state { HC_HEAD, HC_BODY, HC_WAIT };
 
@@ -28,7 +29,7 @@ struct hc {
   struct gost_http_framer reqf, respf;
   struct gost_http_req req;
   size_t len;
-  char buf[HC_BUF];
+  char *buf; /* HC_BUF bytes while a request is in progress; NULL when idle */
 };
 
 static void pub_read(gost_stream *s, ssize_t n, const char *data, void *user);
@@ -43,7 +44,14 @@ static void close_up(struct hc *h) {
   h->up = NULL;
 }
 
+/* Idle keep-alive connections hold no buffer (the pool idea of architecture §6). */
+static int buf_need(struct hc *h) {
+  if (!h->buf) h->buf = gost__malloc(h->srv->ctx, HC_BUF);
+  return h->buf != NULL;
+}
+
 static void hc_free(struct hc *h) {
+  gost__free(h->srv->ctx, h->buf);
   gost_list_remove(&h->p.link);
   ev_timer_stop(h->srv->ctx->loop, &h->timer);
   close_up(h);
@@ -142,12 +150,14 @@ static void client_src(struct hc *h, char *out, size_t cap) {
 /* Forwards buffered request bytes until the framer says the message ended. */
 static void forward_request(struct hc *h) {
   size_t k = 0;
+  /* request bytes moving restart the deadline; once complete it bounds the response head */
+  if (!h->resp_started) arm(h);
   int rc = h->len ? gost__http_framer_feed(&h->reqf, h->buf, h->len, &k) : GOST_EAGAIN;
   if (rc == GOST_EAGAIN) k = h->len;
   if (rc == GOST_EPROTO) return hc_error(h, 400, "malformed request");
   if (k && gost_stream_write_buf(h->up, h->buf, k, NULL, NULL) != GOST_OK)
     return hc_error(h, 503, "tunnel stream write failed");
-  memmove(h->buf, h->buf + k, h->len - k);
+  if (h->len) memmove(h->buf, h->buf + k, h->len - k);
   h->len -= k;
   if (rc == GOST_OK) { /* request complete; pipelined bytes wait for the response */
     h->state = HC_WAIT;
@@ -186,13 +196,14 @@ static void route_request(struct hc *h) {
   h->respf.skip_body = r->method.n == 4 && !memcmp(r->method.p, "HEAD", 4);
   h->resp_started = 0;
   h->state = HC_BODY;
-  arm(h); /* now the response-header deadline */
   forward_request(h);
 }
 
 static void next_request(struct hc *h) {
   h->state = HC_HEAD; /* the head deadline was armed by the caller */
   if (!h->len) {
+    gost__free(h->srv->ctx, h->buf);
+    h->buf = NULL;
     gost_stream_read_start(h->pub);
     return;
   }
@@ -211,12 +222,13 @@ static void pub_read(gost_stream *s, ssize_t n, const char *data, void *user) {
     hc_free(h);
     return;
   }
-  if ((size_t)n > sizeof h->buf - h->len) return hc_error(h, 400, "request too large");
+  if (!buf_need(h)) return hc_free(h);
+  if ((size_t)n > HC_BUF - h->len) return hc_error(h, 400, "request too large");
   memcpy(h->buf + h->len, data, (size_t)n);
   h->len += (size_t)n;
   if (h->state == HC_HEAD) return next_request(h);
   if (h->state == HC_BODY) return forward_request(h);
-  if (h->len > HC_BUF / 2) gost_stream_read_stop(s); /* pipelined: hold, bounded */
+  if (h->len > GOST__HTTP_MAX_HEAD) gost_stream_read_stop(s); /* pipelined: hold, bounded */
 }
 
 /* Response finished: drop the stream, then the next request or the end. */
@@ -258,16 +270,28 @@ static void up_read(gost_stream *s, ssize_t n, const char *data, void *user) {
     h->resp_started = 1;
     ev_timer_stop(h->srv->ctx->loop, &h->timer);
   }
-  size_t k = 0;
-  int rc = gost__http_framer_feed(&h->respf, data, (size_t)n, &k);
-  if (rc == GOST_EPROTO) {
-    GOST_WARN(h->srv->ctx, "entrypoint: malformed response from the tunnel");
-    return hc_free(h);
-  }
-  if (rc == GOST_EAGAIN) k = (size_t)n;
-  if (k && gost_stream_write_buf(h->pub, data, k, NULL, NULL) != GOST_OK) return hc_free(h);
-  if (rc == GOST_OK) {
-    if (h->respf.upgrade) return upgrade(h, data + k, (size_t)n - k);
+  size_t off = 0, len = (size_t)n;
+  for (;;) {
+    size_t k = 0;
+    int rc = gost__http_framer_feed(&h->respf, data + off, len - off, &k);
+    if (rc == GOST_EPROTO) {
+      GOST_WARN(h->srv->ctx, "entrypoint: malformed response from the tunnel");
+      return hc_free(h);
+    }
+    if (rc == GOST_EAGAIN) k = len - off;
+    if (k && gost_stream_write_buf(h->pub, data + off, k, NULL, NULL) != GOST_OK) return hc_free(h);
+    off += k;
+    if (rc == GOST_EAGAIN) break;
+    if (h->respf.upgrade) return upgrade(h, data + off, len - off);
+    /* 1xx interim (100 Continue, 103): the real response follows on the same stream */
+    unsigned code = h->respf.parser.status_code;
+    if (code >= 100 && code < 200) {
+      int skip = h->respf.skip_body;
+      gost__http_framer_init(&h->respf, 1);
+      h->respf.skip_body = skip;
+      if (off < len) continue;
+      break;
+    }
     return response_done(h);
   }
   if (gost_stream_queued(h->pub) > HC_HWM) gost_stream_read_stop(s);
@@ -277,7 +301,9 @@ void gost__entry_http_start(struct gost_tunnel_server *srv, const struct gost_in
                             gost_stream *s, const struct sockaddr_storage *client,
                             const void *data, size_t len) {
   struct hc *h = gost__calloc(srv->ctx, 1, sizeof *h);
-  if (!h || len > sizeof h->buf) {
+  if (h) h->srv = srv;
+  if (!h || len > HC_BUF || (len && !buf_need(h))) {
+    if (h) gost__free(srv->ctx, h->buf);
     gost__free(srv->ctx, h);
     gost_stream_close(s);
     return;
@@ -292,7 +318,7 @@ void gost__entry_http_start(struct gost_tunnel_server *srv, const struct gost_in
   ev_timer_init(&h->timer, hc_timeout, (double)srv->entry_timeout_ms / 1000.0, 0.);
   h->timer.data = h;
   ev_timer_start(srv->ctx->loop, &h->timer);
-  memcpy(h->buf, data, len);
+  if (len) memcpy(h->buf, data, len);
   h->len = len;
   gost_stream_set_read_cb(s, pub_read, h);
   s->on_drain = pub_drained;
