@@ -8,6 +8,7 @@
 
 void gost__ctx_free_objects(gost_ctx_t *ctx); /* lib/api: frees services, chains, ... */
 void gost__resolver_free(struct gost_resolver *r);
+void gost__pipes_close_all(gost_ctx_t *ctx); /* lib/io/pipe.c */
 
 unsigned gost_version(void) { return GOST_VERSION_HEX; }
 const char *gost_version_string(void) { return GOST_VERSION_STRING; }
@@ -45,6 +46,7 @@ static int ctx_init(gost_ctx_t **out, struct ev_loop *loop, int owns) {
   gost_list_init(&ctx->ingresses);
   gost_list_init(&ctx->authers);
   gost_list_init(&ctx->tunnels);
+  gost_list_init(&ctx->pipes);
   ev_async_init(&ctx->stop_async, on_stop);
   ctx->stop_async.data = ctx;
   ev_async_start(loop, &ctx->stop_async);
@@ -62,6 +64,7 @@ int gost_ctx_new_with_loop(gost_ctx_t **out, struct ev_loop *loop) {
 
 void gost_ctx_free(gost_ctx_t *ctx) {
   if (!ctx) return;
+  gost__pipes_close_all(ctx); /* owners see done callbacks while their services still exist */
   gost__ctx_free_objects(ctx);
   if (ctx->resolver) gost__resolver_free(ctx->resolver);
   ev_ref(ctx->loop);

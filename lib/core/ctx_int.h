@@ -33,6 +33,7 @@ struct gost_ctx {
   struct gost_list ingresses;
   struct gost_list authers;
   struct gost_list tunnels;
+  struct gost_list pipes; /* live relay pipes (io/pipe.c) */
 };
 
 /* The context's allocator, for internals: gost__malloc(ctx, n). */

@@ -12,6 +12,7 @@ struct dir {
 };
 
 struct gost_pipe {
+  struct gost_list link; /* ctx->pipes: every live pipe, so freeing the ctx ends them all */
   gost_ctx_t *ctx;
   struct dir d[2]; /* 0: a -> b, 1: b -> a */
   struct gost_pipe_opts o;
@@ -30,6 +31,7 @@ static struct dir *dir_from_dst(struct gost_pipe *p, gost_stream *s) {
 }
 
 static void teardown(struct gost_pipe *p) {
+  gost_list_remove(&p->link);
   ev_timer_stop(p->ctx->loop, &p->idle);
   gost_stream_close(p->d[0].src);
   gost_stream_close(p->d[1].src);
@@ -144,6 +146,7 @@ struct gost_pipe *gost__pipe_start(gost_ctx_t *ctx, gost_stream *a, gost_stream 
     return NULL;
   }
   p->ctx = ctx;
+  gost_list_init(&p->link);
   if (opts) p->o = *opts;
   if (!p->o.high_water) p->o.high_water = GOST_PIPE_HIGH_WATER;
   if (!p->o.low_water) p->o.low_water = GOST_PIPE_LOW_WATER;
@@ -175,8 +178,18 @@ struct gost_pipe *gost__pipe_start(gost_ctx_t *ctx, gost_stream *a, gost_stream 
     gost__free(ctx, p);
     return NULL;
   }
+  gost_list_insert_tail(&ctx->pipes, &p->link);
   touch(p);
   return p;
+}
+
+void gost__pipes_close_all(gost_ctx_t *ctx) {
+  while (!gost_list_empty(&ctx->pipes)) {
+    struct gost_pipe *p = gost_container_of(ctx->pipes.next, struct gost_pipe, link);
+    p->depth++; /* done runs with the pipe still allocated; leave() frees it */
+    finish(p, GOST_ECLOSED);
+    leave(p);
+  }
 }
 
 void gost__pipe_abort(struct gost_pipe *p) {
