@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The runnable examples work: the C examples (forward, tunnel server + gost_tunnel_t client), the
+# Python example, and the `make run` demo script.
+source "$(dirname "$0")/lib.sh"
+B=$(dirname "$GOST")
+
+echo "hello from an example backend" > "$WORK/index.html"
+web=$(free_port); bg web python3 -m http.server "$web" --bind 127.0.0.1 --directory "$WORK"
+wait_tcp "$web"
+
+fwd=$(free_port)
+bg example-forward "$B/example_forward" "127.0.0.1:$fwd" "127.0.0.1:$web"
+wait_tcp "$fwd"
+[ "$(retry 10 curl -fsS --max-time 3 "http://127.0.0.1:$fwd/")" = "hello from an example backend" ] || fail "example_forward"
+pass "example_forward"
+
+tun=$(free_port); entry=$(free_port); tid=4d21094e-b74c-4916-86c1-d9fa36ea677b
+bg example-server "$B/example_tunnel_server" "127.0.0.1:$tun" "127.0.0.1:$entry" .example.com "$tid"
+wait_tcp "$tun"
+bg example-client "$B/example_tunnel_client" "tunnel://127.0.0.1:$tun" "$tid" "127.0.0.1:$web"
+out=$(retry 25 curl -fsS --max-time 3 --resolve "app.example.com:$entry:127.0.0.1" "http://app.example.com:$entry/")
+[ "$out" = "hello from an example backend" ] || fail "tunnel examples: '$out'"
+grep -q 'registered a6265c6d9847a4be' "$WORK/example-client.log" || fail "client did not print its endpoint"
+pass "example_tunnel_server + example_tunnel_client"
+
+if [ -z "${GOST_NO_PYTHON:-}" ]; then
+  out=$(GOST_LIBRARY="$B/libgost.so.0" PYTHONPATH="$SRC/bindings/python" timeout 30 python3 "$SRC/examples/python_tunnel.py")
+  echo "$out" | grep -q 'GET through the entrypoint: 200' || fail "python example: $out"
+  pass "examples/python_tunnel.py"
+fi
+
+out=$(timeout 30 bash "$SRC/examples/run-demo.sh" "$B" </dev/null)
+echo "$out" | grep -q '^response:   hello from the web backend behind the tunnel' || fail "run-demo: $out"
+pass "make run demo script"
