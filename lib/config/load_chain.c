@@ -10,21 +10,6 @@ static int node_meta_set(void *target, const char *scope, const char *key, json_
   return gost__node_set_meta(target, scope, key, value);
 }
 
-/* A `type` member checked against the known names; def when absent. */
-static int typed(const json_t *obj, const char *path, enum gost_kind kind, const char *def,
-                 const char **out) {
-  char p[200];
-  snprintf(p, sizeof p, "%s.%s", path, gost__kind_name(kind));
-  int rc = gost__cfg_str(obj, p, "type", out);
-  if (rc) return rc;
-  if (!*out || !**out) *out = def;
-  if (!gost__name_known(kind, *out)) {
-    snprintf(p, sizeof p, "%s.%s.type", path, gost__kind_name(kind));
-    return gost__cfg_fail(p, "unknown %s \"%s\"", gost__kind_name(kind), *out);
-  }
-  return GOST_OK;
-}
-
 static int auth_pair(const json_t *obj, const char *path, const char **u, const char **p) {
   json_t *auth;
   char ap[200];
@@ -49,8 +34,8 @@ static int load_node(struct cfg *c, gost_chain_t *chain, int hop, const json_t *
   if ((rc = gost__cfg_str(node, path, "name", &name)) || (rc = gost__cfg_str(node, path, "addr", &addr)) ||
       (rc = gost__cfg_obj(node, path, "connector", &conn)) ||
       (rc = gost__cfg_obj(node, path, "dialer", &dial)) ||
-      (rc = typed(conn, path, GOST_KIND_CONNECTOR, "http", &ctype)) ||
-      (rc = typed(dial, path, GOST_KIND_DIALER, "tcp", &dtype)) ||
+      (rc = gost__cfg_typed(conn, path, GOST_KIND_CONNECTOR, "http", &ctype)) ||
+      (rc = gost__cfg_typed(dial, path, GOST_KIND_DIALER, "tcp", &dtype)) ||
       (rc = auth_pair(conn, cpath, &user, &pass)))
     return rc;
   if (!addr || !*addr) {

@@ -47,4 +47,8 @@ int gost__cfg_services(struct cfg *c);
  * ing is NULL. */
 int gost__cfg_tunnel_rules(const char *path, const char *spec, gost_ingress_t *ing);
 
+/* The `type` member of obj checked against the known names of kind; def when absent. */
+int gost__cfg_typed(const json_t *obj, const char *path, enum gost_kind kind, const char *def,
+                    const char **out);
+
 #endif

@@ -12,20 +12,6 @@ static int svc_meta_set(void *target, const char *scope, const char *key, json_t
   return gost__service_set_meta_json(target, scope, key, value);
 }
 
-static int typed(const json_t *obj, const char *path, enum gost_kind kind, const char *def,
-                 const char **out) {
-  char p[200];
-  snprintf(p, sizeof p, "%s.%s", path, gost__kind_name(kind));
-  int rc = gost__cfg_str(obj, p, "type", out);
-  if (rc) return rc;
-  if (!*out || !**out) *out = def;
-  if (!gost__name_known(kind, *out)) {
-    snprintf(p, sizeof p, "%s.%s.type", path, gost__kind_name(kind));
-    return gost__cfg_fail(p, "unknown %s \"%s\"", gost__kind_name(kind), *out);
-  }
-  return GOST_OK;
-}
-
 /* A chain named by handler.chain / listener.chain must exist in the document or context. */
 static int chain_ref(const struct cfg *c, const json_t *obj, const char *path, const char **out) {
   char p[200];
@@ -171,8 +157,8 @@ static int load_service(struct cfg *c, const json_t *item, size_t i) {
   if ((rc = gost__cfg_str(item, path, "addr", &addr)) || (rc = gost__cfg_obj(item, path, "handler", &h)) ||
       (rc = gost__cfg_obj(item, path, "listener", &l)) ||
       (rc = gost__cfg_obj(item, path, "forwarder", &fw)) ||
-      (rc = typed(h, path, GOST_KIND_HANDLER, "auto", &htype)) ||
-      (rc = typed(l, path, GOST_KIND_LISTENER, "tcp", &ltype)) || (rc = chain_ref(c, h, p, &hchain)))
+      (rc = gost__cfg_typed(h, path, GOST_KIND_HANDLER, "auto", &htype)) ||
+      (rc = gost__cfg_typed(l, path, GOST_KIND_LISTENER, "tcp", &ltype)) || (rc = chain_ref(c, h, p, &hchain)))
     return rc;
   snprintf(p, sizeof p, "%s.listener", path);
   if ((rc = chain_ref(c, l, p, &lchain))) return rc;

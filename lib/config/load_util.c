@@ -114,3 +114,18 @@ int gost__cfg_meta(const struct cfg *c, const json_t *obj, const char *path, voi
   }
   return GOST_OK;
 }
+
+/* A `type` member checked against the known names; def when absent. */
+int gost__cfg_typed(const json_t *obj, const char *path, enum gost_kind kind, const char *def,
+                 const char **out) {
+  char p[200];
+  snprintf(p, sizeof p, "%s.%s", path, gost__kind_name(kind));
+  int rc = gost__cfg_str(obj, p, "type", out);
+  if (rc) return rc;
+  if (!*out || !**out) *out = def;
+  if (!gost__name_known(kind, *out)) {
+    snprintf(p, sizeof p, "%s.%s.type", path, gost__kind_name(kind));
+    return gost__cfg_fail(p, "unknown %s \"%s\"", gost__kind_name(kind), *out);
+  }
+  return GOST_OK;
+}
