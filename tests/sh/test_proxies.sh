@@ -72,3 +72,17 @@ bg chain3 "$GOST" -L "http://127.0.0.1:$c3" -F "socks5://su:bad@127.0.0.1:$s5_au
 wait_tcp "$c3"
 [ "$(code -x "http://127.0.0.1:$c3" "$URL/small.bin")" = 502 ] || fail "bad hop credentials: not 502"
 pass "chain with wrong hop credentials answers 502"
+
+# Layering: hop 2's TLS (and then WebSocket) runs inside hop 1's HTTP CONNECT stream.
+s5tls=$(free_port); s5wss=$(free_port); c4=$(free_port); c5=$(free_port)
+bg s5tls "$GOST" -L "socks5+tls://127.0.0.1:$s5tls"
+bg s5wss "$GOST" -L "socks5+wss://127.0.0.1:$s5wss"
+wait_tcp "$s5tls"; wait_tcp "$s5wss"
+bg chain4 "$GOST" -L "tcp://127.0.0.1:$c4/127.0.0.1:$web" -F "http://127.0.0.1:$http" -F "socks5+tls://127.0.0.1:$s5tls"
+bg chain5 "$GOST" -L "tcp://127.0.0.1:$c5/127.0.0.1:$web" -F "http://127.0.0.1:$http" -F "socks5+wss://127.0.0.1:$s5wss"
+wait_tcp "$c4"; wait_tcp "$c5"
+for c in "$c4:tls" "$c5:wss"; do
+  curl -sS --max-time 60 -o "$WORK/out.bin" "http://127.0.0.1:${c%%:*}/big.bin" || fail "tcp -> http -> socks5+${c##*:} failed"
+  cmp -s "$WORK/out.bin" "$WORK/www/big.bin" || fail "tcp -> http -> socks5+${c##*:}: big.bin differs"
+  pass "chain tcp -> http -> socks5+${c##*:} (TLS inside the first hop's stream), 16 MiB"
+done
