@@ -86,3 +86,17 @@ for c in "$c4:tls" "$c5:wss"; do
   cmp -s "$WORK/out.bin" "$WORK/www/big.bin" || fail "tcp -> http -> socks5+${c##*:}: big.bin differs"
   pass "chain tcp -> http -> socks5+${c##*:} (TLS inside the first hop's stream), 16 MiB"
 done
+
+# Hop 1 is a private tunnel (visitor CONNECT); hop 2's TLS runs inside that tunnel stream to a
+# socks5+tls server published by a tunnel client.
+tid=aede1f6a-762b-45da-b937-b6632356555a
+tun=$(free_port); c6=$(free_port)
+bg tserver "$GOST" -L "tunnel://127.0.0.1:$tun?tunnel=proxy.srv.local:$tid"
+wait_tcp "$tun"
+bg tclient "$GOST" -L "rtcp://:0/127.0.0.1:$s5tls" -F "tunnel://127.0.0.1:$tun?tunnel.id=$tid"
+bg chain6 "$GOST" -L "tcp://127.0.0.1:$c6/127.0.0.1:$web" -F "tunnel://127.0.0.1:$tun?tunnel.id=$tid" \
+  -F "socks5+tls://proxy.srv.local:443"
+wait_tcp "$c6"
+retry 25 curl -sS --max-time 60 -o "$WORK/out.bin" "http://127.0.0.1:$c6/big.bin" || fail "tcp -> tunnel -> socks5+tls failed"
+cmp -s "$WORK/out.bin" "$WORK/www/big.bin" || fail "tcp -> tunnel -> socks5+tls: big.bin differs"
+pass "chain tcp -> tunnel visitor -> socks5+tls (TLS inside the tunnel stream), 16 MiB"
