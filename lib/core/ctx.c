@@ -4,6 +4,7 @@
 #include "core/ctx_int.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "gost/sys/alloc.h"
 #include "gost/version.h"
 
 void gost__ctx_free_objects(gost_ctx_t *ctx); /* lib/api: frees services, chains, ... */
@@ -23,7 +24,7 @@ static void on_stop(struct ev_loop *loop, ev_async *w, int revents) {
   else gost__ctx_stop_services(ctx);
 }
 
-static int ctx_init(gost_ctx_t **out, struct ev_loop *loop, int owns) {
+static int ctx_init(gost_ctx_t **out, struct ev_loop *loop, int owns, const struct gost_mem *mem) {
   if (!out) return gost__error(GOST_EINVAL, "out is NULL");
   *out = NULL;
   if (ev_version_major() != EV_VERSION_MAJOR)
@@ -31,7 +32,7 @@ static int ctx_init(gost_ctx_t **out, struct ev_loop *loop, int owns) {
                        ev_version_major(), EV_VERSION_MAJOR);
   gost_ctx_t *ctx = calloc(1, sizeof *ctx);
   if (!ctx) return gost__error(GOST_ENOMEM, "out of memory creating context");
-  ctx->mem = gost__mem_libc;
+  ctx->mem = mem ? *mem : gost__mem_libc;
   if (!loop) loop = ev_loop_new(EVFLAG_AUTO);
   if (!loop) {
     free(ctx);
@@ -55,11 +56,18 @@ static int ctx_init(gost_ctx_t **out, struct ev_loop *loop, int owns) {
   return GOST_OK;
 }
 
-int gost_ctx_new(gost_ctx_t **out) { return ctx_init(out, NULL, 1); }
+int gost_ctx_new(gost_ctx_t **out) { return ctx_init(out, NULL, 1, NULL); }
 
 int gost_ctx_new_with_loop(gost_ctx_t **out, struct ev_loop *loop) {
   if (!loop) return gost__error(GOST_EINVAL, "loop is NULL");
-  return ctx_init(out, loop, 0);
+  return ctx_init(out, loop, 0, NULL);
+}
+
+int gost_ctx_new_with_allocator(gost_ctx_t **out, struct ev_loop *loop, gost_malloc_fn malloc_fn,
+                                gost_realloc_fn realloc_fn, gost_free_fn free_fn, void *user) {
+  if (!malloc_fn || !realloc_fn || !free_fn) return gost__error(GOST_EINVAL, "allocator functions missing");
+  const struct gost_mem mem = {malloc_fn, realloc_fn, free_fn, user};
+  return ctx_init(out, loop, loop == NULL, &mem);
 }
 
 void gost_ctx_free(gost_ctx_t *ctx) {
