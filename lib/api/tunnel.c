@@ -183,7 +183,11 @@ static int apply_query(gost_tunnel_t *t, const char *node) {
 
 static int build(gost_tunnel_t *t) {
   char name[64], node[] = "tunnel-server";
-  snprintf(name, sizeof name, "__tunnel_%p", (void *)t);
+  /* A readable unique name for logs: tunnel-0, tunnel-1, ... (service and chain share it). */
+  for (size_t i = 0;; i++) {
+    snprintf(name, sizeof name, "tunnel-%zu", i);
+    if (!gost_ctx_service(t->ctx, name) && !gost_ctx_chain(t->ctx, name)) break;
+  }
   /* scheme connector+dialer: tunnel, tunnel+tls, tunnel+wss, relay+ws ... */
   char connector[32], dialer[32] = "tcp";
   size_t cl = strcspn(t->scheme, "+");
