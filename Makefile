@@ -25,6 +25,7 @@ test: deps-test
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
 	@cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+	@bash scripts/valgrind-unit.sh $(BUILD)
 	@$(MAKE) --no-print-directory test-asan
 
 # One ASan+UBSan run of the suite (Python is skipped there: the interpreter is not instrumented).

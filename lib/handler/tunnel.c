@@ -1,5 +1,6 @@
 /* Handlers "tunnel" (§4) and "relay" (plain relay proxy, plus the rc-era relay tunnel of §13):
  * options, reading one relay request with a bound and a deadline, first checks, dispatch. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "codec/uuid.h"
@@ -74,7 +75,7 @@ static void try_parse(struct gost_hs *h) {
   size_t used = 0;
   int rc = gost__relay_decode_request(h->buf, h->len, &h->msg, &used);
   if (rc == GOST_EAGAIN) {
-    if (h->len == sizeof h->buf) return drop(h, "request too large");
+    if (h->len >= GOST_HS_REQ_MAX) return drop(h, "request too large");
     gost_stream_read_start(h->s);
     return;
   }

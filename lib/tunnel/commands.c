@@ -74,19 +74,22 @@ void gost__hs_bind(struct gost_hs *h) {
   if (n < 0) return gost__hs_refuse(h, GOST__RELAY_INTERNAL_SERVER_ERROR, "encode");
 
   /* Bytes after the request in our buffer are the client's first smux frames. */
-  uint8_t rest[GOST_HS_MAX];
   size_t nrest = h->len - h->used;
-  memcpy(rest, h->buf + h->used, nrest);
+  uint8_t *rest = nrest ? gost__malloc(srv->ctx, nrest) : NULL;
+  if (nrest && !rest) return gost__hs_refuse(h, GOST__RELAY_INTERNAL_SERVER_ERROR, "out of memory");
+  if (nrest) memcpy(rest, h->buf + h->used, nrest);
   uint8_t weight = m->tunnel.weight;
   uint8_t tunnel_id[16];
   memcpy(tunnel_id, m->tunnel.id, 16);
   gost_stream *s = take_stream(h);
   int rc = gost_stream_write_buf(s, out, (size_t)n, NULL, NULL); /* one piece, then smux */
   if (rc != GOST_OK) {
+    gost__free(srv->ctx, rest);
     gost_stream_close(s);
     return;
   }
   rc = gost__tunnel_registry_bind(srv->reg, tunnel_id, cid, udp, weight, s, &srv->mux, rest, nrest, NULL);
+  gost__free(srv->ctx, rest);
   if (rc != GOST_OK) {
     GOST_WARN(srv->ctx, "tunnel %s: bind failed: %s", tid, gost_last_error());
     return;

@@ -11,6 +11,9 @@
 #include "tunnel/server.h"
 
 #define GOST_ENTRY_TLS_MAX (16 * 1024) /* ClientHello records buffered for replay */
+/* Largest single read any stream of the project delivers (socket reads are 64 KiB at most):
+ * buffers that must not lose bytes leave this much room above their parse limit. */
+#define GOST_ENTRY_READ_MAX (64 * 1024)
 
 struct gost_entry_conn {
   struct gost_tunnel_pending p;
@@ -22,7 +25,7 @@ struct gost_entry_conn {
   int pp_wanted;
   struct gost_tls_hello *hello; /* allocated on the TLS path only (large) */
   size_t len;
-  uint8_t buf[GOST_ENTRY_TLS_MAX + GOST__PP_V2_HDR + GOST__PP_V2_MAX_EXTRA];
+  uint8_t buf[GOST_ENTRY_TLS_MAX + GOST__PP_V2_HDR + GOST__PP_V2_MAX_EXTRA + GOST_ENTRY_READ_MAX];
 };
 
 /* Serves HTTP/1.x on s (first bytes data/len already read, copied here). */

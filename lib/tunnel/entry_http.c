@@ -12,7 +12,8 @@
 #include "tunnel/entry.h"
 
 #define HC_HWM (256u * 1024) /* queued bytes on the other side before we stop reading */
-#define HC_BUF (48u * 1024)  /* request head (16 KiB) + one read + pipelined bytes */
+/* request head limit + one read; reading stops above the head limit, so one read fits */
+#define HC_BUF (GOST__HTTP_MAX_HEAD + GOST_ENTRY_READ_MAX)
 
 enum hc_state { HC_HEAD, HC_BODY, HC_WAIT };
 
@@ -142,6 +143,8 @@ static void client_src(struct hc *h, char *out, size_t cap) {
 /* Forwards buffered request bytes until the framer says the message ended. */
 static void forward_request(struct hc *h) {
   size_t k = 0;
+  /* request bytes moving restart the deadline; once complete it bounds the response head */
+  if (!h->resp_started) arm(h);
   int rc = h->len ? gost__http_framer_feed(&h->reqf, h->buf, h->len, &k) : GOST_EAGAIN;
   if (rc == GOST_EAGAIN) k = h->len;
   if (rc == GOST_EPROTO) return hc_error(h, 400, "malformed request");
@@ -186,7 +189,6 @@ static void route_request(struct hc *h) {
   h->respf.skip_body = r->method.n == 4 && !memcmp(r->method.p, "HEAD", 4);
   h->resp_started = 0;
   h->state = HC_BODY;
-  arm(h); /* now the response-header deadline */
   forward_request(h);
 }
 
@@ -216,7 +218,7 @@ static void pub_read(gost_stream *s, ssize_t n, const char *data, void *user) {
   h->len += (size_t)n;
   if (h->state == HC_HEAD) return next_request(h);
   if (h->state == HC_BODY) return forward_request(h);
-  if (h->len > HC_BUF / 2) gost_stream_read_stop(s); /* pipelined: hold, bounded */
+  if (h->len > GOST__HTTP_MAX_HEAD) gost_stream_read_stop(s); /* pipelined: hold, bounded */
 }
 
 /* Response finished: drop the stream, then the next request or the end. */
@@ -258,16 +260,28 @@ static void up_read(gost_stream *s, ssize_t n, const char *data, void *user) {
     h->resp_started = 1;
     ev_timer_stop(h->srv->ctx->loop, &h->timer);
   }
-  size_t k = 0;
-  int rc = gost__http_framer_feed(&h->respf, data, (size_t)n, &k);
-  if (rc == GOST_EPROTO) {
-    GOST_WARN(h->srv->ctx, "entrypoint: malformed response from the tunnel");
-    return hc_free(h);
-  }
-  if (rc == GOST_EAGAIN) k = (size_t)n;
-  if (k && gost_stream_write_buf(h->pub, data, k, NULL, NULL) != GOST_OK) return hc_free(h);
-  if (rc == GOST_OK) {
-    if (h->respf.upgrade) return upgrade(h, data + k, (size_t)n - k);
+  size_t off = 0, len = (size_t)n;
+  for (;;) {
+    size_t k = 0;
+    int rc = gost__http_framer_feed(&h->respf, data + off, len - off, &k);
+    if (rc == GOST_EPROTO) {
+      GOST_WARN(h->srv->ctx, "entrypoint: malformed response from the tunnel");
+      return hc_free(h);
+    }
+    if (rc == GOST_EAGAIN) k = len - off;
+    if (k && gost_stream_write_buf(h->pub, data + off, k, NULL, NULL) != GOST_OK) return hc_free(h);
+    off += k;
+    if (rc == GOST_EAGAIN) break;
+    if (h->respf.upgrade) return upgrade(h, data + off, len - off);
+    /* 1xx interim (100 Continue, 103): the real response follows on the same stream */
+    unsigned code = h->respf.parser.status_code;
+    if (code >= 100 && code < 200) {
+      int skip = h->respf.skip_body;
+      gost__http_framer_init(&h->respf, 1);
+      h->respf.skip_body = skip;
+      if (off < len) continue;
+      break;
+    }
     return response_done(h);
   }
   if (gost_stream_queued(h->pub) > HC_HWM) gost_stream_read_stop(s);

@@ -62,7 +62,7 @@ static void ec_tls(struct gost_entry_conn *c) {
     return ec_drop(c, "out of memory");
   int rc = gost__tlshello_parse(c->buf, c->len, c->hello);
   if (rc == GOST_EAGAIN) {
-    if (c->len >= GOST_ENTRY_TLS_MAX) return ec_drop(c, "ClientHello too large");
+    if (c->len >= GOST_ENTRY_TLS_MAX + GOST__PP_V2_HDR) return ec_drop(c, "ClientHello too large");
     gost_stream_read_start(c->s);
     return;
   }
@@ -115,18 +115,9 @@ static void ec_dispatch(struct gost_entry_conn *c) {
   switch (gost__sniff_first_byte(c->buf[0])) {
   case GOST__SNIFF_TLS:
     return ec_tls(c);
-  case GOST__SNIFF_RELAY: {
-    struct gost_tunnel_server *srv = c->srv;
-    const struct gost_ingress *ing = c->ing;
-    uint8_t tmp[GOST_ENTRY_TLS_MAX];
-    size_t n = c->len;
-    memcpy(tmp, c->buf, n);
-    gost_stream *s = ec_take(c);
-    ec_free(c, 0);
-    gost__tunnel_serve_relay(srv, s, tmp, n, 1, ing);
-    return;
-  }
+  case GOST__SNIFF_RELAY:
   default: {
+    int relay = c->buf[0] == 0x01;
     struct gost_tunnel_server *srv = c->srv;
     const struct gost_ingress *ing = c->ing;
     struct sockaddr_storage client = c->client;
@@ -136,7 +127,8 @@ static void ec_dispatch(struct gost_entry_conn *c) {
     memcpy(tmp, c->buf, n);
     gost_stream *s = ec_take(c);
     ec_free(c, 0);
-    gost__entry_http_start(srv, ing, s, &client, tmp, n);
+    if (relay) gost__tunnel_serve_relay(srv, s, tmp, n, 1, ing);
+    else gost__entry_http_start(srv, ing, s, &client, tmp, n);
     gost__free(srv->ctx, tmp);
     return;
   }

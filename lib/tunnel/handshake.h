@@ -7,8 +7,10 @@
 #include "chain/dial.h"
 #include "tunnel/server.h"
 
-/* Legitimate requests are well under 1 KiB (auth 512 + two addresses + IDs). */
-#define GOST_HS_MAX 4096
+/* Legitimate requests are well under 1 KiB (auth 512 + two addresses + IDs); room for one
+ * read of early data behind them (a socket read is at most 64 KiB). */
+#define GOST_HS_REQ_MAX 4096
+#define GOST_HS_MAX (GOST_HS_REQ_MAX + 64 * 1024)
 
 struct gost_hs {
   struct gost_tunnel_pending p; /* on srv->conns */

@@ -19,6 +19,7 @@
 
 #include "gost/gost.h"
 #include "../support/harness.h"
+#include "api/api_int.h"
 #include "mux/smux.h"
 
 extern char **environ;
@@ -46,8 +47,11 @@ struct fstream {
   uint32_t sid;
   size_t got;
   char data[8192];
-  int answered;
+  int answered, upgraded;
+  size_t total, hdr_end, big_left; /* stream bytes seen; where the body starts; to send */
 };
+
+#define BIG (3u * 1000 * 1000)
 
 struct fclient {
   int fd;
@@ -89,6 +93,24 @@ static int fc_open(struct gost_smux *s, uint32_t sid, void *user) {
   return 0;
 }
 
+/* Sends as much of a big download as the window allows; closes when done. */
+static void fc_push(struct gost_smux *s, struct fstream *f) {
+  static const uint8_t chunk[32768];
+  while (f->big_left) {
+    size_t k = f->big_left < sizeof chunk ? f->big_left : sizeof chunk;
+    ssize_t w = gost__smux_write(s, f->sid, chunk, k);
+    if (w <= 0) return; /* window or output bound: on_stream_window resumes */
+    f->big_left -= (size_t)w;
+  }
+  gost__smux_close_stream(s, f->sid);
+  f->sid = 0;
+}
+
+static void fc_window(struct gost_smux *s, uint32_t sid, void *user) {
+  struct fstream *f = fs_find(user, sid);
+  if (f && f->answered == 3) fc_push(s, f);
+}
+
 /* Once the stream header and a whole request head are in, answer and close (FIN). */
 static int fc_data(struct gost_smux *s, uint32_t sid, const uint8_t *d, size_t n, void *user) {
   struct fclient *c = user;
@@ -99,6 +121,21 @@ static int fc_data(struct gost_smux *s, uint32_t sid, const uint8_t *d, size_t n
     memcpy(c->first + c->nfirst, d, k);
     c->nfirst += k;
   }
+  if (f && f->upgraded) { /* after 101: an echo service */
+    gost__smux_write(s, sid, d, n);
+    return 0;
+  }
+  if (f) f->total += n;
+  if (f && f->answered == 2) { /* counting an upload body */
+    if (f->total - f->hdr_end >= BIG) {
+      static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+      gost__smux_write(s, sid, (const uint8_t *)ok, sizeof ok - 1);
+      gost__smux_close_stream(s, sid);
+      f->sid = 0;
+      c->answered++;
+    }
+    return 0;
+  }
   if (!f || f->answered) return 0;
   if (n > sizeof f->data - 1 - f->got) n = sizeof f->data - 1 - f->got;
   memcpy(f->data + f->got, d, n);
@@ -108,6 +145,29 @@ static int fc_data(struct gost_smux *s, uint32_t sid, const uint8_t *d, size_t n
   size_t hl = 4 + ((size_t)(uint8_t)f->data[2] << 8 | (uint8_t)f->data[3]);
   if (f->got < hl || !strstr(f->data + hl, "\r\n\r\n")) return 0;
   static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+  static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+  static const char up[] = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
+  if (strstr(f->data + hl, "Upgrade: websocket")) {
+    gost__smux_write(s, sid, (const uint8_t *)up, sizeof up - 1);
+    f->upgraded = 1;
+    c->answered++;
+    return 0;
+  }
+  char *eoh = strstr(f->data + hl, "\r\n\r\n");
+  if (!strncmp(f->data + hl, "POST /up ", 9)) {
+    f->answered = 2;
+    f->hdr_end = (size_t)(eoh + 4 - f->data); /* BIG never fits in the first chunk */
+    return 0;
+  }
+  if (!strncmp(f->data + hl, "GET /big ", 9)) {
+    static const char hd[] = "HTTP/1.1 200 OK\r\nContent-Length: 3000000\r\n\r\n";
+    gost__smux_write(s, sid, (const uint8_t *)hd, sizeof hd - 1);
+    f->answered = 3;
+    f->big_left = BIG;
+    fc_push(s, f);
+    return 0;
+  }
+  if (strstr(f->data + hl, "Expect: 100-continue")) gost__smux_write(s, sid, (const uint8_t *)cont, sizeof cont - 1);
   gost__smux_write(s, sid, (const uint8_t *)resp, sizeof resp - 1);
   gost__smux_close_stream(s, sid);
   f->answered = 1;
@@ -186,7 +246,7 @@ static struct fclient *fc_new_ex(uint16_t port, int version, const char *bind_he
   struct gost_smux_config cfg;
   gost__smux_config_default(&cfg, 0);
   cfg.version = (uint8_t)version;
-  static const struct gost_smux_callbacks cb = {fc_open, fc_data, fc_fin, NULL};
+  static const struct gost_smux_callbacks cb = {fc_open, fc_data, fc_fin, fc_window};
   ck_assert_int_eq(gost__smux_new(&c->mx, NULL, &cfg, &cb, c), 0);
   c->fd = tcp_connect(port);
   c->reply_need = 4;
@@ -636,6 +696,168 @@ START_TEST(legacy_relay_tunnel) {
 }
 END_TEST
 
+
+/* 1xx interim responses do not end the exchange; 101 turns the connection into a raw pipe. */
+START_TEST(http_continue_and_upgrade) {
+  struct fclient *c = fc_new(BIND_HEX, -1);
+  int fd = tcp_connect(eport);
+  static const char r1[] = "GET /a HTTP/1.1\r\nHost: example.com\r\nExpect: 100-continue\r\n\r\n";
+  static const char r2[] = "GET /ws HTTP/1.1\r\nHost: example.com\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
+  char buf[512];
+  size_t got = 0;
+  ck_assert_int_eq(send(fd, r1, sizeof r1 - 1, 0), (ssize_t)(sizeof r1 - 1));
+  double dl = now_s() + 5;
+  while (now_s() < dl && !strstr(buf, "hello")) {
+    spin_once();
+    ssize_t k = recv(fd, buf + got, sizeof buf - 1 - got, MSG_DONTWAIT);
+    if (k > 0) got += (size_t)k;
+    buf[got] = 0;
+  }
+  ck_assert_ptr_nonnull(strstr(buf, "100 Continue"));
+  ck_assert_ptr_nonnull(strstr(buf, "200 OK"));
+  got = 0;
+  buf[0] = 0;
+  ck_assert_int_eq(send(fd, r2, sizeof r2 - 1, 0), (ssize_t)(sizeof r2 - 1));
+  while (now_s() < dl && !strstr(buf, "\r\n\r\n")) {
+    spin_once();
+    ssize_t k = recv(fd, buf + got, sizeof buf - 1 - got, MSG_DONTWAIT);
+    if (k > 0) got += (size_t)k;
+    buf[got] = 0;
+  }
+  ck_assert_ptr_nonnull(strstr(buf, "101 Switching"));
+  got = 0;
+  buf[0] = 0;
+  ck_assert_int_eq(send(fd, "raw bytes", 9, 0), 9);
+  while (now_s() < dl && got < 9) {
+    spin_once();
+    ssize_t k = recv(fd, buf + got, sizeof buf - 1 - got, MSG_DONTWAIT);
+    if (k > 0) got += (size_t)k;
+  }
+  ck_assert_mem_eq(buf, "raw bytes", 9);
+  ck_assert_int_eq(c->syns, 2);
+  close(fd);
+}
+END_TEST
+
+
+/* `entrypoints`: extra listeners, each with its own ingress. */
+START_TEST(entrypoints_list) {
+  gost_ingress_t *ing2;
+  ck_assert_int_eq(gost_ingress_new(&ing2, ctx, "ing2"), 0);
+  ck_assert_int_eq(gost_ingress_set_rule(ing2, "*.other.example", TID), 0);
+  gost_service_t *s2;
+  ck_assert_int_eq(gost_service_new(&s2, ctx, "tun-list"), 0);
+  ck_assert_int_eq(gost_service_set_listener(s2, "tcp", "127.0.0.1:0"), 0);
+  ck_assert_int_eq(gost_service_set_handler(s2, "tunnel"), 0);
+  json_t *eps = json_pack("[{s:s, s:s}]", "addr", "127.0.0.1:0", "ingress", "ing2");
+  ck_assert_int_eq(gost__service_set_meta_json(s2, "handler", "entrypoints", eps), 0);
+  ck_assert_int_eq(gost_service_start(s2), 0);
+  fc_new_ex(gost_service_port(s2), 2, BIND_HEX, -1);
+  uint16_t p2 = gost_service_entrypoint_port(s2);
+  ck_assert_int_ne(p2, 0);
+  char body[64];
+  ck_assert_int_eq(curl_get_port(p2, "www.other.example", body, sizeof body), 200);
+  ck_assert_str_eq(body, "hello");
+  ck_assert_int_eq(curl_get_port(p2, "example.com", body, sizeof body), 502);
+}
+END_TEST
+
+
+/* UDP BIND gets flag 0x01; a UDP visitor (§15.3 shape) goes to the UDP connector only. */
+START_TEST(udp_connector_split) {
+  struct fclient *t = fc_new(BIND_HEX, -1);
+  struct fclient *u = fc_new("01 82 00 2d 04 00 02 00 01 02 00 07 01 c0 a8 01 0a d0 ae 02 00 04 03 00 00 00"
+                             " 03 00 14 4d 21 09 4e b7 4c 49 16 86 c1 d9 fa 36 ea 67 7b 00 00 00 01", -1);
+  ck_assert_uint_eq(u->reply[4 + 23 + 3 + 16], 1); /* UDP connector flag */
+  ck_assert_uint_eq(t->reply[4 + 23 + 3 + 16], 0);
+  uint8_t req[128], got[64];
+  size_t n = gost_test_hex("01 81 00 38 04 00 02 00 01 02 00 07 01 7f 00 00 01 9c 40"
+                           " 02 00 0f 03 0b 65 78 61 6d 70 6c 65 2e 63 6f 6d 00 00"
+                           " 03 00 14 4d 21 09 4e b7 4c 49 16 86 c1 d9 fa 36 ea 67 7b 00 00 00 00",
+                           req, sizeof req);
+  int fd = tcp_connect(tport);
+  ck_assert_int_eq(send(fd, req, n, 0), (ssize_t)n);
+  size_t k = 0;
+  double dl = now_s() + 5;
+  while (k < 4 && now_s() < dl) {
+    spin_once();
+    ssize_t r = recv(fd, got + k, sizeof got - k, MSG_DONTWAIT);
+    if (r > 0) k += (size_t)r;
+  }
+  ck_assert_uint_eq(k, 4);
+  ck_assert_mem_eq(got, "\x01\x00\x00\x00", 4);
+  SPIN_UNTIL(u->syns == 1, 2);
+  ck_assert_int_eq(u->syns, 1);
+  ck_assert_int_eq(t->syns, 0);
+  close(fd);
+}
+END_TEST
+
+
+/* 3 MB each way through entrypoint + tunnel: windows, queues and backpressure hold. */
+START_TEST(large_transfer) {
+  fc_new(BIND_HEX, -1);
+  int fd = tcp_connect(eport);
+  static char body[BIG];
+  char head[128];
+  int hn = snprintf(head, sizeof head, "POST /up HTTP/1.1\r\nHost: example.com\r\nContent-Length: %u\r\n\r\n", BIG);
+  ck_assert_int_eq(send(fd, head, (size_t)hn, 0), hn);
+  size_t sent = 0, got = 0;
+  char buf[65536];
+  double dl = now_s() + 20;
+  buf[0] = 0;
+  while (now_s() < dl && !strstr(buf, "hello")) {
+    spin_once();
+    if (sent < BIG) {
+      ssize_t k = send(fd, body + sent, BIG - sent, MSG_DONTWAIT);
+      if (k > 0) sent += (size_t)k;
+    }
+    ssize_t k = recv(fd, buf + got, sizeof buf - 1 - got, MSG_DONTWAIT);
+    if (k > 0) got += (size_t)k;
+    buf[got] = 0;
+  }
+  ck_assert_uint_eq(sent, BIG);
+  ck_assert_msg(strstr(buf, "hello"), "upload: client saw %zu bytes (head %zu), answered %d, got: %s",
+                clients[0]->st[0].total, clients[0]->st[0].hdr_end, clients[0]->answered, buf);
+  static const char req[] = "GET /big HTTP/1.1\r\nHost: example.com\r\n\r\n";
+  ck_assert_int_eq(send(fd, req, sizeof req - 1, 0), (ssize_t)(sizeof req - 1));
+  size_t total = 0;
+  while (now_s() < dl && total < BIG + 40) {
+    spin_once();
+    ssize_t k = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (k > 0) total += (size_t)k;
+  }
+  ck_assert_uint_eq(total, BIG + strlen("HTTP/1.1 200 OK\r\nContent-Length: 3000000\r\n\r\n"));
+  close(fd);
+}
+END_TEST
+
+
+/* Stopping the service with a live tunnel, an upgraded pipe and a half-sent head. */
+START_TEST(stop_with_live_state) {
+  struct fclient *c = fc_new(BIND_HEX, -1);
+  int up = tcp_connect(eport);
+  static const char r2[] = "GET /ws HTTP/1.1\r\nHost: example.com\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n";
+  ck_assert_int_eq(send(up, r2, sizeof r2 - 1, 0), (ssize_t)(sizeof r2 - 1));
+  SPIN_UNTIL(c->answered == 1, 3);
+  int half = tcp_connect(eport);
+  ck_assert_int_eq(send(half, "GET / HTTP/1.1\r\n", 16, 0), 16);
+  int hs = tcp_connect(tport);
+  ck_assert_int_eq(send(hs, "\x01\x02\x00\x30", 4, 0), 4);
+  SPIN_UNTIL(0, 0.1);
+  ck_assert_int_eq(gost_service_stop(svc), 0);
+  SPIN_UNTIL(c->dead, 2);
+  ck_assert(c->dead);
+  uint8_t buf[256];
+  ck_assert_int_ge(read_until_close(half, buf, sizeof buf, 2), 0);
+  ck_assert_int_ge(read_until_close(hs, buf, sizeof buf, 2), 0);
+  ck_assert_int_ge(read_until_close(up, buf, sizeof buf, 2), 0);
+  close(up);
+  close(half);
+  close(hs);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("tunnel_server");
   /* Run one test by name with CK_RUN_TEST-like TS_ONLY=<name> (debugging). */
@@ -647,6 +869,11 @@ static Suite *suite(void) {
   tcase_add_test(tc, http_502_503);
   tcase_add_test(tc, bad_input_keeps_tunnel);
   tcase_add_test(tc, visitor_connect);
+  tcase_add_test(tc, http_continue_and_upgrade);
+  tcase_add_test(tc, entrypoints_list);
+  tcase_add_test(tc, udp_connector_split);
+  tcase_add_test(tc, large_transfer);
+  tcase_add_test(tc, stop_with_live_state);
   tcase_add_test(tc, tls_sni_passthrough);
   tcase_add_test(tc, entrypoint_relay_connect);
   tcase_add_test(tc, entrypoint_proxy_protocol);

@@ -1,0 +1,59 @@
+import socket
+import unittest
+
+import gost
+
+from .helpers import start_http, wait_for, http_get
+
+TID = "4d21094e-b74c-4916-86c1-d9fa36ea677b"
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class TunnelTest(unittest.TestCase):
+    def test_server_client_and_entrypoint(self):
+        web = start_http("py-backend")
+        entry = free_port()
+        server = gost.Context()
+        client = gost.Context()
+        try:
+            server.load_urls(["tunnel://127.0.0.1:0?entrypoint=127.0.0.1:%d&tunnel=.example.com:%s" % (entry, TID)])
+            server.start()
+            svc = server.services()[0]
+            self.assertEqual(svc.entrypoint_port, entry)
+            server.run_in_thread()
+
+            t = client.tunnel("tunnel://127.0.0.1:%d" % svc.port, TID)
+            t.add_target("127.0.0.1:%d" % web.server_address[1])
+            t.set_weight(7)
+            t.start()
+            client.run_in_thread()
+            self.assertTrue(wait_for(lambda: t.state == "registered"), t.states)
+            self.assertEqual(t.endpoint, gost.endpoint_name(TID))
+            self.assertIn(("registered", gost.endpoint_name(TID)), [(s, d.split(":")[0]) for s, d in t.states])
+
+            reply = http_get(entry, "app.example.com")
+            self.assertIn("200", reply.splitlines()[0])
+            self.assertIn("hello from py-backend via app.example.com", reply)
+            self.assertIn("502", http_get(entry, "nothing.test").splitlines()[0])
+
+            server.stop()  # inspect from this thread while the loop is stopped
+            conns = svc.connectors()
+            self.assertEqual(len(conns), 1)
+            self.assertEqual(conns[0]["tunnel_id"], TID)
+            self.assertEqual(conns[0]["weight"], 7)
+            self.assertEqual(conns[0]["streams"], 1)  # the 502 opened no stream
+        finally:
+            client.close()
+            server.close()
+            web.shutdown()
+
+
+if __name__ == "__main__":
+    unittest.main()
