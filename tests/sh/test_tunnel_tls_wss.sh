@@ -108,3 +108,38 @@ retry 50 echo_once || fail "200 KB echo through the wss visitor"
 pass "200 KB echoed through a private tunnel by a TCP visitor over wss"
 [ "$(get "$E2" echo.test)" = " 502" ] || fail "private host through the public entrypoint: '$(get "$E2" echo.test)'"
 pass "the private host is not reachable through the public entrypoint (502)"
+
+echo "# tunnel+ws behind a TLS-terminating nginx (the docs/transports.md recipe)"
+if ! command -v nginx >/dev/null; then echo "skip: no nginx"; exit 0; fi
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "/CN=tunnel.example.com" \
+  -addext "subjectAltName=DNS:tunnel.example.com,DNS:*.tunnel.example.com" -keyout front.key -out front.pem 2>/dev/null
+T3=$(free_port); E3=$(free_port); N=$(free_port)
+mkdir -p ng
+cat > ng/nginx.conf <<NG
+daemon off; pid $WORK/ng/nginx.pid; error_log $WORK/nginx.log;
+events {}
+http {
+  access_log off; client_body_temp_path $WORK/ng; proxy_temp_path $WORK/ng;
+  map \$http_upgrade \$connection_upgrade { default upgrade; '' close; }
+  server {
+    listen 127.0.0.1:$N ssl;
+    server_name tunnel.example.com *.tunnel.example.com;
+    ssl_certificate $WORK/front.pem; ssl_certificate_key $WORK/front.key;
+    location = /ws { proxy_pass http://127.0.0.1:$T3; proxy_http_version 1.1;
+      proxy_set_header Upgrade \$http_upgrade; proxy_set_header Connection \$connection_upgrade;
+      proxy_read_timeout 1h; proxy_buffering off; }
+    location / { proxy_pass http://127.0.0.1:$E3; proxy_http_version 1.1;
+      proxy_set_header Host \$host; proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+      proxy_set_header Upgrade \$http_upgrade; proxy_set_header Connection \$connection_upgrade; }
+  }
+}
+NG
+bg nginx nginx -p "$WORK/ng" -c "$WORK/ng/nginx.conf"
+bg server-ws "$GOST" -L "tunnel+ws://127.0.0.1:$T3?entrypoint=127.0.0.1:$E3&path=/ws&tunnel=.tunnel.example.com:$WEB_ID"
+wait_tcp "$N"; wait_tcp "$T3"
+bg client-front "$GOST" -L "rtcp://:0/127.0.0.1:$W" \
+  -F "tunnel+wss://127.0.0.1:$N?tunnel.id=$WEB_ID&path=/ws&caFile=$WORK/front.pem&serverName=tunnel.example.com&host=tunnel.example.com"
+out=$(retry 50 curl -sf --max-time 5 --cacert front.pem --resolve "app.tunnel.example.com:$N:127.0.0.1" "https://app.tunnel.example.com:$N/") ||
+  fail "https through nginx -> entrypoint -> tunnel"
+[ "$out" = "backend web" ] || fail "front proxy body '$out'"
+pass "client over wss through nginx (TLS terminated in front), public https through nginx -> entrypoint -> tunnel"
