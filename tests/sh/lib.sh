@@ -21,6 +21,16 @@ free_port() {
   python3 -c 'import socket,sys; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM if sys.argv[1]=="udp" else socket.SOCK_STREAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' "${1:-tcp}"
 }
 
+# free_ports N [udp]: N distinct ports (all held at once while choosing, so that separate calls
+# of free_port cannot return the same number twice). Usage: read -r A B C < <(free_ports 3)
+free_ports() {
+  python3 -c 'import socket,sys
+t = socket.SOCK_DGRAM if sys.argv[2] == "udp" else socket.SOCK_STREAM
+ss = [socket.socket(socket.AF_INET, t) for _ in range(int(sys.argv[1]))]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in ss))' "$1" "${2:-tcp}"
+}
+
 # bg NAME CMD...: runs CMD in the background with its output in $WORK/NAME.log.
 bg() {
   local name=$1; shift

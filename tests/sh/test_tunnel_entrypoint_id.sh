@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 EPID=9fd6c586-86f9-49c1-a03a-d4876851695a
 TID=4d21094e-b74c-4916-86c1-d9fa36ea677b
 PRIV=ac74d9dd-3125-442a-a7c1-f9e49e05faca
-T=$(free_port); X=$(free_port); W=$(free_port); S=$(free_port); T2=$(free_port); V=$(free_port)
+read -r T X W S T2 V < <(free_ports 6)
 
 cd "$WORK"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "/CN=secure.example.com" \

@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 TID=4d21094e-b74c-4916-86c1-d9fa36ea677b     # web.test -> two clients
 EMPTY=ac74d9dd-3125-442a-a7c1-f9e49e05faca   # empty.test -> rule, no client
 PRIV=aede1f6a-762b-45da-b937-b6632356555a    # priv.test -> private rule ($)
-T=$(free_port); E=$(free_port); WA=$(free_port); WB=$(free_port)
+read -r T E WA WB < <(free_ports 4)
 
 for w in A B; do
   mkdir -p "$WORK/web$w"; echo "backend $w" > "$WORK/web$w/index.html"

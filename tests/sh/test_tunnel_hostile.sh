@@ -6,7 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 
 TID=4d21094e-b74c-4916-86c1-d9fa36ea677b
-T=$(free_port); E=$(free_port); W=$(free_port)
+read -r T E W < <(free_ports 3)
 RT=2 # entrypoint.readTimeout / readTimeout in seconds (stock default 15 s)
 mkdir -p "$WORK/web"; echo "backend web" > "$WORK/web/index.html"
 bg web python3 -m http.server "$W" --bind 127.0.0.1 --directory "$WORK/web"

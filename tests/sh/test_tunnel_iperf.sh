@@ -6,10 +6,11 @@
 source "$(dirname "$0")/lib.sh"
 
 TID=22f43305-42f7-4232-bbbc-aa6c042e3bc3
-T=$(free_port); IT=$(free_port); IU=$(free_port); VT=$(free_port)
-VU=$(free_port)
+read -r T IT IU VT VU < <(free_ports 5)
+# VU carries both a TCP and a UDP visitor: it must be free for UDP as well.
 while ! python3 -c "import socket,sys; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(('127.0.0.1',int(sys.argv[1])))" "$VU" 2>/dev/null; do
-  VU=$(free_port)
+  read -r VU < <(free_ports 1)
+  while [ "$VU" = "$T" ] || [ "$VU" = "$IT" ] || [ "$VU" = "$IU" ] || [ "$VU" = "$VT" ]; do read -r VU < <(free_ports 1); done
 done
 
 bg iperf-tcp iperf3 -s -p "$IT" -B 127.0.0.1

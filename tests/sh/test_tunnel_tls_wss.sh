@@ -18,8 +18,7 @@ mkcert backend secure.test
 WEB_ID=4d21094e-b74c-4916-86c1-d9fa36ea677b
 TLS_ID=ac74d9dd-3125-442a-a7c1-f9e49e05faca
 PRIV_ID=aede1f6a-762b-45da-b937-b6632356555a
-T1=$(free_port); E1=$(free_port); T2=$(free_port); E2=$(free_port)
-W=$(free_port); S=$(free_port); ECHO=$(free_port); V=$(free_port)
+read -r T1 E1 T2 E2 W S ECHO V T3 E3 N < <(free_ports 11)
 
 mkdir web; echo "backend web" > web/index.html
 bg web python3 -m http.server "$W" --bind 127.0.0.1 --directory "$WORK/web"
@@ -114,7 +113,6 @@ echo "# tunnel+ws behind a TLS-terminating nginx (the docs/transports.md recipe)
 if ! command -v nginx >/dev/null; then echo "skip: no nginx"; exit 0; fi
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "/CN=tunnel.example.com" \
   -addext "subjectAltName=DNS:tunnel.example.com,DNS:*.tunnel.example.com" -keyout front.key -out front.pem 2>/dev/null
-T3=$(free_port); E3=$(free_port); N=$(free_port)
 mkdir -p ng
 cat > ng/nginx.conf <<NG
 daemon off; pid $WORK/ng/nginx.pid; error_log $WORK/nginx.log;
