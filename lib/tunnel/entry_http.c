@@ -29,7 +29,7 @@ struct hc {
   struct gost_http_framer reqf, respf;
   struct gost_http_req req;
   size_t len;
-  char buf[HC_BUF];
+  char *buf; /* HC_BUF bytes while a request is in progress; NULL when idle */
 };
 
 static void pub_read(gost_stream *s, ssize_t n, const char *data, void *user);
@@ -44,7 +44,14 @@ static void close_up(struct hc *h) {
   h->up = NULL;
 }
 
+/* Idle keep-alive connections hold no buffer (the pool idea of architecture §6). */
+static int buf_need(struct hc *h) {
+  if (!h->buf) h->buf = gost__malloc(h->srv->ctx, HC_BUF);
+  return h->buf != NULL;
+}
+
 static void hc_free(struct hc *h) {
+  gost__free(h->srv->ctx, h->buf);
   gost_list_remove(&h->p.link);
   ev_timer_stop(h->srv->ctx->loop, &h->timer);
   close_up(h);
@@ -150,7 +157,7 @@ static void forward_request(struct hc *h) {
   if (rc == GOST_EPROTO) return hc_error(h, 400, "malformed request");
   if (k && gost_stream_write_buf(h->up, h->buf, k, NULL, NULL) != GOST_OK)
     return hc_error(h, 503, "tunnel stream write failed");
-  memmove(h->buf, h->buf + k, h->len - k);
+  if (h->len) memmove(h->buf, h->buf + k, h->len - k);
   h->len -= k;
   if (rc == GOST_OK) { /* request complete; pipelined bytes wait for the response */
     h->state = HC_WAIT;
@@ -195,6 +202,8 @@ static void route_request(struct hc *h) {
 static void next_request(struct hc *h) {
   h->state = HC_HEAD; /* the head deadline was armed by the caller */
   if (!h->len) {
+    gost__free(h->srv->ctx, h->buf);
+    h->buf = NULL;
     gost_stream_read_start(h->pub);
     return;
   }
@@ -213,7 +222,8 @@ static void pub_read(gost_stream *s, ssize_t n, const char *data, void *user) {
     hc_free(h);
     return;
   }
-  if ((size_t)n > sizeof h->buf - h->len) return hc_error(h, 400, "request too large");
+  if (!buf_need(h)) return hc_free(h);
+  if ((size_t)n > HC_BUF - h->len) return hc_error(h, 400, "request too large");
   memcpy(h->buf + h->len, data, (size_t)n);
   h->len += (size_t)n;
   if (h->state == HC_HEAD) return next_request(h);
@@ -291,7 +301,9 @@ void gost__entry_http_start(struct gost_tunnel_server *srv, const struct gost_in
                             gost_stream *s, const struct sockaddr_storage *client,
                             const void *data, size_t len) {
   struct hc *h = gost__calloc(srv->ctx, 1, sizeof *h);
-  if (!h || len > sizeof h->buf) {
+  if (h) h->srv = srv;
+  if (!h || len > HC_BUF || (len && !buf_need(h))) {
+    if (h) gost__free(srv->ctx, h->buf);
     gost__free(srv->ctx, h);
     gost_stream_close(s);
     return;
@@ -306,7 +318,7 @@ void gost__entry_http_start(struct gost_tunnel_server *srv, const struct gost_in
   ev_timer_init(&h->timer, hc_timeout, (double)srv->entry_timeout_ms / 1000.0, 0.);
   h->timer.data = h;
   ev_timer_start(srv->ctx->loop, &h->timer);
-  memcpy(h->buf, data, len);
+  if (len) memcpy(h->buf, data, len);
   h->len = len;
   gost_stream_set_read_cb(s, pub_read, h);
   s->on_drain = pub_drained;
