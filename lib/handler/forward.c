@@ -1,5 +1,9 @@
 /* "tcp" and "udp" handlers: local port forwarding (-L tcp://:8080/host:80). Picks a forwarder
- * node, dials it through the service chain (retrying other nodes), then pipes. */
+ * node, dials it through the service chain (retrying other nodes), then pipes.
+ * A "tcp" service with sniffing=true and no nodes dials the sniffed HTTP Host / TLS SNI
+ * (port 80 / 443 by default) instead, as stock does: an external tunnel entrypoint is
+ * `-L "tcp://:80?sniffing=true" -F "tunnel://server:8443?tunnel.id=<entrypoint.id>"`. */
+#include <stdio.h>
 #include <string.h>
 
 #include "chain/dial.h"
@@ -7,6 +11,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/meta.h"
+#include "handler/remote_sniff.h"
 #include "io/pipe.h"
 #include "service/builtin.h"
 #include "service/stats.h"
@@ -15,7 +20,8 @@
 
 struct fwd_state {
   struct gost_list conns;
-  uint64_t idle_ms; /* pipe idle timeout, 0: none */
+  uint64_t idle_ms;         /* pipe idle timeout, 0: none */
+  uint64_t sniff_timeout_ms; /* sniffing mode (no nodes): bound on the wait for Host / SNI */
 };
 
 struct fwd {
@@ -29,10 +35,19 @@ struct fwd {
   char *host;
   int udp;
   int tries;
+  struct gost_msg_read *mr;     /* sniffing mode: the peek in progress */
+  struct gost_remote_sniff *sn; /* sniffing mode: the sniffed target (node is NULL) */
 };
+
+static const char *target(const struct fwd *f) { return f->node ? f->node->addr : f->sn->host; }
 
 static void fwd_free(struct fwd *f) {
   gost_list_remove(&f->link);
+  if (f->mr) gost__msg_read_cancel(f->mr);
+  if (f->sn) {
+    gost__remote_sniff_cleanup(f->sn);
+    gost__free(f->svc->ctx, f->sn);
+  }
   gost__free(f->svc->ctx, f->host);
   gost__free(f->svc->ctx, f);
 }
@@ -48,7 +63,7 @@ static void on_pipe_done(struct gost_pipe *p, int status, uint64_t a_to_b, uint6
   (void)p;
   struct fwd *f = user;
   GOST_DEBUG(f->svc->ctx, "%s: %s closed: %s, %llu/%llu bytes", f->svc->name ? f->svc->name : "",
-             f->node->addr, status ? gost_strerror(status) : "ok", (unsigned long long)a_to_b,
+             target(f), status ? gost_strerror(status) : "ok", (unsigned long long)a_to_b,
              (unsigned long long)b_to_a);
   gost__service_conn_done(f->svc, a_to_b, b_to_a);
   fwd_free(f);
@@ -59,6 +74,11 @@ static void try_dial(struct fwd *f);
 static void on_dialed(gost_ctx_t *ctx, gost_stream *s, int status, void *user) {
   struct fwd *f = user;
   f->dial = NULL;
+  if (status < 0 && !f->node) { /* sniffed target: nothing else to try */
+    GOST_WARN(ctx, "%s: dial %s: %s", f->svc->name ? f->svc->name : "", target(f), gost_strerror(status));
+    fwd_fail(f);
+    return;
+  }
   if (status < 0) {
     gost__node_mark_failed(ctx, f->node);
     GOST_WARN(ctx, "%s: dial %s: %s", f->svc->name ? f->svc->name : "", f->node->addr,
@@ -66,7 +86,7 @@ static void on_dialed(gost_ctx_t *ctx, gost_stream *s, int status, void *user) {
     try_dial(f);
     return;
   }
-  gost__node_mark_ok(f->node);
+  if (f->node) gost__node_mark_ok(f->node);
   struct fwd_state *st = f->svc->handler_state;
   struct gost_pipe_opts o = {0, 0, st->idle_ms, f->udp};
   f->pipe = gost__pipe_start(ctx, f->client, s, &o, on_pipe_done, f);
@@ -92,6 +112,21 @@ static void try_dial(struct fwd *f) {
   fwd_fail(f);
 }
 
+static void on_sniffed(gost_stream *s, int status, void *user) {
+  struct fwd *f = user;
+  f->mr = NULL;
+  f->client = s; /* replays every sniffed byte */
+  if ((status != 0 && status != GOST_ETIMEDOUT) || !f->sn->host[0]) {
+    if (status == 0 || status == GOST_ETIMEDOUT)
+      GOST_WARN(f->svc->ctx, "%s: sniffing found no host to forward to", f->svc->name ? f->svc->name : "");
+    fwd_fail(f);
+    return;
+  }
+  f->info.host = f->sn->host;
+  f->dial = gost__chain_dial(f->svc->ctx, f->svc->chain, "tcp", f->sn->host, &f->info, on_dialed, f);
+  if (!f->dial) fwd_fail(f);
+}
+
 static void fwd_handle(gost_service_t *svc, gost_stream *s, const struct gost_conn_info *info) {
   struct fwd *f = gost__calloc(svc->ctx, 1, sizeof *f);
   if (!f || (info->host && !(f->host = gost__strdup(svc->ctx, info->host)))) {
@@ -107,19 +142,30 @@ static void fwd_handle(gost_service_t *svc, gost_stream *s, const struct gost_co
   f->udp = info->udp || !strcmp(svc->handler->name, "udp");
   f->info.host = f->host;
   f->info.udp = f->udp;
+  if (svc->nnodes == 0) { /* sniffing mode (checked at start) */
+    f->sn = gost__calloc(svc->ctx, 1, sizeof *f->sn);
+    if (f->sn) f->mr = gost__remote_sniff(svc->ctx, s, st->sniff_timeout_ms, f->sn, on_sniffed, f);
+    if (!f->mr) fwd_fail(f);
+    return;
+  }
   try_dial(f);
 }
 
 static int fwd_start(gost_service_t *svc) {
-  if (svc->nnodes == 0)
-    return gost__error(GOST_ECONFIG, "%s: forward handler needs a target node",
-                       svc->name ? svc->name : "");
+  int sniffing = gost__str_bool(gost__service_meta(svc, "sniffing", NULL), 0);
+  if (svc->nnodes == 0 && !(sniffing && svc->handler == &gost__handler_tcp))
+    return gost__error(GOST_ECONFIG, "%s: forward handler needs a target node%s",
+                       svc->name ? svc->name : "",
+                       svc->handler == &gost__handler_tcp ? " (or sniffing=true)" : "");
   struct fwd_state *st = gost__calloc(svc->ctx, 1, sizeof *st);
   if (!st) return gost__error(GOST_ENOMEM, "out of memory");
   gost_list_init(&st->conns);
   const char *idle = gost__service_meta(svc, "idleTimeout", NULL);
   int64_t ms = idle ? gost__duration_ms(idle) : 0;
   st->idle_ms = ms > 0 ? (uint64_t)ms : 0;
+  ms = gost__duration_ms(gost__service_meta(svc, "sniffing.timeout", NULL));
+  if (ms <= 0) ms = gost__duration_ms(gost__service_meta(svc, "readTimeout", NULL));
+  st->sniff_timeout_ms = ms > 0 ? (uint64_t)ms : 15000;
   svc->handler_state = st;
   return GOST_OK;
 }
@@ -134,7 +180,11 @@ static void fwd_stop(gost_service_t *svc) {
     if (f->pipe) {
       gost__pipe_abort(f->pipe);
     } else {
-      gost__dial_cancel(f->dial);
+      if (f->mr) { /* sniffing: the peek owns the reads until cancelled */
+        gost__msg_read_cancel(f->mr);
+        f->mr = NULL;
+      }
+      if (f->dial) gost__dial_cancel(f->dial);
       gost_stream_close(f->client);
     }
     gost__service_conn_done(svc, 0, 0);

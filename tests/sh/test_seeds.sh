@@ -6,8 +6,11 @@ source "$(dirname "$0")/lib.sh"
 SEEDS="$SRC/examples/seeds"
 
 declare -A P
-for n in tunnel entry web-a web-b web-f ssh redis v-ssh v-redis; do P[$n]=$(free_port); done
-for n in dns v-dns1 v-dns2; do P[$n]=$(free_port udp); done
+# All ports of a kind chosen at once (distinct); separate free_port calls may repeat a port.
+names=(tunnel entry web-a web-b web-f ssh redis v-ssh v-redis); read -r -a ports < <(free_ports ${#names[@]})
+for i in "${!names[@]}"; do P[${names[$i]}]=${ports[$i]}; done
+names=(dns v-dns1 v-dns2); read -r -a ports < <(free_ports ${#names[@]} udp)
+for i in "${!names[@]}"; do P[${names[$i]}]=${ports[$i]}; done
 portargs() { for k in "${!P[@]}"; do printf '%s=%s ' "$k" "${P[$k]}"; done; }
 
 # run NAME SEEDFILE: relocate and start `gost -C`.
