@@ -100,6 +100,7 @@ listen http
   server s1 127.0.0.1:$P_HTTP
 EOF
 bg haproxy -f "$W/haproxy.cfg" -db
+HAP_PID=${PIDS[-1]}
 # sshd with a generated host key, key auth as the current user.
 ssh-keygen -q -t ed25519 -N '' -f "$W/hostkey"
 ssh-keygen -q -t ed25519 -N '' -f "$W/userkey"
@@ -166,7 +167,11 @@ done
 sleep 1 # tunnel clients register
 
 # ---------------- helpers ----------------
-sshd_pids() { pgrep -f "sshd: $(id -un)" | tr '\n' ' '; }
+descendants() { # all descendants of a pid (ours only: other users of the machine are not counted)
+  local c
+  for c in $(pgrep -P "$1"); do echo -n "$c "; descendants "$c"; done
+}
+sshd_pids() { descendants "$(cat "$W/sshd.pid")"; }
 ngx_pids() { pgrep -P "$(cat "$W/nginx.pid")" | tr '\n' ' '; }
 cpu_ticks() { # sum utime+stime (ticks) of the given pids
   local s=0 p
@@ -245,7 +250,7 @@ GWSS="$G_SRV_WSS $G_C_WSS $G_V_WSS"
 log "TCP throughput (iperf3 -t $DUR)"
 for par in 1 8; do
   iperf_tcp direct "$P_IPERF" $par ""
-  iperf_tcp haproxy "$P_HAP" $par "$(pgrep -x haproxy | tr '\n' ' ')"
+  iperf_tcp haproxy "$P_HAP" $par "$HAP_PID $(descendants "$HAP_PID")"
   iperf_tcp nginx_stream "$P_NS" $par "$(ngx_pids)"
   iperf_tcp ssh_r "$P_SSHR" $par "$SSH_PID $(sshd_pids)"
   iperf_tcp gost_forward "$P_GF" $par "$GF"
