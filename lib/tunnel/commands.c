@@ -57,8 +57,10 @@ void gost__hs_bind(struct gost_hs *h) {
     if (gost__tunnel_route(srv, NULL, host, owner, &priv) == GOST_OK && memcmp(owner, m->tunnel.id, 16))
       host = ep; /* the name belongs to another tunnel */
   }
-  char hostport[GOST__RELAY_HOST_MAX + 8];
+  char hostport[GOST__RELAY_HOST_MAX + 8], host_copy[GOST__RELAY_HOST_MAX + 1];
   snprintf(hostport, sizeof hostport, "%s:%u", host, port);
+  snprintf(host_copy, sizeof host_copy, "%s", host);
+  host = host_copy; /* it pointed into h->msg, which take_stream() frees */
 
   int udp = is_udp(m);
   struct gost_relay_msg r;

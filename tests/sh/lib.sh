@@ -11,7 +11,7 @@ cleanup() {
   for p in "${_pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   if [ $rc -ne 0 ]; then
-    for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -n 40 "$f"; }; done
+    for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -n "${GOST_LOG_TAIL:-40}" "$f"; }; done
   fi
   rm -rf "$WORK"
 }
