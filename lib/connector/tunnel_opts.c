@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/addr.h"
 #include "connector/tunnel.h"
 #include "core/error.h"
 #include "core/meta.h"
@@ -71,16 +72,6 @@ int gost__tunnel_build_request(const struct gost_node *node, const struct gost_t
 }
 
 void gost__tunnel_sockaddr_str(const struct sockaddr_storage *ss, char *buf, size_t cap) {
-  char ip[INET6_ADDRSTRLEN];
-  if (ss->ss_family == AF_INET) {
-    const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
-    inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
-    snprintf(buf, cap, "%s:%u", ip, ntohs(a->sin_port));
-  } else if (ss->ss_family == AF_INET6) {
-    const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
-    inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip);
-    snprintf(buf, cap, "[%s]:%u", ip, ntohs(a->sin6_port));
-  } else {
-    snprintf(buf, cap, "0.0.0.0:0");
-  }
+  gost__sockaddr_fmt((const struct sockaddr *)ss, buf, cap);
+  if (cap && !*buf) snprintf(buf, cap, "0.0.0.0:0"); /* unknown family */
 }

@@ -4,23 +4,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/addr.h"
 #include "core/error.h"
 #include "io/pipe.h"
 #include "tunnel/server.h"
 
 void gost__tunnel_addr_str(const struct sockaddr_storage *ss, char *buf, size_t cap) {
-  char ip[INET6_ADDRSTRLEN] = "";
-  if (ss->ss_family == AF_INET) {
-    const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
-    inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
-    snprintf(buf, cap, "%s:%u", ip, ntohs(a->sin_port));
-  } else if (ss->ss_family == AF_INET6) {
-    const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
-    inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip);
-    snprintf(buf, cap, "[%s]:%u", ip, ntohs(a->sin6_port));
-  } else if (cap) {
-    buf[0] = '\0';
-  }
+  gost__sockaddr_fmt((const struct sockaddr *)ss, buf, cap); /* "" for an unknown family */
 }
 
 static int build_header(const struct gost_tunnel_server *srv, const char *src, const char *dst,
