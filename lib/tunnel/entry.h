@@ -25,8 +25,10 @@ struct gost_entry_conn {
   int pp_wanted;
   struct gost_tls_hello *hello; /* allocated on the TLS path only (large) */
   size_t len;
-  uint8_t buf[GOST_ENTRY_TLS_MAX + GOST__PP_V2_HDR + GOST__PP_V2_MAX_EXTRA + GOST_ENTRY_READ_MAX];
+  uint8_t *buf; /* taken on the first read, so an idle public connection holds no buffer */
 };
+
+#define GOST_ENTRY_BUF_MAX (GOST_ENTRY_TLS_MAX + GOST__PP_V2_HDR + GOST__PP_V2_MAX_EXTRA + GOST_ENTRY_READ_MAX)
 
 /* Serves HTTP/1.x on s (first bytes data/len already read, copied here). */
 void gost__entry_http_start(struct gost_tunnel_server *srv, const struct gost_ingress *ing,

@@ -29,6 +29,7 @@ static void ec_free(struct gost_entry_conn *c, int close_stream) {
     if (close_stream) gost_stream_close(c->s);
   }
   gost__free(c->srv->ctx, c->hello);
+  gost__free(c->srv->ctx, c->buf);
   gost__free(c->srv->ctx, c);
 }
 
@@ -138,7 +139,11 @@ static void ec_dispatch(struct gost_entry_conn *c) {
 static void ec_read(gost_stream *s, ssize_t n, const char *data, void *user) {
   struct gost_entry_conn *c = user;
   if (n < 0) return ec_drop(c, "closed before a request");
-  if ((size_t)n > sizeof c->buf - c->len) return ec_drop(c, "first bytes too large");
+  if ((size_t)n > GOST_ENTRY_BUF_MAX - c->len) return ec_drop(c, "first bytes too large");
+  /* Grown to what has arrived: most requests come in one read and never need more. */
+  uint8_t *nb = gost__realloc(c->srv->ctx, c->buf, c->len + (size_t)n);
+  if (!nb) return ec_drop(c, "out of memory");
+  c->buf = nb;
   memcpy(c->buf + c->len, data, (size_t)n);
   c->len += (size_t)n;
   gost_stream_read_stop(s);

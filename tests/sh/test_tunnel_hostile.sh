@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Hostile peers against a running tunnel server with one healthy tunnel: garbage, truncated and
-# malformed relay requests, a CONNECT for an unknown tunnel, slow request heads and 2000 idle
+# malformed relay requests, a CONNECT for an unknown tunnel, slow request heads and 10 000 idle
 # connections on the entrypoint. Between every step curl through the healthy tunnel must still
 # get 200, and the server must be alive at the end.
 source "$(dirname "$0")/lib.sh"
@@ -121,13 +121,14 @@ el=${out%% *}
 python3 -c "import sys; sys.exit(0 if $el <= $RT + 2 else 1)" || fail "1-byte relay request held for $out"
 pass "1-byte relay request on the tunnel port closed after ${el} s (readTimeout=${RT}s)"
 
-echo "# 2000 idle connections on the entrypoint"
-python3 - "$E" "$WORK/idle.ready" "$WORK/idle.done" >"$WORK/idle.log" 2>&1 <<'PY' &
+IDLE_N=${IDLE_N:-10000}
+echo "# $IDLE_N idle connections on the entrypoint"
+python3 - "$E" "$WORK/idle.ready" "$WORK/idle.done" "$IDLE_N" >"$WORK/idle.log" 2>&1 <<'PY' &
 import socket, sys, time, resource, os
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 8192), hard))
+resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, int(sys.argv[4]) + 1000), hard))
 socks = []
-for i in range(2000):
+for i in range(int(sys.argv[4])):
     s = socket.socket(); s.settimeout(5)
     s.connect(("127.0.0.1", int(sys.argv[1])))
     socks.append(s)
@@ -148,17 +149,17 @@ print(f"held {len(socks)} closed-by-server {closed} after {time.time() - t0:.1f}
 PY
 IDLE=$!
 _pids+=($IDLE)
-for _ in $(seq 1 200); do [ -f "$WORK/idle.ready" ] && break; sleep 0.05; done
-[ -f "$WORK/idle.ready" ] || fail "2000 connections not opened: $(cat "$WORK/idle.log")"
+for _ in $(seq 1 900); do [ -f "$WORK/idle.ready" ] && break; sleep 0.05; done
+[ -f "$WORK/idle.ready" ] || fail "$IDLE_N connections not opened: $(cat "$WORK/idle.log")"
 ok=0
 for _ in $(seq 1 20); do healthy && ok=$((ok + 1)); done
-[ $ok -eq 20 ] || fail "with 2000 idle connections only $ok/20 requests succeeded"
-pass "2000 idle connections open on the entrypoint; 20/20 requests through the tunnel -> 200"
+[ $ok -eq 20 ] || fail "with $IDLE_N idle connections only $ok/20 requests succeeded"
+pass "$IDLE_N idle connections open on the entrypoint; 20/20 requests through the tunnel -> 200"
 sleep $((RT + 2))
 touch "$WORK/idle.done"; wait $IDLE || true
 pass "idle connections: $(cat "$WORK/idle.log")"
-grep -q "closed-by-server 2000" "$WORK/idle.log" || fail "idle connections not all closed by the server after ${RT}s"
-check "2000 idle connections"
+grep -q "closed-by-server $IDLE_N" "$WORK/idle.log" || fail "idle connections not all closed by the server after ${RT}s"
+check "$IDLE_N idle connections"
 fds=$(ls /proc/"$SERVER_PID"/fd | wc -l)
 [ "$fds" -lt 100 ] || fail "server holds $fds descriptors after the idle connections went away"
 pass "server descriptors back to $fds"
