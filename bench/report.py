@@ -26,6 +26,7 @@ paths = [("direct", "direct"), ("haproxy", "haproxy (tcp, nbthread 1)"),
          ("nginx_stream", "nginx stream relay"), ("nginx_rp", "nginx HTTP reverse proxy"),
          ("ssh_r", "ssh -R"), ("gost_forward", "libgost tcp/udp forward"),
          ("entrypoint", "libgost tunnel: public entrypoint"),
+         ("entrypoint_ka", "libgost entrypoint (keepalive)"),
          ("gost_tunnel_visitor", "libgost tunnel: visitor"), ("visitor", None),
          ("gost_tunnel_tls", "libgost tunnel+tls: visitor"), ("gost_tunnel_wss", "libgost tunnel+wss: visitor")]
 def udp(key, rate):

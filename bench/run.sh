@@ -39,9 +39,9 @@ bg() { "$@" >>"$W/bg.log" 2>&1 & PIDS+=($!); }
 
 # Free ports from the kernel (bound then released; used immediately).
 read -r P_IPERF P_HTTP P_RP P_NS P_HAP P_HAPH P_SSHD P_SSHR P_SSHRH P_GF P_GFH P_T P_E P_V P_VH \
-  P_TT P_VT P_TW P_VW P_TM P_VM P_HOLD < <(python3 -c '
+  P_TT P_VT P_TW P_VW P_TM P_VM P_HOLD P_TK P_EK < <(python3 -c '
 import socket
-ss=[socket.socket() for _ in range(22)]
+ss=[socket.socket() for _ in range(24)]
 for s in ss: s.bind(("127.0.0.1",0))
 print(*[s.getsockname()[1] for s in ss])')
 
@@ -146,6 +146,10 @@ bg "$GOST" -L "tcp://127.0.0.1:$P_V/iperf.local:0" -L "udp://127.0.0.1:$P_V/iper
 G_VI=${PIDS[-1]}
 bg "$GOST" -L "tcp://127.0.0.1:$P_VH/bench.local:0" -F "tunnel://127.0.0.1:$P_T?tunnel.id=$ID_HTTP"
 G_VH=${PIDS[-1]}
+# the same entrypoint path with entrypoint.keepalive=true (pooled tunnel streams)
+bg "$GOST" -L "tunnel://127.0.0.1:$P_TK?entrypoint=127.0.0.1:$P_EK&entrypoint.keepalive=true&tunnel=bench.local:$ID_HTTP"
+wait_port "$P_TK"
+bg "$GOST" -L "rtcp://:0/127.0.0.1:$P_HTTP" -F "tunnel://127.0.0.1:$P_TK?tunnel.id=$ID_HTTP"
 # tunnel over tls and over wss (throughput through a visitor)
 bg "$GOST" -L "tunnel+tls://127.0.0.1:$P_TT?tunnel=iperf.local:$ID_IPERF"
 G_SRV_TLS=${PIDS[-1]}
@@ -161,7 +165,7 @@ G_C_WSS=${PIDS[-1]}
 bg "$GOST" -L "tcp://127.0.0.1:$P_VW/iperf.local:0" -F "tunnel+wss://127.0.0.1:$P_TW?tunnel.id=$ID_IPERF"
 G_V_WSS=${PIDS[-1]}
 
-for p in $P_IPERF $P_HTTP $P_RP $P_NS $P_HAP $P_HAPH $P_SSHR $P_SSHRH $P_GF $P_GFH $P_E $P_V $P_VH $P_VT $P_VW; do
+for p in $P_IPERF $P_HTTP $P_RP $P_NS $P_HAP $P_HAPH $P_SSHR $P_SSHRH $P_GF $P_GFH $P_E $P_EK $P_V $P_VH $P_VT $P_VW; do
   wait_port "$p" || exit 1
 done
 sleep 1 # tunnel clients register
@@ -230,7 +234,7 @@ PYEOF
 wrk_run() { # key name url [extra header]
   local key=$1 name=$2 url=$3 hdr=${4:-} o rps p99
   local args=(-t1 -c50 -d"${DUR}s" --latency --timeout 5s)
-  [ "$name" = entrypoint ] || [ "$name" = visitor ] && args+=(-H 'Host: bench.local')
+  [ "$name" = entrypoint ] || [ "$name" = entrypoint_ka ] || [ "$name" = visitor ] && args+=(-H 'Host: bench.local')
   [ -n "$hdr" ] && args+=(-H "$hdr")
   o=$(timeout $((DUR + 20)) wrk "${args[@]}" "$url" 2>&1)
   rps=$(echo "$o" | awk '/Requests\/sec/ {print $2}')
@@ -273,6 +277,7 @@ wrk_run http haproxy "http://127.0.0.1:$P_HAPH/"
 wrk_run http ssh_r "http://127.0.0.1:$P_SSHRH/"
 wrk_run http gost_forward "http://127.0.0.1:$P_GFH/"
 wrk_run http entrypoint "http://127.0.0.1:$P_E/"
+wrk_run http entrypoint_ka "http://127.0.0.1:$P_EK/"
 wrk_run http visitor "http://127.0.0.1:$P_VH/"
 
 log "new connections/s (Connection: close)"
@@ -282,6 +287,7 @@ wrk_run conn haproxy "http://127.0.0.1:$P_HAPH/" 'Connection: close'
 wrk_run conn ssh_r "http://127.0.0.1:$P_SSHRH/" 'Connection: close'
 wrk_run conn gost_forward "http://127.0.0.1:$P_GFH/" 'Connection: close'
 wrk_run conn entrypoint "http://127.0.0.1:$P_E/" 'Connection: close'
+wrk_run conn entrypoint_ka "http://127.0.0.1:$P_EK/" 'Connection: close'
 wrk_run conn visitor "http://127.0.0.1:$P_VH/" 'Connection: close'
 
 # ---------------- memory per idle tunnelled connection ----------------

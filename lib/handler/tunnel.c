@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/meta.h"
+#include "tunnel/entry.h"
 #include "tunnel/handshake.h"
 
 /* ---- one request ---- */
@@ -143,6 +144,7 @@ static int uuid_opt(const char *v, uint8_t id[16]) {
 
 static void srv_free(struct gost_tunnel_server *srv) {
   gost__entrypoints_stop(srv);
+  gost__entry_pool_clear(srv);
   while (!gost_list_empty(&srv->conns)) {
     struct gost_tunnel_pending *p = gost_container_of(srv->conns.next, struct gost_tunnel_pending, link);
     p->abort(p);
@@ -160,6 +162,7 @@ static int start_common(gost_service_t *svc, int legacy) {
   srv->ctx = svc->ctx;
   srv->legacy = legacy;
   gost_list_init(&srv->conns);
+  gost__entry_pool_init(srv);
   int rc = gost__mux_config_from_meta(&srv->mux, meta, 1, legacy ? 1 : 2);
   if (rc != GOST_OK) goto fail;
   srv->direct = gost__str_bool(gost__service_meta(svc, "tunnel.direct", NULL), 0);
@@ -172,6 +175,7 @@ static int start_common(gost_service_t *svc, int legacy) {
     rc = gost__error(GOST_EINVAL, "bad readTimeout");
     goto fail;
   }
+  srv->entry_keepalive = gost__str_bool(gost__service_meta(svc, "entrypoint.keepalive", NULL), 0);
   srv->relay_unsafe = gost__str_bool(gost__service_meta(svc, "entrypoint.relay.unsafe", NULL), 0);
   v = gost__service_meta(svc, "entrypoint.proxyProtocol", NULL);
   srv->proxy_protocol = v ? atoi(v) : 0;

@@ -30,6 +30,20 @@ struct gost_entry_conn {
 
 #define GOST_ENTRY_BUF_MAX (GOST_ENTRY_TLS_MAX + GOST__PP_V2_HDR + GOST__PP_V2_MAX_EXTRA + GOST_ENTRY_READ_MAX)
 
+/* entry_pool.c: entrypoint.keepalive idle stream pool, keyed by (tunnel ID, dst host:port). */
+#define GOST_ENTRY_DST_MAX (GOST__RELAY_HOST_MAX + 16)
+#define GOST_ENTRY_POOL_PER_KEY 64
+#define GOST_ENTRY_POOL_MAX 1024
+#define GOST_ENTRY_POOL_IDLE_S 30.0
+#define GOST_ENTRY_POOL_TICK_S 5.0
+void gost__entry_pool_init(struct gost_tunnel_server *srv);
+void gost__entry_pool_clear(struct gost_tunnel_server *srv);
+/* Takes ownership of s (closed when the pool is full or memory runs out). */
+void gost__entry_pool_put(struct gost_tunnel_server *srv, const uint8_t tid[16], const char *dst,
+                          gost_stream *s);
+/* A parked stream for the key (no read callback set), or NULL. */
+gost_stream *gost__entry_pool_take(struct gost_tunnel_server *srv, const uint8_t tid[16], const char *dst);
+
 /* Serves HTTP/1.x on s (first bytes data/len already read, copied here). */
 void gost__entry_http_start(struct gost_tunnel_server *srv, const struct gost_ingress *ing,
                             gost_stream *s, const struct sockaddr_storage *client,

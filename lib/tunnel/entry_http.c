@@ -26,6 +26,10 @@ struct hc {
   struct sockaddr_storage client;
   enum hc_state state;
   int minor, resp_started;
+  int client_ka; /* the client's own keep-alive wish (the head may be edited in pool mode) */
+  int poolable;  /* keepalive mode and the backend saw no Connection: close */
+  uint8_t tid[16];
+  char dst[GOST_ENTRY_DST_MAX];
   struct gost_http_framer reqf, respf;
   struct gost_http_req req;
   size_t len;
@@ -168,6 +172,27 @@ static void forward_request(struct hc *h) {
   else gost_stream_read_start(h->pub);
 }
 
+/* Pool mode: the backend must not see Connection: close (or an HTTP/1.0 default of close), so
+ * the head is rewritten with Connection: keep-alive. Returns 0 when the head was left alone. */
+static int keepalive_head(struct hc *h) {
+  struct gost_http_req *r = &h->req;
+  if (r->f.keep_alive) return 1;
+  static const char *const rm[] = {"Connection"};
+  static const struct gost_http_header add[] = {{{"Connection", 10}, {"keep-alive", 10}}};
+  struct gost_http_edit e = {rm, 1, add, 1, {NULL, 0}};
+  char *tmp = gost__malloc(h->srv->ctx, GOST__HTTP_MAX_HEAD + 64);
+  size_t n = 0, old = r->f.head_len;
+  int ok = tmp && gost__httphead_write_request(r, &e, tmp, GOST__HTTP_MAX_HEAD + 64, &n) == GOST_OK &&
+           h->len - old + n <= HC_BUF;
+  if (ok) {
+    memmove(h->buf + n, h->buf + old, h->len - old);
+    memcpy(h->buf, tmp, n);
+    h->len = h->len - old + n;
+  }
+  gost__free(h->srv->ctx, tmp);
+  return ok;
+}
+
 static void route_request(struct hc *h) {
   struct gost_http_req *r = &h->req;
   h->minor = r->f.version_minor;
@@ -186,14 +211,24 @@ static void route_request(struct hc *h) {
   if (gost__tunnel_route(h->srv, h->ing, host, tid, &priv) != GOST_OK) return hc_error(h, 502, dst);
   if (priv) return hc_error(h, 502, "private tunnel");
   client_src(h, src, sizeof src);
-  if (gost__tunnel_open(h->srv, tid, 0, src, dst, &h->up) != GOST_OK) return hc_error(h, 503, gost_last_error());
+  h->client_ka = r->f.keep_alive;
+  h->poolable = 0;
+  int skip_body = r->method.n == 4 && !memcmp(r->method.p, "HEAD", 4);
+  if (h->srv->entry_keepalive && !r->f.connection_upgrade) {
+    memcpy(h->tid, tid, 16);
+    memcpy(h->dst, dst, strlen(dst) + 1); /* dst is shorter than GOST_ENTRY_DST_MAX */
+    h->up = gost__entry_pool_take(h->srv, tid, dst);
+    h->poolable = keepalive_head(h); /* r points into the old head from here on */
+  }
+  if (!h->up && gost__tunnel_open(h->srv, tid, 0, src, dst, &h->up) != GOST_OK)
+    return hc_error(h, 503, gost_last_error());
   gost_stream_set_read_cb(h->up, up_read, h);
   h->up->on_drain = up_drained;
   h->up->drain_user = h;
   gost_stream_read_start(h->up);
   gost__http_framer_init(&h->reqf, 0);
   gost__http_framer_init(&h->respf, 1);
-  h->respf.skip_body = r->method.n == 4 && !memcmp(r->method.p, "HEAD", 4);
+  h->respf.skip_body = skip_body;
   h->resp_started = 0;
   h->state = HC_BODY;
   forward_request(h);
@@ -233,8 +268,16 @@ static void pub_read(gost_stream *s, ssize_t n, const char *data, void *user) {
 
 /* Response finished: drop the stream, then the next request or the end. */
 static void response_done(struct hc *h) {
+  if (h->poolable && h->state == HC_WAIT && h->respf.keep_alive) { /* park it for reuse */
+    gost_stream *up = h->up;
+    h->up = NULL;
+    gost_stream_set_read_cb(up, NULL, NULL);
+    up->on_drain = NULL;
+    gost__entry_pool_put(h->srv, h->tid, h->dst, up);
+  }
   close_up(h);
-  if (h->state != HC_WAIT || !h->respf.keep_alive || !h->reqf.keep_alive) return hc_finish(h);
+  if (h->state != HC_WAIT || !h->respf.keep_alive || !h->reqf.keep_alive || !h->client_ka)
+    return hc_finish(h);
   arm(h); /* idle keep-alive and the next head share one deadline */
   next_request(h);
 }

@@ -1,6 +1,8 @@
 /* Tunnel pool: connectors grouped by tunnel ID, weighted random selection, removal of dead
  * sessions at once (stock removes them on a 15 s tick; nothing on the wire depends on it). */
 #include <openssl/rand.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "codec/uuid.h"
@@ -31,6 +33,7 @@ struct gost_tunnel_connector {
 struct gost_tunnel_registry {
   gost_ctx_t *ctx;
   struct gost_list tunnels;
+  uint64_t rng; /* xorshift64* state, seeded once: no RAND_bytes (and its getpid) per stream */
 };
 
 struct gost_tunnel_registry *gost__tunnel_registry_new(gost_ctx_t *ctx) {
@@ -38,6 +41,8 @@ struct gost_tunnel_registry *gost__tunnel_registry_new(gost_ctx_t *ctx) {
   if (!reg) return NULL;
   reg->ctx = ctx;
   gost_list_init(&reg->tunnels);
+  if (RAND_bytes((unsigned char *)&reg->rng, sizeof reg->rng) != 1) reg->rng = (uint64_t)(uintptr_t)reg ^ (uint64_t)rand();
+  reg->rng |= 1; /* never zero */
   return reg;
 }
 
@@ -133,10 +138,14 @@ int gost__tunnel_registry_bind(struct gost_tunnel_registry *reg, const uint8_t t
   return GOST_OK;
 }
 
-static uint32_t rand32(void) {
-  uint32_t r = 0;
-  if (RAND_bytes((unsigned char *)&r, sizeof r) != 1) r = (uint32_t)rand();
-  return r;
+/* Load balancing only, not security: xorshift64*. */
+static uint32_t rand32(struct gost_tunnel_registry *reg) {
+  uint64_t x = reg->rng;
+  x ^= x >> 12;
+  x ^= x << 25;
+  x ^= x >> 27;
+  reg->rng = x;
+  return (uint32_t)((x * 0x2545F4914F6CDD1DULL) >> 32);
 }
 
 static int usable(const struct gost_tunnel_connector *c, struct gost_tunnel_connector *const *skip,
@@ -152,7 +161,7 @@ static int usable(const struct gost_tunnel_connector *c, struct gost_tunnel_conn
  * tunnel has several connectors (single-connector quirk, §4.4), so a lone rtcp client also
  * serves UDP visitors there; we keep that compatibility for mixed-less tunnels. Weight 0 counts
  * as 1; if any candidate has weight 255, only weight-255 candidates take part. */
-static struct gost_tunnel_connector *pick(struct tunnel *t, int udp,
+static struct gost_tunnel_connector *pick(struct gost_tunnel_registry *reg, struct tunnel *t, int udp,
                                           struct gost_tunnel_connector *const *skip, int nskip) {
   struct gost_list *pos;
   int have_type = 0, have_any = 0, exclusive = 0;
@@ -165,6 +174,8 @@ static struct gost_tunnel_connector *pick(struct tunnel *t, int udp,
   if (!have_any) return NULL;
   int want = have_type ? udp : !udp;
   uint64_t sum = 0;
+  size_t eligible = 0;
+  struct gost_tunnel_connector *only = NULL;
   gost_list_foreach(pos, &t->conns) {
     struct gost_tunnel_connector *c = gost_container_of(pos, struct gost_tunnel_connector, link);
     if (usable(c, skip, nskip) && c->udp == want && c->weight == 255) exclusive = 1;
@@ -173,8 +184,11 @@ static struct gost_tunnel_connector *pick(struct tunnel *t, int udp,
     struct gost_tunnel_connector *c = gost_container_of(pos, struct gost_tunnel_connector, link);
     if (!usable(c, skip, nskip) || c->udp != want || (exclusive && c->weight != 255)) continue;
     sum += c->weight ? c->weight : 1;
+    eligible++;
+    only = c;
   }
-  uint64_t r = rand32() % sum; /* sum <= 255 * connectors: the modulo bias is negligible */
+  if (eligible == 1) return only; /* no draw needed */
+  uint64_t r = rand32(reg) % sum; /* sum <= 255 * connectors: the modulo bias is negligible */
   gost_list_foreach(pos, &t->conns) {
     struct gost_tunnel_connector *c = gost_container_of(pos, struct gost_tunnel_connector, link);
     if (!usable(c, skip, nskip) || c->udp != want || (exclusive && c->weight != 255)) continue;
@@ -188,7 +202,7 @@ static struct gost_tunnel_connector *pick(struct tunnel *t, int udp,
 struct gost_tunnel_connector *gost__tunnel_registry_select(struct gost_tunnel_registry *reg,
                                                            const uint8_t tunnel_id[16], int udp) {
   struct tunnel *t = find(reg, tunnel_id);
-  return t ? pick(t, udp != 0, NULL, 0) : NULL;
+  return t ? pick(reg, t, udp != 0, NULL, 0) : NULL;
 }
 
 struct gost_mux_session *gost__tunnel_connector_session(const struct gost_tunnel_connector *c) {
@@ -202,7 +216,7 @@ int gost__tunnel_registry_open(struct gost_tunnel_registry *reg, const uint8_t t
   *out = NULL;
   for (int i = 0; i < OPEN_ATTEMPTS; i++) {
     struct tunnel *t = find(reg, tunnel_id);
-    struct gost_tunnel_connector *c = t ? pick(t, udp != 0, tried, i) : NULL;
+    struct gost_tunnel_connector *c = t ? pick(reg, t, udp != 0, tried, i) : NULL;
     if (!c) return i ? rc : gost__error(GOST_ENOTFOUND, "tunnel: no connector");
     rc = gost__mux_open_stream(c->sess, out);
     if (rc == GOST_OK) return GOST_OK;

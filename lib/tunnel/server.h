@@ -3,6 +3,7 @@
 #ifndef GOST_TUNNEL_SERVER_H
 #define GOST_TUNNEL_SERVER_H
 
+#include <ev.h>
 #include <stdint.h>
 
 #include "codec/relay.h"
@@ -39,6 +40,10 @@ struct gost_tunnel_server {
   struct gost_entrypoint *eps[GOST_TUNNEL_MAX_ENTRYPOINTS];
   size_t neps;
   struct gost_list conns; /* handshakes and entrypoint connections in progress */
+  int entry_keepalive;    /* entrypoint.keepalive: pool idle HTTP tunnel streams */
+  struct gost_list pool;  /* idle streams (entry_pool.c), newest first */
+  size_t npool;
+  ev_timer pool_timer;    /* idle expiry; runs only while the pool is not empty */
 };
 
 /* Something to tear down on stop (handshakes, entrypoint sessions). */
