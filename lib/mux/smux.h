@@ -69,6 +69,17 @@ int gost__smux_open(struct gost_smux *s, uint32_t *sid_out);
  * the output bound is exhausted: wait for on_stream_window), or GOST_ENOTFOUND for an unknown
  * sid, GOST_ECLOSED after the peer's FIN, or a session error. */
 ssize_t gost__smux_write(struct gost_smux *s, uint32_t sid, const uint8_t *data, size_t len);
+/* Zero-copy variant of write() for an I/O layer that sends the payload itself: reserves up to
+ * len bytes of sid's window (exactly as write() would accept them, split at max_frame_size) and
+ * writes the 8-byte PSH headers of those frames into hdrs (at most max_hdrs frames), queueing
+ * nothing. Only allowed while the output queue is empty (GOST_ESTATE otherwise), so that no
+ * queued frame (SYN, UPD, FIN, NOP, PSH) is overtaken. The caller must put on the wire, before
+ * any later output of this machine: hdrs[0], payload[0, k), hdrs[1], payload[k, 2k), ... where
+ * k = *frame_len (the payload size of every frame but the last). Returns the bytes reserved
+ * (0 when the window or the output bound is exhausted: wait for on_stream_window), or an error
+ * as write(). */
+ssize_t gost__smux_write_frames(struct gost_smux *s, uint32_t sid, size_t len, uint8_t (*hdrs)[8],
+                                size_t max_hdrs, size_t *frame_len);
 /* Nonzero when write() would accept at least one byte now. */
 int gost__smux_stream_can_write(const struct gost_smux *s, uint32_t sid);
 /* The application consumed n delivered bytes of sid; v2 may queue UPD. */

@@ -1,5 +1,6 @@
 /* smux streams: id table, open/write/consumed/close and v2 flow control (§3.3–§3.5). */
 #include <limits.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "core/error.h"
@@ -121,6 +122,32 @@ ssize_t gost__smux_write(struct gost_smux *s, uint32_t sid, const uint8_t *data,
     st->written += (uint32_t)k;
     done += k;
   }
+  return (ssize_t)n;
+}
+
+ssize_t gost__smux_write_frames(struct gost_smux *s, uint32_t sid, size_t len, uint8_t (*hdrs)[8],
+                                size_t max_hdrs, size_t *frame_len) {
+  if (s->dead) return s->dead;
+  if (s->out.bytes) return gost__error(GOST_ESTATE, "smux: zero-copy write behind queued output");
+  struct gost_smux_stream *st = gost__smux_find(s, sid);
+  if (!st) return gost__error(GOST_ENOTFOUND, "smux: write to unknown stream %u", (unsigned)sid);
+  if (st->fin_rcvd) return gost__error(GOST_ECLOSED, "smux: stream %u closed by peer", (unsigned)sid);
+  size_t fs = s->cfg.max_frame_size;
+  *frame_len = fs;
+  size_t n = write_room(s, st);
+  /* Stalled (on_stream_window follows) only when the window/bound cut it short, as write();
+   * a cut at max_hdrs is the caller's own limit. */
+  if (n < len && gost_list_empty(&st->stall)) gost_list_insert_tail(&s->stalled, &st->stall);
+  if (n > len) n = len;
+  if (max_hdrs < SIZE_MAX / fs && n > max_hdrs * fs) n = max_hdrs * fs;
+  if (n > SSIZE_MAX) n = SSIZE_MAX;
+  size_t i = 0;
+  for (size_t done = 0; done < n; done += fs, i++) {
+    size_t k = n - done < fs ? n - done : fs;
+    struct gost_smux_frame f = {s->cfg.version, GOST_SMUX_PSH, (uint16_t)k, sid};
+    if (gost__smux_frame_encode(hdrs[i], &f) != GOST_OK) return gost__smux_fail(s, GOST_EFATAL, "bad frame");
+  }
+  st->written += (uint32_t)n;
   return (ssize_t)n;
 }
 

@@ -324,6 +324,90 @@ START_TEST(test_window_stall) {
 }
 END_TEST
 
+/* Zero-copy PSH: the headers from write_frames() + the caller's payload are the same bytes as
+ * the copying write(), with the same window accounting, stall and wake-up. */
+static size_t zc_write(struct peer *p, uint32_t sid, const uint8_t *data, size_t len, size_t max_hdrs,
+                       uint8_t *wire, size_t *wire_len) {
+  uint8_t hdrs[16][8];
+  size_t fs = 0;
+  ck_assert_uint_le(max_hdrs, 16);
+  ssize_t k = gost__smux_write_frames(p->s, sid, len, hdrs, max_hdrs, &fs);
+  ck_assert_int_ge(k, 0);
+  size_t i = 0;
+  for (size_t done = 0; done < (size_t)k; done += fs, i++) {
+    size_t n = (size_t)k - done < fs ? (size_t)k - done : fs;
+    memcpy(wire + *wire_len, hdrs[i], 8);
+    memcpy(wire + *wire_len + 8, data + done, n);
+    *wire_len += 8 + n;
+  }
+  return (size_t)k;
+}
+
+START_TEST(test_write_frames) {
+  struct peer a, b, sv;
+  peer_init(&a, 2, 1);
+  peer_init(&b, 2, 1);
+  peer_init(&sv, 2, 0);
+  a.log_data = b.log_data = sv.log_data = 0;
+  static uint8_t data[300000], wa[400000], wb[400000];
+  for (size_t i = 0; i < sizeof data; i++) data[i] = (uint8_t)(i * 7 + 3);
+  uint32_t sa, sb;
+  ck_assert_int_eq(gost__smux_open(a.s, &sa), GOST_OK);
+  ck_assert_int_eq(gost__smux_open(b.s, &sb), GOST_OK);
+  ck_assert_uint_eq(sa, sb);
+  size_t hdr_cap;
+  uint8_t h[1][8];
+  /* the SYN is still queued: a zero-copy write would overtake it */
+  ck_assert_int_eq(gost__smux_write_frames(b.s, sb, 10, h, 1, &hdr_cap), GOST_ESTATE);
+  size_t na = drain(&a, wa, sizeof wa), nb = drain(&b, wb, sizeof wb);
+  ck_assert_uint_eq(na, nb);
+  ck_assert_mem_eq(wa, wb, na);
+  ck_assert_int_eq(gost__smux_recv(sv.s, wb, nb, 0), GOST_OK);
+
+  /* sizes around the 32 KiB frame size, until the initial 256 KiB window is exhausted */
+  static const size_t sizes[] = {1, 32767, 32768, 32769, 100000, 65536, 70000};
+  size_t off = 0, total = 0;
+  for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+    na = nb = 0;
+    ssize_t ka = gost__smux_write(a.s, sa, data + off, sizes[i]);
+    ck_assert_int_ge(ka, 0);
+    na = drain(&a, wa, sizeof wa);
+    size_t kb = zc_write(&b, sb, data + off, sizes[i], 16, wb, &nb);
+    ck_assert_uint_eq((size_t)ka, kb);
+    ck_assert_uint_eq(na, nb);
+    ck_assert_mem_eq(wa, wb, na);
+    ck_assert_int_eq(gost__smux_recv(sv.s, wb, nb, 0), GOST_OK);
+    off += kb;
+    total += kb;
+  }
+  ck_assert_uint_eq(total, 262144); /* the window: the last write was cut short */
+  ck_assert_uint_eq(sv.rx_total, 262144);
+  nb = 0;
+  ck_assert_uint_eq(zc_write(&b, sb, data, 10, 16, wb, &nb), 0);
+  ck_assert_uint_eq(nb, 0);
+  ck_assert(!gost__smux_stream_can_write(b.s, sb));
+  ck_assert_uint_eq(b.nwindow, 0);
+
+  /* the peer reads: its UPD wakes the stalled zero-copy writer like a copying one */
+  ck_assert_int_eq(gost__smux_consumed(sv.s, sb, 1000), GOST_OK);
+  uint8_t upd[64];
+  size_t nu = drain(&sv, upd, sizeof upd);
+  ck_assert_int_eq(gost__smux_recv(b.s, upd, nu, 0), GOST_OK);
+  ck_assert_uint_eq(b.nwindow, 1);
+  /* a cut at max_hdrs is not a stall, and frames stay max_frame_size */
+  nb = 0;
+  ck_assert_uint_eq(zc_write(&b, sb, data, 200000, 2, wb, &nb), 65536);
+  ck_assert_uint_eq(nb, 65536 + 16);
+  ck_assert_uint_eq(wb[2] | (wb[3] << 8), 32768);
+  ck_assert_int_eq(gost__smux_recv(sv.s, wb, nb, 0), GOST_OK);
+  ck_assert_uint_eq(sv.rx_total, 262144 + 65536);
+  ck_assert_int_eq(gost__smux_write_frames(b.s, 99, 1, h, 1, &hdr_cap), GOST_ENOTFOUND);
+  peer_free(&a);
+  peer_free(&b);
+  peer_free(&sv);
+}
+END_TEST
+
 START_TEST(test_out_bound_v1) {
   struct peer c, sv;
   peer_init(&c, 1, 1);
@@ -733,6 +817,7 @@ static Suite *smux_suite(void) {
   tcase_add_test(tc, test_unknown_sid_discard);
   tcase_add_test(tc, test_split_every_boundary);
   tcase_add_test(tc, test_v1_pair);
+  tcase_add_test(tc, test_write_frames);
   suite_add_tcase(s, tc);
   return s;
 }
