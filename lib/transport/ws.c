@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <wslay/wslay.h>
 
+#include "codec/httphead.h"
 #include "core/ctx_int.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -232,22 +233,31 @@ static void server_reply_error(struct ws_stream *w, const char *status, const ch
   hs_fail(w, GOST_EPROTO, why);
 }
 
+/* Copies header `name` of f into out (NUL-terminated, truncated to cap); 0 if absent. */
+static int header_value(const struct gost_http_fields *f, const char *name, char *out, size_t cap) {
+  const struct gost_http_header *h = gost__httphead_find(f, name);
+  if (!h) return 0;
+  snprintf(out, cap, "%.*s", (int)h->value.n, h->value.p);
+  return 1;
+}
+
 static void server_handshake(struct ws_stream *w, const char *req, size_t len) {
-  char method[8] = "", target[1024] = "", v[256], key[128], why[1200];
-  if (sscanf(req, "%7s %1023s HTTP/1.", method, target) != 2 || strcmp(method, "GET") != 0)
+  char target[1024], v[256], key[128], why[1200];
+  struct gost_http_req hr, *r = &hr; /* parsed by the shared codec, codec/httphead.c */
+  if (gost__httphead_parse_request(req, len, r) != GOST_OK || r->method.n != 3 || memcmp(r->method.p, "GET", 3))
     return server_reply_error(w, "400 Bad Request", "not a GET request");
+  snprintf(target, sizeof target, "%.*s", (int)r->target.n, r->target.p);
   char *q = strchr(target, '?');
   if (q) *q = '\0';
   if (strcmp(target, w->path) != 0) {
     snprintf(why, sizeof why, "path %s does not match %s", target, w->path);
     return server_reply_error(w, "404 Not Found", why);
   }
-  if (!gost__http_header(req, len, "Upgrade", v, sizeof v) || !gost__http_has_token(v, "websocket") ||
-      !gost__http_header(req, len, "Connection", v, sizeof v) || !gost__http_has_token(v, "upgrade"))
+  if (!r->f.upgrade_websocket || !r->f.connection_upgrade)
     return server_reply_error(w, "400 Bad Request", "missing Upgrade: websocket");
-  if (!gost__http_header(req, len, "Sec-WebSocket-Version", v, sizeof v) || strcmp(v, "13") != 0)
+  if (!header_value(&r->f, "Sec-WebSocket-Version", v, sizeof v) || strcmp(v, "13") != 0)
     return server_reply_error(w, "426 Upgrade Required\r\nSec-WebSocket-Version: 13", "unsupported version");
-  if (!gost__http_header(req, len, "Sec-WebSocket-Key", key, sizeof key) || strlen(key) != 24)
+  if (!header_value(&r->f, "Sec-WebSocket-Key", key, sizeof key) || strlen(key) != 24)
     return server_reply_error(w, "400 Bad Request", "bad Sec-WebSocket-Key");
   char accept[29], resp[256];
   gost__ws_accept(key, accept);
@@ -260,13 +270,13 @@ static void server_handshake(struct ws_stream *w, const char *req, size_t len) {
 
 static void client_handshake(struct ws_stream *w, const char *resp, size_t len) {
   char v[256], expect[29], line[128];
-  int code = 0;
-  if (sscanf(resp, "HTTP/1.%*d %d", &code) != 1 || code != 101) {
+  struct gost_http_resp hr, *r = &hr;
+  if (gost__httphead_parse_response(resp, len, r) != GOST_OK || r->status != 101) {
     snprintf(line, sizeof line, "server answered %.*s", (int)strcspn(resp, "\r\n"), resp);
     return hs_fail(w, GOST_EPROTO, line);
   }
   gost__ws_accept(w->key, expect);
-  if (!gost__http_header(resp, len, "Sec-WebSocket-Accept", v, sizeof v) || strcmp(v, expect) != 0)
+  if (!header_value(&r->f, "Sec-WebSocket-Accept", v, sizeof v) || strcmp(v, expect) != 0)
     return hs_fail(w, GOST_EPROTO, "bad Sec-WebSocket-Accept");
   hs_done(w);
 }

@@ -33,10 +33,5 @@ int gost__ws_wrap(gost_ctx_t *ctx, gost_stream *raw, const struct gost_ws_opts *
 void gost__ws_accept(const char *key, char out[29]);
 /* A fresh random Sec-WebSocket-Key, 24 chars + NUL. 0 or GOST_ETLS. */
 int gost__ws_new_key(char out[25]);
-/* Value of header `name` (case-insensitive) in a header block, trimmed, copied into out.
- * Returns 1 when found. */
-int gost__http_header(const char *hdr, size_t len, const char *name, char *out, size_t cap);
-/* 1 if the comma-separated header value contains token (case-insensitive). */
-int gost__http_has_token(const char *value, const char *token);
 
 #endif
