@@ -1,5 +1,6 @@
 /* Framing (A) datagram adapter (see dgramframe.h). Whole frames inside one read are delivered
  * in place; only frames split across reads are reassembled, in one bounded 64 KiB buffer. */
+#include "codec/udpframe.h"
 #include "io/dgramframe.h"
 
 #include <string.h>
@@ -123,8 +124,8 @@ static int d_write(gost_stream *s, const struct iovec *iov, int iovcnt, gost_str
   if (iovcnt < 0 || iovcnt >= D_MAX_IOV) return gost__error(GOST_EINVAL, "datagram: too many iovecs");
   size_t total = 0;
   for (int i = 0; i < iovcnt; i++) total += iov[i].iov_len;
-  if (total > GOST__DGRAM_MAX) return gost__error(GOST_EINVAL, "datagram of %zu bytes too large", total);
-  uint8_t hdr[2] = {(uint8_t)(total >> 8), (uint8_t)total};
+  uint8_t hdr[2];
+  if (gost__udpframe_encode_hdr(total, hdr) != GOST_OK) return GOST_EINVAL; /* framing (A) */
   struct iovec v[D_MAX_IOV];
   v[0].iov_base = hdr;
   v[0].iov_len = 2;
