@@ -59,7 +59,7 @@ echo "# TLS passthrough by SNI"
 bg client-sni "$GOST" -L "rtcp://:0/127.0.0.1:$S" -F "tunnel+tls://127.0.0.1:$T1?tunnel.id=$TLS_ID"
 out=$(retry 50 bash -c "curl -sS --max-time 5 --resolve secure.test:$E1:127.0.0.1 --cacert '$WORK/ca.pem' https://secure.test:$E1/ 2>&1 | grep -m1 -o 's_server'") ||
   fail "https://secure.test through the entrypoint: $(curl -sS --max-time 5 --resolve secure.test:$E1:127.0.0.1 --cacert ca.pem https://secure.test:$E1/ 2>&1 | head -3)"
-code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 --resolve "secure.test:$E1:127.0.0.1" --cacert ca.pem "https://secure.test:$E1/")
+code=$(curl -s --retry 3 --retry-all-errors --retry-delay 0 -o /dev/null -w '%{http_code}' --max-time 5 --resolve "secure.test:$E1:127.0.0.1" --cacert ca.pem "https://secure.test:$E1/")
 [ "$code" = 200 ] || fail "TLS passthrough status $code"
 pass "curl --cacert https://secure.test via the entrypoint reaches openssl s_server by SNI (200, end-to-end TLS)"
 # The certificate seen through the entrypoint is the backend's, not the tunnel server's.
