@@ -11,8 +11,9 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT INT TERM
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-tunnel_port=$(free_port); entry_port=$(free_port); web_port=$(free_port)
+# Three distinct ports below the kernel's ephemeral range, so other programs' outgoing
+# connections cannot take them before we bind.
+read -r tunnel_port entry_port web_port < <(python3 "$(dirname "$0")/../scripts/free-ports.py" 3)
 
 echo "hello from the web backend behind the tunnel" > "$work/index.html"
 python3 -m http.server "$web_port" --bind 127.0.0.1 --directory "$work" >/dev/null 2>&1 & pids+=($!)

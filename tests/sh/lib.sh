@@ -22,23 +22,7 @@ trap cleanup EXIT
 # concurrently running tests cannot take them between this call and the bind; all N are held
 # while choosing, so they are distinct. Usage: read -r A B C < <(free_ports 3)
 free_ports() {
-  python3 -c 'import random, socket, sys
-n, udp = int(sys.argv[1]), sys.argv[2] == "udp"
-try:
-    lo = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
-except Exception:
-    lo = 0
-held, out = [], []
-for _ in range(20 * n + 100):
-    if len(out) == n: break
-    port = random.randrange(10000, lo) if lo > 12000 else 0
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if udp else socket.SOCK_STREAM)
-    try:
-        s.bind(("127.0.0.1", port))
-    except OSError:
-        s.close(); continue
-    held.append(s); out.append(s.getsockname()[1])
-print(" ".join(map(str, out)))' "$1" "${2:-tcp}"
+  python3 "$SRC/scripts/free-ports.py" "$@"
 }
 free_port() { free_ports 1 "${1:-tcp}"; }
 
