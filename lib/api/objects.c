@@ -4,6 +4,7 @@
 #include "api/api_int.h"
 #include "core/error.h"
 #include "ingress/ingress.h"
+#include "cluster/sd.h"
 
 /* The tunnel module frees its client tunnels first (they may use services' chains); weak so
  * the api layer links without it. */
@@ -70,4 +71,6 @@ void gost__ctx_free_objects(gost_ctx_t *ctx) {
     gost__chain_destroy(gost_container_of(ctx->chains.prev, gost_chain_t, link));
   while (!gost_list_empty(&ctx->ingresses))
     gost__ingress_destroy(gost_container_of(ctx->ingresses.prev, gost_ingress_t, link));
+  while (!gost_list_empty(&ctx->sds))
+    gost__sd_destroy(gost_container_of(ctx->sds.prev, struct gost_sd, link));
 }

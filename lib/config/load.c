@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "gost/ingress.h"
 #include "ingress/ingress.h"
+#include "cluster/sd.h"
 
 int gost__cfg_tunnel_rules(const char *path, const char *spec, gost_ingress_t *ing) {
   char buf[1024];
@@ -127,7 +128,7 @@ static int cfg_log(struct cfg *c) {
 
 static int run_pass(struct cfg *c) {
   int rc;
-  if ((rc = gost__cfg_authers(c)) || (rc = gost__cfg_ingresses(c)) || (rc = gost__cfg_chains(c)) ||
+  if ((rc = gost__cfg_sds(c)) || (rc = gost__cfg_authers(c)) || (rc = gost__cfg_ingresses(c)) || (rc = gost__cfg_chains(c)) ||
       (rc = gost__cfg_services(c)))
     return rc;
   return cfg_log(c);
@@ -135,13 +136,14 @@ static int run_pass(struct cfg *c) {
 
 /* Frees everything appended to the context's lists after the given tails. */
 static void rollback(gost_ctx_t *ctx, struct gost_list *svc, struct gost_list *chn,
-                     struct gost_list *ing) {
+                     struct gost_list *ing, struct gost_list *sds) {
   while (ctx->services.prev != svc)
     gost_service_free(gost_container_of(ctx->services.prev, gost_service_t, link));
   while (ctx->chains.prev != chn)
     gost__chain_destroy(gost_container_of(ctx->chains.prev, gost_chain_t, link));
   while (ctx->ingresses.prev != ing)
     gost__ingress_destroy(gost_container_of(ctx->ingresses.prev, gost_ingress_t, link));
+  while (ctx->sds.prev != sds) gost_sd_free((gost_sd_t *)gost_container_of(ctx->sds.prev, struct gost_sd, link));
 }
 
 int gost__config_load(gost_ctx_t *ctx, json_t *root) {
@@ -150,12 +152,13 @@ int gost__config_load(gost_ctx_t *ctx, json_t *root) {
   struct cfg c = {.ctx = ctx, .root = root, .dry = 1};
   int rc = run_pass(&c);
   if (rc) return rc;
-  struct gost_list *svc = ctx->services.prev, *chn = ctx->chains.prev, *ing = ctx->ingresses.prev;
+  struct gost_list *svc = ctx->services.prev, *chn = ctx->chains.prev, *ing = ctx->ingresses.prev,
+                   *sds = ctx->sds.prev;
   c.dry = 0;
   if ((rc = run_pass(&c)) != GOST_OK) {
     char msg[512];
     snprintf(msg, sizeof msg, "%s", gost_last_error());
-    rollback(ctx, svc, chn, ing);
+    rollback(ctx, svc, chn, ing, sds);
     return gost__error(rc, "%s", msg);
   }
   return GOST_OK;

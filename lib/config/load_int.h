@@ -41,6 +41,7 @@ int gost__cfg_meta(const struct cfg *c, const json_t *obj, const char *path, voi
 
 int gost__cfg_ingresses(struct cfg *c);
 int gost__cfg_authers(struct cfg *c);
+int gost__cfg_sds(struct cfg *c); /* load_sd.c */
 int gost__cfg_chains(struct cfg *c);
 int gost__cfg_services(struct cfg *c);
 /* Applies "host:uuid,host:uuid" (the handler `tunnel` option) to ing, or only checks when

@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "core/meta.h"
 #include "tunnel/entry.h"
+#include "tunnel/cluster.h"
 #include "tunnel/handshake.h"
 
 /* ---- one request ---- */
@@ -150,6 +151,7 @@ static void srv_free(struct gost_tunnel_server *srv) {
     p->abort(p);
   }
   gost__tunnel_registry_free(srv->reg);
+  gost__tunnel_cluster_stop(srv);
   gost__free(srv->ctx, srv->rules);
   gost__free(srv->ctx, srv);
 }
@@ -190,6 +192,7 @@ static int start_common(gost_service_t *svc, int legacy) {
     rc = gost__error(GOST_ENOMEM, "tunnel registry");
     goto fail;
   }
+  if ((rc = gost__tunnel_cluster_start(srv)) != GOST_OK) goto fail;
   svc->handler_state = srv;
   if ((rc = gost__entrypoints_start(srv)) != GOST_OK) {
     svc->handler_state = NULL;

@@ -28,13 +28,22 @@ struct gost_tunnel_connector {
   int udp;
   uint8_t weight;
   struct gost_mux_session *sess;
+  void *obs_tag;
 };
 
 struct gost_tunnel_registry {
   gost_ctx_t *ctx;
   struct gost_list tunnels;
   uint64_t rng; /* xorshift64* state, seeded once: no RAND_bytes (and its getpid) per stream */
+  const struct gost_tunnel_observer *obs;
+  void *obs_user;
 };
+
+void gost__tunnel_registry_observe(struct gost_tunnel_registry *reg, const struct gost_tunnel_observer *obs,
+                                   void *user) {
+  reg->obs = obs;
+  reg->obs_user = user;
+}
 
 struct gost_tunnel_registry *gost__tunnel_registry_new(gost_ctx_t *ctx) {
   struct gost_tunnel_registry *reg = gost__calloc(ctx, 1, sizeof *reg);
@@ -58,6 +67,7 @@ static struct tunnel *find(const struct gost_tunnel_registry *reg, const uint8_t
 static void conn_remove(struct gost_tunnel_connector *c) {
   struct tunnel *t = c->t;
   gost_ctx_t *ctx = c->reg->ctx;
+  if (c->obs_tag && c->reg->obs) c->reg->obs->unbound(c->reg->obs_user, c->obs_tag);
   gost_list_remove(&c->link);
   gost__free(ctx, c);
   if (--t->nconns == 0) { /* empty tunnels go at once (stock: every 15 min) */
@@ -134,6 +144,7 @@ int gost__tunnel_registry_bind(struct gost_tunnel_registry *reg, const uint8_t t
     conn_remove(c);
     return rc;
   }
+  if (reg->obs) c->obs_tag = reg->obs->bound(reg->obs_user, tunnel_id, connector_id, c->udp, weight);
   if (out) *out = c;
   return GOST_OK;
 }

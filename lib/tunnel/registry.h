@@ -38,6 +38,16 @@ size_t gost__tunnel_registry_count(const struct gost_tunnel_registry *reg,
 int gost__tunnel_registry_foreach(const struct gost_tunnel_registry *reg, gost_connector_cb cb,
                                   void *user);
 
+/* Observer of connectors joining and leaving (the sd registration of cluster mode). bound
+ * returns an opaque tag handed back to unbound. */
+struct gost_tunnel_observer {
+  void *(*bound)(void *user, const uint8_t tunnel_id[16], const uint8_t connector_id[16], int udp,
+                 uint8_t weight);
+  void (*unbound)(void *user, void *tag);
+};
+void gost__tunnel_registry_observe(struct gost_tunnel_registry *reg, const struct gost_tunnel_observer *obs,
+                                   void *user);
+
 /* Test hook: the connector chosen for one selection without opening a stream (NULL if none),
  * and its weight/ID accessors. */
 struct gost_tunnel_connector *gost__tunnel_registry_select(struct gost_tunnel_registry *reg,

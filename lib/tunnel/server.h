@@ -21,6 +21,7 @@ struct gost_inline_rule {
 };
 
 struct gost_entrypoint; /* one public listener (entrypoint.c) */
+struct gost_tunnel_cluster; /* cluster mode (cluster.c), NULL on a single node */
 
 struct gost_tunnel_server {
   gost_service_t *svc;
@@ -44,6 +45,7 @@ struct gost_tunnel_server {
   struct gost_list pool;  /* idle streams (entry_pool.c), newest first */
   size_t npool;
   ev_timer pool_timer;    /* idle expiry; runs only while the pool is not empty */
+  struct gost_tunnel_cluster *cluster;
 };
 
 /* Something to tear down on stop (handshakes, entrypoint sessions). */

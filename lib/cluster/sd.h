@@ -1,0 +1,63 @@
+/* The shared tunnel registry (sd) in Redis: registrations of local connectors with a TTL and
+ * their renewal, removal, and the asynchronous lookup of the nodes serving a tunnel. Data
+ * model: docs/cluster.md. */
+#ifndef GOST_CLUSTER_SD_H
+#define GOST_CLUSTER_SD_H
+
+#include <stdint.h>
+
+#include "cluster/redis.h"
+#include "core/list.h"
+#include "gost/cluster.h"
+
+#define GOST_SD_NODE_MAX 64
+#define GOST_SD_ADDR_MAX 256
+#define GOST_SD_LOOKUP_MAX 64 /* members read per lookup */
+
+struct gost_sd {
+  struct gost_list link; /* ctx->sds */
+  gost_ctx_t *ctx;
+  char *name;
+  struct gost_redis_conf redis;
+  char key[128];
+  int64_t ttl_ms;
+  int users;                  /* running services */
+  struct gost_redis *client;  /* while users > 0 */
+  struct gost_list regs;      /* local registrations */
+  ev_timer renew;
+};
+
+/* One registered connector of another (or this) node. */
+struct gost_sd_entry {
+  uint8_t connector[16];
+  char node[GOST_SD_NODE_MAX];
+  int udp;
+  uint8_t weight;
+  char addr[GOST_SD_ADDR_MAX];
+};
+
+struct gost_sd_reg;
+struct gost_sd_lookup;
+
+/* A running service starts/stops using the sd (the Redis client lives while it is used). */
+int gost__sd_use(struct gost_sd *sd);
+void gost__sd_unuse(struct gost_sd *sd);
+
+/* Registers a local connector now and on every renewal/reconnect until deregistered. NULL on
+ * out-of-memory only (Redis being down is not an error: it is registered on reconnect). */
+struct gost_sd_reg *gost__sd_register(struct gost_sd *sd, const uint8_t tunnel[16],
+                                      const uint8_t connector[16], int udp, uint8_t weight,
+                                      const char *node_id, const char *node_addr);
+void gost__sd_deregister(struct gost_sd_reg *reg);
+
+/* status GOST_OK with the live entries (maybe none); GOST_EUNREACH when Redis is down (fast).
+ * Fires later, never inside the call, unless cancelled. NULL + last error: cb never fires. */
+typedef void (*gost_sd_lookup_cb)(int status, const struct gost_sd_entry *e, size_t n, void *user);
+struct gost_sd_lookup *gost__sd_lookup(struct gost_sd *sd, const uint8_t tunnel[16],
+                                       gost_sd_lookup_cb cb, void *user);
+void gost__sd_lookup_cancel(struct gost_sd_lookup *l);
+
+/* ctx teardown. */
+void gost__sd_destroy(struct gost_sd *sd);
+
+#endif

@@ -1,0 +1,97 @@
+/* Cluster mode: options, and the registry observer that mirrors local connectors into the sd. */
+#include <arpa/inet.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "codec/uuid.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "tunnel/cluster.h"
+
+static void *on_bound(void *user, const uint8_t tid[16], const uint8_t cid[16], int udp, uint8_t weight) {
+  struct gost_tunnel_cluster *cl = user;
+  return gost__sd_register(cl->sd, tid, cid, udp, weight, cl->node_id, cl->node_addr);
+}
+
+static void on_unbound(void *user, void *tag) { gost__sd_deregister(tag); }
+
+static const struct gost_tunnel_observer observer = {on_bound, on_unbound};
+
+/* node.addr default: the tunnel port's own address when it names one interface. */
+static int default_node_addr(const gost_service_t *svc, char *out, size_t cap) {
+  const char *h, *p;
+  size_t hl, pl;
+  char host[64];
+  struct in6_addr a6;
+  struct in_addr a4;
+  if (!svc->addr || gost__hostport_split(svc->addr, strlen(svc->addr), &h, &hl, &p, &pl) != GOST_OK ||
+      !hl || hl >= sizeof host)
+    return GOST_ENOTFOUND;
+  memcpy(host, h, hl);
+  host[hl] = '\0';
+  if (inet_pton(AF_INET, host, &a4) == 1 && a4.s_addr != htonl(INADDR_ANY)) {
+    snprintf(out, cap, "%s:%u", host, (unsigned)svc->port);
+    return GOST_OK;
+  }
+  if (inet_pton(AF_INET6, host, &a6) == 1 && !IN6_IS_ADDR_UNSPECIFIED(&a6)) {
+    snprintf(out, cap, "[%s]:%u", host, (unsigned)svc->port);
+    return GOST_OK;
+  }
+  return GOST_ENOTFOUND;
+}
+
+int gost__tunnel_cluster_start(struct gost_tunnel_server *srv) {
+  gost_service_t *svc = srv->svc;
+  const char *name = gost__service_meta(svc, "sd", NULL);
+  if (!name || !*name) return GOST_OK;
+  struct gost_sd *sd = gost_ctx_sd(srv->ctx, name);
+  if (!sd) return gost__error(GOST_ECONFIG, "service \"%s\": sd \"%s\" not found", svc->name, name);
+  struct gost_tunnel_cluster *cl = gost__calloc(srv->ctx, 1, sizeof *cl);
+  if (!cl) return gost__error(GOST_ENOMEM, "cluster");
+  cl->srv = srv;
+  cl->sd = sd;
+  gost_list_init(&cl->links);
+  const char *v = gost__service_meta(svc, "node.addr", NULL);
+  if (v && (strlen(v) >= sizeof cl->node_addr || strchr(v, ' '))) {
+    gost__free(srv->ctx, cl);
+    return gost__error(GOST_ECONFIG, "service \"%s\": bad node.addr", svc->name);
+  }
+  if (v) snprintf(cl->node_addr, sizeof cl->node_addr, "%s", v);
+  else if (default_node_addr(svc, cl->node_addr, sizeof cl->node_addr) != GOST_OK) {
+    gost__free(srv->ctx, cl);
+    return gost__error(GOST_ECONFIG, "service \"%s\": sd needs node.addr (the tunnel port listens on a wildcard address)", svc->name);
+  }
+  v = gost__service_meta(svc, "node.id", NULL);
+  if (v && (!*v || strlen(v) >= sizeof cl->node_id || strchr(v, ' '))) {
+    gost__free(srv->ctx, cl);
+    return gost__error(GOST_ECONFIG, "service \"%s\": bad node.id", svc->name);
+  }
+  if (v) {
+    snprintf(cl->node_id, sizeof cl->node_id, "%s", v);
+  } else {
+    uint8_t rnd[16], id[16];
+    RAND_bytes(rnd, sizeof rnd);
+    gost__uuid_v4_from_random(rnd, id);
+    gost__uuid_format(id, cl->node_id);
+  }
+  v = gost__service_meta(svc, "node.secret", NULL);
+  if (v) snprintf(cl->secret, sizeof cl->secret, "%s", v);
+  int rc = gost__sd_use(sd);
+  if (rc != GOST_OK) {
+    gost__free(srv->ctx, cl);
+    return rc;
+  }
+  srv->cluster = cl;
+  gost__tunnel_registry_observe(srv->reg, &observer, cl);
+  GOST_INFO(srv->ctx, "service %s: cluster node %s at %s, sd %s", svc->name, cl->node_id, cl->node_addr, sd->name);
+  return GOST_OK;
+}
+
+void gost__tunnel_cluster_stop(struct gost_tunnel_server *srv) {
+  struct gost_tunnel_cluster *cl = srv->cluster;
+  if (!cl) return;
+  srv->cluster = NULL;
+  gost__sd_unuse(cl->sd);
+  gost__free(srv->ctx, cl);
+}
