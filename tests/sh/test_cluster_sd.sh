@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Shared tunnel registry (sd) in a real redis-server: a tunnel client's BIND appears as a
+# sorted-set member with the node's address and a TTL'd score; it leaves on disconnect; a
+# Redis restart (empty) is followed by re-registration; after kill -9 of the node its entry
+# expires within the TTL. docs/cluster.md.
+source "$(dirname "$0")/lib.sh"
+command -v redis-server >/dev/null && command -v redis-cli >/dev/null || { echo "skip: redis-server/redis-cli absent"; exit 0; }
+
+TID=4d21094e-b74c-4916-86c1-d9fa36ea677b
+read -r R T E < <(free_ports 3)
+ZKEY="gost:test:tunnel:$TID"
+rc() { redis-cli -p "$R" "$@"; }
+start_redis() { bg "redis$1" redis-server --port "$R" --bind 127.0.0.1 --save '' --appendonly no; REDIS_PID=${_pids[-1]}; wait_tcp "$R"; }
+members() { rc zrangebyscore "$ZKEY" "$(($(date +%s%3N)))" +inf; }
+
+start_redis 1
+cat >"$WORK/node.yaml" <<YAML
+sds:
+- name: sd-0
+  redis: {addr: "127.0.0.1:$R", db: 0, key: "gost:test", ttl: 2s}
+services:
+- name: tunnel
+  addr: 127.0.0.1:$T
+  handler:
+    type: tunnel
+    metadata: {entrypoint: "127.0.0.1:$E", tunnel: "app.test:$TID", sd: sd-0, node.id: node-a}
+  listener: {type: tcp}
+YAML
+bg node "$GOST" -C "$WORK/node.yaml"; NODE_PID=${_pids[-1]}
+wait_tcp "$T"
+bg client "$GOST" -L rtcp://:0/127.0.0.1:9 -F "tunnel://127.0.0.1:$T?tunnel.id=$TID"; CLIENT_PID=${_pids[-1]}
+
+has_member() { members | grep -q " node-a tcp 0 127.0.0.1:$T\$"; }
+retry 50 has_member || fail "connector not registered: $(rc zrange "$ZKEY" 0 -1 withscores)"
+[ "$(rc get gost:test:node:node-a)" = "127.0.0.1:$T" ] || fail "node key"
+ttl=$(rc pttl "$ZKEY"); [ "$ttl" -gt 0 ] && [ "$ttl" -le 2000 ] || fail "key TTL $ttl"
+pass "BIND registers connector, node and TTL ($ttl ms)"
+
+# renewal keeps it alive past the TTL
+sleep 2.5; has_member || fail "registration not renewed"
+pass "renewed past the TTL"
+
+# Redis restarted empty: the node re-registers
+kill -9 "$REDIS_PID"; wait "$REDIS_PID" 2>/dev/null || true
+start_redis 2
+retry 50 has_member || fail "not re-registered after the Redis restart"
+grep -q '"redis sd sd-0 .*down' "$WORK/node.log" || fail "no down log line"
+pass "re-registered after a Redis restart"
+
+# client disconnect -> removed at once
+kill "$CLIENT_PID"; wait "$CLIENT_PID" 2>/dev/null || true
+gone() { [ -z "$(rc zrange "$ZKEY" 0 -1)" ]; }
+retry 20 gone || fail "member not removed on disconnect"
+pass "removed on disconnect"
+
+# kill -9 of the node: the entry expires within the TTL
+bg client2 "$GOST" -L rtcp://:0/127.0.0.1:9 -F "tunnel://127.0.0.1:$T?tunnel.id=$TID"
+retry 50 has_member || fail "second client not registered"
+kill -9 "$NODE_PID"; wait "$NODE_PID" 2>/dev/null || true
+t0=$(date +%s%3N)
+expired() { [ -z "$(members)" ]; }
+retry 20 expired || fail "registration outlived the TTL"
+pass "kill -9: registration expired $(( $(date +%s%3N) - t0 )) ms after the kill (ttl 2000)"
+
+# bad config: a clear refusal naming the cause
+printf 'sds:\n- name: x\n  redis: {addr: "nope"}\n' >"$WORK/bad.yaml"
+out=$("$GOST" -C "$WORK/bad.yaml" 2>&1 || true)
+grep -q 'sds\[0\]: .*not host:port' <<<"$out" || fail "bad addr not refused clearly: $out"
+printf 'sds:\n- name: x\n  redis: {addr: "127.0.0.1:1", ttl: 10ms}\n' >"$WORK/bad2.yaml"
+out=$("$GOST" -C "$WORK/bad2.yaml" 2>&1 || true)
+grep -q 'ttl' <<<"$out" || fail "bad ttl not refused: $out"
+pass "bad sd config refused"
