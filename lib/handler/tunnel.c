@@ -9,7 +9,9 @@
 #include "core/meta.h"
 #include "tunnel/entry.h"
 #include "tunnel/cluster.h"
+#include "tunnel/forward.h"
 #include "tunnel/handshake.h"
+#include "tunnel/nodelink.h"
 
 /* ---- one request ---- */
 
@@ -21,6 +23,7 @@ void gost__hs_free(struct gost_hs *h, int close_stream) {
   gost_list_remove(&h->p.link);
   ev_timer_stop(h->srv->ctx->loop, &h->timer);
   if (h->dial) gost__dial_cancel(h->dial);
+  gost__tunnel_opening_cancel(h->opening);
   if (h->s) {
     gost_stream_read_stop(h->s);
     gost_stream_set_read_cb(h->s, NULL, NULL);
@@ -57,6 +60,8 @@ static void dispatch(struct gost_hs *h) {
   struct gost_tunnel_server *srv = h->srv;
   int tunnel = m->has_tunnel && !gost__uuid_is_zero(m->tunnel.id);
   if (!srv->legacy && !tunnel) return gost__hs_refuse(h, GOST__RELAY_BAD_REQUEST, "zero tunnel ID");
+  if (tunnel && !h->from_ep && m->cmd == GOST__RELAY_CMD_CONNECT && !memcmp(m->tunnel.id, gost__nodelink_id, 16))
+    return gost__hs_nodelink(h); /* a peer node (cluster mode); checks node.secret itself */
   if (!h->from_ep) {
     if (!gost__service_auth_ok(srv->svc, m->has_auth ? m->user : NULL, m->has_auth ? m->pass : NULL))
       return gost__hs_refuse(h, GOST__RELAY_UNAUTHORIZED, "authentication failed");

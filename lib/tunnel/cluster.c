@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "tunnel/cluster.h"
+#include "tunnel/nodelink.h"
 
 static void *on_bound(void *user, const uint8_t tid[16], const uint8_t cid[16], int udp, uint8_t weight) {
   struct gost_tunnel_cluster *cl = user;
@@ -52,6 +53,7 @@ int gost__tunnel_cluster_start(struct gost_tunnel_server *srv) {
   cl->srv = srv;
   cl->sd = sd;
   gost_list_init(&cl->links);
+  gost_list_init(&cl->accepted);
   const char *v = gost__service_meta(svc, "node.addr", NULL);
   if (v && (strlen(v) >= sizeof cl->node_addr || strchr(v, ' '))) {
     gost__free(srv->ctx, cl);
@@ -92,6 +94,8 @@ void gost__tunnel_cluster_stop(struct gost_tunnel_server *srv) {
   struct gost_tunnel_cluster *cl = srv->cluster;
   if (!cl) return;
   srv->cluster = NULL;
+  gost__nodelinks_close(cl);
+  gost__nodelinks_close_accepted(cl);
   gost__sd_unuse(cl->sd);
   gost__free(srv->ctx, cl);
 }

@@ -12,7 +12,8 @@ struct gost_tunnel_cluster {
   char node_id[GOST_SD_NODE_MAX];
   char node_addr[GOST_SD_ADDR_MAX];
   char secret[128];
-  struct gost_list links; /* node links to peers (nodelink.c) */
+  struct gost_list links;    /* node links to peers (nodelink.c) */
+  struct gost_list accepted; /* node links from peers (nodelink_serve.c) */
 };
 
 /* Reads handler metadata sd, node.addr, node.id, node.secret; no-op without `sd`. Needs the

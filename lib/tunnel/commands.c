@@ -7,6 +7,7 @@
 #include "codec/uuid.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "tunnel/forward.h"
 #include "tunnel/handshake.h"
 
 static int is_udp(const struct gost_relay_msg *m) {
@@ -21,8 +22,7 @@ static const struct gost_relay_addr *dst_addr(const struct gost_hs *h) {
   return m->naddr >= 2 ? &m->addr[1] : NULL;
 }
 
-/* Takes h's stream (read stopped) and frees h. */
-static gost_stream *take_stream(struct gost_hs *h) {
+gost_stream *gost__hs_take(struct gost_hs *h) {
   gost_stream *s = h->s;
   h->s = NULL;
   gost_stream_set_read_cb(s, NULL, NULL);
@@ -60,7 +60,7 @@ void gost__hs_bind(struct gost_hs *h) {
   char hostport[GOST__RELAY_HOST_MAX + 8], host_copy[GOST__RELAY_HOST_MAX + 1];
   snprintf(hostport, sizeof hostport, "%s:%u", host, port);
   snprintf(host_copy, sizeof host_copy, "%s", host);
-  host = host_copy; /* it pointed into h->msg, which take_stream() frees */
+  host = host_copy; /* it pointed into h->msg, which gost__hs_take() frees */
 
   int udp = is_udp(m);
   struct gost_relay_msg r;
@@ -83,7 +83,7 @@ void gost__hs_bind(struct gost_hs *h) {
   uint8_t weight = m->tunnel.weight;
   uint8_t tunnel_id[16];
   memcpy(tunnel_id, m->tunnel.id, 16);
-  gost_stream *s = take_stream(h);
+  gost_stream *s = gost__hs_take(h);
   int rc = gost_stream_write_buf(s, out, (size_t)n, NULL, NULL); /* one piece, then smux */
   if (rc != GOST_OK) {
     gost__free(srv->ctx, rest);
@@ -136,7 +136,7 @@ static void finish_ok(struct gost_hs *h, gost_stream *target) {
   static const uint8_t ok[4] = {GOST__RELAY_VERSION, GOST__RELAY_OK, 0, 0};
   size_t nrest = h->len - h->used;
   int rc = nrest ? gost_stream_write_buf(target, h->buf + h->used, nrest, NULL, NULL) : GOST_OK;
-  gost_stream *s = take_stream(h);
+  gost_stream *s = gost__hs_take(h);
   if (rc == GOST_OK) rc = gost_stream_write_buf(s, ok, sizeof ok, NULL, NULL);
   if (rc != GOST_OK) {
     gost_stream_close(s);
@@ -145,6 +145,8 @@ static void finish_ok(struct gost_hs *h, gost_stream *target) {
   }
   gost__tunnel_pipe(srv, s, target);
 }
+
+static void visitor_opened(int status, gost_stream *ts, void *user);
 
 void gost__hs_connect(struct gost_hs *h) {
   struct gost_tunnel_server *srv = h->srv;
@@ -161,11 +163,19 @@ void gost__hs_connect(struct gost_hs *h) {
   int st = visitor_route(h, d ? d->host : "", tid);
   if (st != GOST__RELAY_OK) return gost__hs_refuse(h, st, dst[0] ? dst : "no destination");
   gost_stream *ts;
-  int rc = gost__tunnel_open(srv, tid, is_udp(m), src, dst, &ts);
+  int rc = gost__tunnel_open_any(srv, tid, is_udp(m), src, dst, &ts, &h->opening, visitor_opened, h);
+  if (rc == GOST_EAGAIN) return; /* another node has the client; h's deadline still runs */
   if (rc != GOST_OK) return gost__hs_refuse(h, GOST__RELAY_SERVICE_UNAVAILABLE, gost_last_error());
   char tids[GOST__UUID_STR_LEN + 1];
   gost__uuid_format(tid, tids);
   GOST_DEBUG(srv->ctx, "tunnel %s: visitor %s -> %s", tids, src, dst);
+  finish_ok(h, ts);
+}
+
+static void visitor_opened(int status, gost_stream *ts, void *user) {
+  struct gost_hs *h = user;
+  h->opening = NULL;
+  if (status != GOST_OK) return gost__hs_refuse(h, GOST__RELAY_SERVICE_UNAVAILABLE, gost_last_error());
   finish_ok(h, ts);
 }
 

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "tunnel/entry.h"
+#include "tunnel/forward.h"
 
 #define HC_HWM (256u * 1024) /* queued bytes on the other side before we stop reading */
 /* request head limit + one read; reading stops above the head limit, so one read fits */
@@ -27,6 +28,8 @@ struct hc {
   enum hc_state state;
   int minor, resp_started;
   int client_ka; /* the client's own keep-alive wish (the head may be edited in pool mode) */
+  int skip_body; /* HEAD request: the response has no body */
+  struct gost_tunnel_opening *opening; /* stream coming from another node (cluster mode) */
   int poolable;  /* keepalive mode and the backend saw no Connection: close */
   uint8_t tid[16];
   char dst[GOST_ENTRY_DST_MAX];
@@ -39,6 +42,8 @@ struct hc {
 static void pub_read(gost_stream *s, ssize_t n, const char *data, void *user);
 static void up_read(gost_stream *s, ssize_t n, const char *data, void *user);
 static void next_request(struct hc *h);
+static void up_opened(int status, gost_stream *s, void *user);
+static void up_attach(struct hc *h);
 
 static void close_up(struct hc *h) {
   if (!h->up) return;
@@ -55,6 +60,7 @@ static int buf_need(struct hc *h) {
 }
 
 static void hc_free(struct hc *h) {
+  gost__tunnel_opening_cancel(h->opening);
   gost__free(h->srv->ctx, h->buf);
   gost_list_remove(&h->p.link);
   ev_timer_stop(h->srv->ctx->loop, &h->timer);
@@ -220,15 +226,35 @@ static void route_request(struct hc *h) {
     h->up = gost__entry_pool_take(h->srv, tid, dst);
     h->poolable = keepalive_head(h); /* r points into the old head from here on */
   }
-  if (!h->up && gost__tunnel_open(h->srv, tid, 0, src, dst, &h->up) != GOST_OK)
-    return hc_error(h, 503, gost_last_error());
+  h->skip_body = skip_body;
+  if (!h->up) {
+    int rc = gost__tunnel_open_any(h->srv, tid, 0, src, dst, &h->up, &h->opening, up_opened, h);
+    if (rc == GOST_EAGAIN) { /* another node has the client: hold the connection meanwhile */
+      gost_stream_read_stop(h->pub);
+      return;
+    }
+    if (rc != GOST_OK) return hc_error(h, 503, gost_last_error());
+  }
+  up_attach(h);
+}
+
+static void up_opened(int status, gost_stream *s, void *user) {
+  struct hc *h = user;
+  h->opening = NULL;
+  if (status != GOST_OK) return hc_error(h, 503, gost_last_error());
+  h->up = s;
+  up_attach(h);
+}
+
+/* The tunnel stream is there: forward the request, read the response. */
+static void up_attach(struct hc *h) {
   gost_stream_set_read_cb(h->up, up_read, h);
   h->up->on_drain = up_drained;
   h->up->drain_user = h;
   gost_stream_read_start(h->up);
   gost__http_framer_init(&h->reqf, 0);
   gost__http_framer_init(&h->respf, 1);
-  h->respf.skip_body = skip_body;
+  h->respf.skip_body = h->skip_body;
   h->resp_started = 0;
   h->state = HC_BODY;
   forward_request(h);

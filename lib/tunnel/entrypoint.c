@@ -11,6 +11,7 @@
 #include "core/meta.h"
 #include "ingress/ingress.h"
 #include "tunnel/entry.h"
+#include "tunnel/forward.h"
 
 struct gost_entrypoint {
   struct gost_tunnel_server *srv;
@@ -21,6 +22,7 @@ struct gost_entrypoint {
 /* ---- first bytes of a public connection ---- */
 
 static void ec_free(struct gost_entry_conn *c, int close_stream) {
+  gost__tunnel_opening_cancel(c->opening);
   gost_list_remove(&c->p.link);
   ev_timer_stop(c->srv->ctx->loop, &c->timer);
   if (c->s) {
@@ -58,6 +60,9 @@ static gost_stream *ec_take(struct gost_entry_conn *c) {
   return s;
 }
 
+static void tls_opened(int status, gost_stream *ts, void *user);
+static void tls_relay(struct gost_entry_conn *c, gost_stream *ts);
+
 static void ec_tls(struct gost_entry_conn *c) {
   if (!c->hello && !(c->hello = gost__malloc(c->srv->ctx, sizeof *c->hello)))
     return ec_drop(c, "out of memory");
@@ -81,9 +86,25 @@ static void ec_tls(struct gost_entry_conn *c) {
   snprintf(dst, sizeof dst, "%s:443", host);
   gost__tunnel_addr_str(&c->client, src, sizeof src);
   gost_stream *ts;
-  if (gost__tunnel_open(c->srv, tid, 0, src, dst, &ts) != GOST_OK) return ec_drop(c, "tunnel unavailable");
-  /* replay the hello (and anything after it), then the one relay loop */
-  rc = gost_stream_write_buf(ts, c->buf, c->len, NULL, NULL);
+  rc = gost__tunnel_open_any(c->srv, tid, 0, src, dst, &ts, &c->opening, tls_opened, c);
+  if (rc == GOST_EAGAIN) { /* another node has the client */
+    gost_stream_read_stop(c->s);
+    return;
+  }
+  if (rc != GOST_OK) return ec_drop(c, "tunnel unavailable");
+  tls_relay(c, ts);
+}
+
+static void tls_opened(int status, gost_stream *ts, void *user) {
+  struct gost_entry_conn *c = user;
+  c->opening = NULL;
+  if (status != GOST_OK) return ec_drop(c, "tunnel unavailable");
+  tls_relay(c, ts);
+}
+
+/* Replays the hello (and anything after it), then the one relay loop. */
+static void tls_relay(struct gost_entry_conn *c, gost_stream *ts) {
+  int rc = gost_stream_write_buf(ts, c->buf, c->len, NULL, NULL);
   struct gost_tunnel_server *srv = c->srv;
   gost_stream *s = ec_take(c);
   ec_free(c, 0);

@@ -20,6 +20,7 @@ struct gost_hs {
   int from_ep;
   const struct gost_ingress *ing;
   struct gost_dial *dial; /* plain relay CONNECT in progress */
+  struct gost_tunnel_opening *opening; /* tunnel CONNECT served by another node (cluster mode) */
   struct gost_relay_msg msg;
   size_t len, used; /* bytes in buf; bytes of the request (rest belongs to the peer's data) */
   uint8_t buf[GOST_HS_MAX];
@@ -29,6 +30,9 @@ struct gost_hs {
 void gost__hs_free(struct gost_hs *h, int close_stream);
 /* Writes a bare Response with status, then closes the stream; frees h. */
 void gost__hs_refuse(struct gost_hs *h, int status, const char *why);
+
+/* Takes h's stream (read stopped) and frees h. */
+gost_stream *gost__hs_take(struct gost_hs *h);
 
 /* tunnel/commands.c: h->msg is parsed and authorised; each takes over h. */
 void gost__hs_bind(struct gost_hs *h);

@@ -159,6 +159,8 @@ static uint32_t rand32(struct gost_tunnel_registry *reg) {
   return (uint32_t)((x * 0x2545F4914F6CDD1DULL) >> 32);
 }
 
+uint32_t gost__tunnel_registry_rand(struct gost_tunnel_registry *reg) { return rand32(reg); }
+
 static int usable(const struct gost_tunnel_connector *c, struct gost_tunnel_connector *const *skip,
                   int nskip) {
   if (gost__mux_session_is_closed(c->sess)) return 0;

@@ -48,6 +48,9 @@ struct gost_tunnel_observer {
 void gost__tunnel_registry_observe(struct gost_tunnel_registry *reg, const struct gost_tunnel_observer *obs,
                                    void *user);
 
+/* The registry's load-balancing PRNG (also draws among remote nodes). */
+uint32_t gost__tunnel_registry_rand(struct gost_tunnel_registry *reg);
+
 /* Test hook: the connector chosen for one selection without opening a stream (NULL if none),
  * and its weight/ID accessors. */
 struct gost_tunnel_connector *gost__tunnel_registry_select(struct gost_tunnel_registry *reg,

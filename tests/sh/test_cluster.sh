@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Three libgost tunnel servers (A, B, C) sharing one sd in a real redis-server
+# (docs/cluster.md). Tunnel clients connect to B only; their services are reached through
+# the entrypoints and tunnel ports of A, B and C: HTTP by Host, TLS by SNI, visitor TCP and
+# UDP. Then kill -9 of B (clients move to A/C, gap printed), and a Redis restart (local
+# tunnels keep working, cross-node requests fail fast with 503, then recover).
+source "$(dirname "$0")/lib.sh"
+command -v redis-server >/dev/null && command -v redis-cli >/dev/null || { echo "skip: redis-server/redis-cli absent"; exit 0; }
+
+WEB=4d21094e-b74c-4916-86c1-d9fa36ea677b
+TLS=aede1f6a-762b-45da-b937-b6632356555a
+UDP=ac74d9dd-3125-442a-a7c1-f9e49e05faca
+GHOST=11111111-2222-4333-8444-555555555555  # registered by hand, served by nobody
+read -r R TA TB TC EA EB EC W S U VT VU < <(free_ports 12)
+declare -A T=([A]=$TA [B]=$TB [C]=$TC) E=([A]=$EA [B]=$EB [C]=$EC)
+now_ms() { date +%s%3N; }
+
+cd "$WORK"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "/CN=tls.test" \
+  -addext "subjectAltName=DNS:tls.test" -keyout tls.key -out tls.pem 2>/dev/null
+mkdir web; echo "backend web" > web/index.html
+bg web python3 -m http.server "$W" --bind 127.0.0.1 --directory "$WORK/web"
+bg s_server openssl s_server -accept "$S" -cert tls.pem -key tls.key -www -quiet
+cat >udp_echo.py <<PY
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", $U))
+while True:
+    d, a = s.recvfrom(65535); s.sendto(b"echo " + d, a)
+PY
+bg udp-echo python3 udp_echo.py
+start_redis() { bg "redis$1" redis-server --port "$R" --bind 127.0.0.1 --save '' --appendonly no; REDIS_PID=${_pids[-1]}; wait_tcp "$R"; }
+start_redis 1
+wait_tcp "$W"; wait_tcp "$S"
+
+for n in A B C; do
+  cat >"node$n.yaml" <<YAML
+sds:
+- name: sd-0
+  redis: {addr: "127.0.0.1:$R", key: "gost:cluster", ttl: 2s}
+services:
+- name: tunnel
+  addr: 127.0.0.1:${T[$n]}
+  handler:
+    type: tunnel
+    metadata:
+      entrypoint: "127.0.0.1:${E[$n]}"
+      tunnel: "web.test:$WEB,tls.test:$TLS,udp.test:$UDP,ghost.test:$GHOST"
+      sd: sd-0
+      node.id: node-$n
+      node.secret: s3cret
+      mux.keepaliveInterval: 500ms
+      mux.keepaliveTimeout: 2s
+  listener: {type: tcp}
+YAML
+  bg "node$n" "$GOST" -C "node$n.yaml"; eval "PID_$n=\${_pids[-1]}"
+done
+for n in A B C; do wait_tcp "${T[$n]}"; wait_tcp "${E[$n]}"; done
+
+# Clients: one hop with B first, then A and C (fail filter moves them after B dies).
+client_cfg() { # NAME LISTENER HANDLER TARGET TID
+  cat >"$1.yaml" <<YAML
+services:
+- name: $1
+  addr: ":0"
+  handler: {type: $3}
+  listener: {type: $2, chain: chain-0}
+  forwarder: {nodes: [{name: t, addr: "$4"}]}
+chains:
+- name: chain-0
+  hops:
+  - name: hop-0
+    selector: {strategy: round, maxFails: 1, failTimeout: 30s}
+    nodes:
+    - {name: B, addr: "127.0.0.1:$TB", connector: {type: tunnel, metadata: {tunnel.id: "$5", mux.keepaliveInterval: 500ms, mux.keepaliveTimeout: 2s}}, dialer: {type: tcp}}
+    - {name: A, addr: "127.0.0.1:$TA", connector: {type: tunnel, metadata: {tunnel.id: "$5", mux.keepaliveInterval: 500ms, mux.keepaliveTimeout: 2s}}, dialer: {type: tcp}}
+    - {name: C, addr: "127.0.0.1:$TC", connector: {type: tunnel, metadata: {tunnel.id: "$5", mux.keepaliveInterval: 500ms, mux.keepaliveTimeout: 2s}}, dialer: {type: tcp}}
+YAML
+  bg "$1" "$GOST" -C "$1.yaml"
+}
+client_cfg cweb rtcp rtcp "127.0.0.1:$W" "$WEB"
+client_cfg ctls rtcp rtcp "127.0.0.1:$S" "$TLS"
+client_cfg cudp rudp rudp "127.0.0.1:$U" "$UDP"
+
+members() { redis-cli -p "$R" zrangebyscore "gost:cluster:tunnel:$1" "$(now_ms)" +inf; }
+on_node() { members "$1" | grep -q " node-$2 "; }
+for t in $WEB $TLS $UDP; do retry 50 on_node "$t" B || fail "tunnel $t not registered on B: $(members "$t")"; done
+pass "three clients registered on node B"
+
+http() { curl -s --max-time 5 --resolve "web.test:$1:127.0.0.1" "http://web.test:$1/" || true; }
+code() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 --resolve "web.test:$1:127.0.0.1" "http://web.test:$1/" || true; }
+for n in A B C; do
+  [ "$(http "${E[$n]}")" = "backend web" ] || fail "HTTP through node $n: $(http "${E[$n]}")"
+done
+pass "HTTP by Host through the entrypoints of A, B and C"
+grep -q 'node link from' "$WORK/nodeB.log" || fail "no node link accepted by B"
+for n in A C; do
+  out=$(curl -s -k --max-time 5 --resolve "tls.test:${E[$n]}:127.0.0.1" "https://tls.test:${E[$n]}/" | grep -m1 -o s_server || true)
+  [ "$out" = s_server ] || fail "TLS SNI through node $n"
+done
+pass "TLS by SNI through the entrypoints of A and C"
+
+bg vtcp "$GOST" -L "tcp://127.0.0.1:$VT/web.test:80" -F "tunnel://127.0.0.1:$TA?tunnel.id=$WEB"
+bg vudp "$GOST" -L "udp://127.0.0.1:$VU/udp.test:53" -F "tunnel://127.0.0.1:$TC?tunnel.id=$UDP"
+wait_tcp "$VT"
+[ "$(retry 20 curl -s --max-time 5 "http://127.0.0.1:$VT/")" = "backend web" ] || fail "visitor TCP through A"
+pass "visitor TCP through node A's tunnel port"
+udp_ask() {
+  python3 - "$VU" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(1)
+for _ in range(5):
+    s.sendto(b"ping", ("127.0.0.1", int(sys.argv[1])))
+    try:
+        print(s.recvfrom(100)[0].decode()); sys.exit(0)
+    except socket.timeout:
+        pass
+sys.exit(1)
+PY
+}
+[ "$(retry 10 udp_ask)" = "echo ping" ] || fail "visitor UDP through C"
+pass "visitor UDP through node C's tunnel port"
+
+# Loop prevention: stale entries claim A and C serve GHOST. C forwards to A; A has no
+# connector and answers 503 from its local pool instead of forwarding back to C.
+for n in A C; do
+  redis-cli -p "$R" zadd "gost:cluster:tunnel:$GHOST" "$(( $(now_ms) + 60000 ))" \
+    "$GHOST node-$n tcp 0 127.0.0.1:${T[$n]}" >/dev/null
+done
+c=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 --resolve "ghost.test:$EC:127.0.0.1" "http://ghost.test:$EC/" || true)
+[ "$c" = 503 ] || fail "ghost tunnel through C: $c"
+grep -q "node link: forwarded request for tunnel $GHOST" "$WORK/nodeA.log" || fail "A did not refuse the forwarded request"
+! grep -q "node link: forwarded request for tunnel $GHOST" "$WORK/nodeC.log" || fail "the request came back to C"
+pass "stale registration: forwarded once (C -> A), answered 503, never forwarded back"
+
+echo "# kill -9 of node B"
+t0=$(now_ms)
+kill -9 "$PID_B"; wait "$PID_B" 2>/dev/null || true
+moved() { [ "$(code "$EA")" = 200 ] && [ "$(code "$EC")" = 200 ]; }
+retry 75 moved || fail "clients did not move off B: A=$(code "$EA") C=$(code "$EC")"
+gap=$(( $(now_ms) - t0 ))
+members "$WEB" | grep -q " node-[AC] " || fail "web tunnel not re-registered on A/C"
+pass "kill -9 B: HTTP through A and C again after ${gap} ms"
+expired() { ! members "$WEB" | grep -q " node-B "; }
+retry 25 expired || fail "B's registration outlived its TTL"
+pass "B's registrations expired"
+
+echo "# Redis down"
+holder=$(members "$WEB" | awk '{print $2}' | head -1); holder=${holder#node-}
+other=A; [ "$holder" = A ] && other=C
+kill -9 "$REDIS_PID"; wait "$REDIS_PID" 2>/dev/null || true
+[ "$(code "${E[$holder]}")" = 200 ] || fail "local tunnel on $holder broken while Redis is down"
+pass "local tunnel on node $holder keeps working without Redis"
+t1=$(now_ms); c=$(code "${E[$other]}"); dt=$(( $(now_ms) - t1 ))
+[ "$c" = 503 ] || fail "cross-node request on $other while Redis is down: $c"
+[ "$dt" -lt 1500 ] || fail "503 took $dt ms"
+pass "cross-node request through $other fails fast while Redis is down (503 in ${dt} ms)"
+start_redis 2
+t2=$(now_ms)
+back() { [ "$(code "${E[$other]}")" = 200 ]; }
+retry 50 back || fail "cross-node path not back after the Redis restart"
+pass "Redis restarted: re-registered, cross-node HTTP through $other again after $(( $(now_ms) - t2 )) ms"
+for n in A C; do kill -0 "$(eval echo \$PID_$n)" || fail "node $n died"; done
