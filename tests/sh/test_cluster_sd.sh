@@ -70,3 +70,17 @@ printf 'sds:\n- name: x\n  redis: {addr: "127.0.0.1:1", ttl: 10ms}\n' >"$WORK/ba
 out=$("$GOST" -C "$WORK/bad2.yaml" 2>&1 || true)
 grep -q 'ttl' <<<"$out" || fail "bad ttl not refused: $out"
 pass "bad sd config refused"
+
+# The C API example: two example_cluster_node processes, a client on the second, HTTP through
+# the first's entrypoint.
+B=$(dirname "$GOST")
+read -r TA EA TB EB W < <(free_ports 5)
+mkdir -p "$WORK/web"; echo "example web" > "$WORK/web/index.html"
+bg web python3 -m http.server "$W" --bind 127.0.0.1 --directory "$WORK/web"
+bg exA "$B/example_cluster_node" "127.0.0.1:$R" "127.0.0.1:$TA" "127.0.0.1:$EA" .example.com "$TID"
+bg exB "$B/example_cluster_node" "127.0.0.1:$R" "127.0.0.1:$TB" "127.0.0.1:$EB" .example.com "$TID"
+wait_tcp "$TA"; wait_tcp "$TB"; wait_tcp "$W"
+bg exclient "$GOST" -L "rtcp://:0/127.0.0.1:$W" -F "tunnel://127.0.0.1:$TB?tunnel.id=$TID"
+out=$(retry 50 curl -fsS --max-time 3 --resolve "app.example.com:$EA:127.0.0.1" "http://app.example.com:$EA/")
+[ "$out" = "example web" ] || fail "example_cluster_node: '$out'"
+pass "examples/cluster_node.c: client on node 2 reached through node 1"

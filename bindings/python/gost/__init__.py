@@ -11,6 +11,7 @@ import ctypes
 import threading
 
 from ._lib import lib, available, CtxHandle, IngressHandle, TunnelHandle, LOG_CB, TUNNEL_STATE_CB, CONNECTOR_CB
+from ._lib import SdHandle
 from ._errors import GostError, check, error_class
 
 __all__ = ["Context", "Service", "Ingress", "Tunnel", "GostError", "version", "endpoint_name", "error_class"]
@@ -99,6 +100,23 @@ class Ingress:
 
     def __len__(self):
         return lib.gost_ingress_rule_count(self._h)
+
+
+class Sd:
+    """A tunnel registry shared through Redis by several tunnel servers (docs/cluster.md).
+    A tunnel service uses it through its handler metadata `sd`."""
+
+    def __init__(self, ctx, handle):
+        self._ctx = ctx
+        self._h = handle
+
+    def set(self, option, value):
+        """option: "db", "password", "key" or "ttl" (a duration such as "10s")."""
+        _call("gost_sd_set", self._h, _b(option), _b(str(value)))
+
+    @property
+    def connected(self):
+        return bool(lib.gost_sd_is_connected(self._h))
 
 
 class Tunnel:
@@ -200,6 +218,21 @@ class Context:
         h = IngressHandle()
         _call("gost_ingress_new", ctypes.byref(h), self._h, _b(name))
         return Ingress(self, h)
+
+    def new_sd(self, name, redis_addr, **options):
+        """A shared tunnel registry in Redis; options: db, password, key, ttl."""
+        h = SdHandle()
+        _call("gost_sd_new", ctypes.byref(h), self._h, _b(name), _b(redis_addr))
+        sd = Sd(self, h)
+        for k, v in options.items():
+            sd.set(k, v)
+        return sd
+
+    def sd(self, name):
+        h = lib.gost_ctx_sd(self._h, _b(name))
+        if not h:
+            raise error_class(-4)(-4, "GOST_ENOTFOUND", "no sd %r" % name)
+        return Sd(self, SdHandle(h))
 
     def tunnel(self, server_url, tunnel_id, bind=":0", on_state=None):
         t = Tunnel(self, server_url, tunnel_id, bind, on_state)

@@ -18,6 +18,10 @@ class IngressHandle(ctypes.c_void_p):
     pass
 
 
+class SdHandle(ctypes.c_void_p):
+    pass
+
+
 class TunnelHandle(ctypes.c_void_p):
     pass
 
@@ -86,6 +90,12 @@ _SIGS = {
     "gost_tunnel_endpoint": (_c.c_char_p, [TunnelHandle]),
     "gost_tunnel_free": (None, [TunnelHandle]),
     "gost_tunnel_endpoint_name": (_c.c_int, [_c.c_char_p, _c.c_char_p, _c.c_size_t]),
+    # scale-out (docs/cluster.md)
+    "gost_sd_new": (_c.c_int, [_c.POINTER(SdHandle), CtxHandle, _c.c_char_p, _c.c_char_p]),
+    "gost_sd_set": (_c.c_int, [SdHandle, _c.c_char_p, _c.c_char_p]),
+    "gost_ctx_sd": (SdHandle, [CtxHandle, _c.c_char_p]),
+    "gost_sd_is_connected": (_c.c_int, [SdHandle]),
+    "gost_sd_free": (_c.c_int, [SdHandle]),
 }
 
 available = set()
