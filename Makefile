@@ -44,6 +44,7 @@ test-asan:
 bench: build
 	@bash scripts/install-deps.sh bench
 	@bash bench/run.sh $(BUILD)
+	@bash bench/cluster.sh $(BUILD)
 
 install: build
 	@cmake --install $(BUILD) --prefix $(or $(PREFIX),/usr/local)

@@ -23,6 +23,13 @@ GOST_EXTERN int gost_sd_is_connected(const gost_sd_t *sd);
 /* GOST_ESTATE while a running service uses it. */
 GOST_EXTERN int gost_sd_free(gost_sd_t *sd);
 
+/* Keeps ing's rules in step with a Redis hash (field hostname, value endpoint) or, with type
+ * "set", a set of "hostname endpoint" members, as stock GOST's redis ingress: read at once,
+ * every reload_ms (0: never) and within a second of a change announced on "<key>:changed" or
+ * by Redis keyspace notifications. key NULL: "gost:ingress"; type NULL: "hash". */
+GOST_EXTERN int gost_ingress_load_redis(gost_ingress_t *ing, const char *redis_addr, int db, const char *password,
+                                        const char *key, const char *type, int64_t reload_ms);
+
 #ifdef __cplusplus
 }
 #endif

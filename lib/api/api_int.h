@@ -41,4 +41,7 @@ void gost__chain_ref(gost_chain_t *chain);
 void gost__chain_unref(gost_chain_t *chain);
 void gost__chain_destroy(gost_chain_t *chain);
 
+/* ingress_redis.c: context teardown, before the ingresses. */
+void gost__ingress_loaders_free(gost_ctx_t *ctx);
+
 #endif

@@ -69,6 +69,7 @@ void gost__ctx_free_objects(gost_ctx_t *ctx) {
     gost_service_free(gost_container_of(ctx->services.prev, gost_service_t, link));
   while (!gost_list_empty(&ctx->chains))
     gost__chain_destroy(gost_container_of(ctx->chains.prev, gost_chain_t, link));
+  gost__ingress_loaders_free(ctx); /* they hold ingress references */
   while (!gost_list_empty(&ctx->ingresses))
     gost__ingress_destroy(gost_container_of(ctx->ingresses.prev, gost_ingress_t, link));
   while (!gost_list_empty(&ctx->sds))

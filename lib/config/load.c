@@ -83,6 +83,7 @@ int gost__cfg_ingresses(struct cfg *c) {
       }
       if (ing && (rc = gost_ingress_set_rule(ing, host, ep))) return gost__cfg_fail_api(rpath, rc);
     }
+    if ((rc = gost__cfg_ingress_redis(c, item, path, ing))) return rc;
   }
   return GOST_OK;
 }

@@ -41,7 +41,9 @@ int gost__cfg_meta(const struct cfg *c, const json_t *obj, const char *path, voi
 
 int gost__cfg_ingresses(struct cfg *c);
 int gost__cfg_authers(struct cfg *c);
-int gost__cfg_sds(struct cfg *c); /* load_sd.c */
+int gost__cfg_sds(struct cfg *c); /* load_cluster.c */
+/* ingresses[i].redis + reload (load_cluster.c); ing NULL in the dry pass. */
+int gost__cfg_ingress_redis(const struct cfg *c, const json_t *item, const char *path, gost_ingress_t *ing);
 int gost__cfg_chains(struct cfg *c);
 int gost__cfg_services(struct cfg *c);
 /* Applies "host:uuid,host:uuid" (the handler `tunnel` option) to ing, or only checks when

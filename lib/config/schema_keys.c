@@ -33,8 +33,20 @@ static const struct gost_cfg_kind auther_kind = {"auther", auther_keys};
 static const struct gost_cfg_key rule_keys[] = {K("hostname", STR), K("endpoint", STR), END};
 static const struct gost_cfg_kind rule_kind = {"rule", rule_keys};
 
+/* scale-out (docs/cluster.md): Redis behind an ingress and an sd */
+static const struct gost_cfg_key ingress_redis_keys[] = {
+    K("addr", STR), {.name = "db", .type = GOST_CV_INT, .min = 0, .max = 65535}, K("password", STR),
+    K("key", STR),  K("type", STR), NS("username"), END};
+static const struct gost_cfg_kind ingress_redis_kind = {"redis", ingress_redis_keys};
+static const struct gost_cfg_key sd_redis_keys[] = {
+    K("addr", STR), {.name = "db", .type = GOST_CV_INT, .min = 0, .max = 65535}, K("password", STR),
+    K("key", STR),  K("ttl", DUR), NS("username"), END};
+static const struct gost_cfg_kind sd_redis_kind = {"redis", sd_redis_keys};
+static const struct gost_cfg_key sd_keys[] = {K("name", STR), O("redis", sd_redis_kind), NS("plugin"), END};
+static const struct gost_cfg_kind sd_kind = {"sd", sd_keys};
+
 static const struct gost_cfg_key ingress_keys[] = {
-    K("name", STR), OL("rules", rule_kind), NS("reload"), NS("file"), NS("redis"),
+    K("name", STR), OL("rules", rule_kind), K("reload", DUR), NS("file"), O("redis", ingress_redis_kind),
     NS("http"),     NS("plugin"),           END};
 static const struct gost_cfg_kind ingress_kind = {"ingress", ingress_keys};
 
@@ -118,7 +130,7 @@ static const struct gost_cfg_key root_keys[] = {
     OL("services", service_kind), OL("chains", chain_kind), OL("authers", auther_kind),
     OL("ingresses", ingress_kind), O("log", log_kind),
     NS("hops"),       NS("admissions"), NS("bypasses"),  NS("resolvers"), NS("hosts"),
-    NS("routers"),    NS("sds"),        NS("recorders"), NS("limiters"),  NS("climiters"),
+    NS("routers"),    OL("sds", sd_kind),  NS("recorders"), NS("limiters"),  NS("climiters"),
     NS("rlimiters"),  NS("observers"),  NS("loggers"),   NS("tls"),       NS("profiling"),
     NS("api"),        NS("metrics"),    END};
 const struct gost_cfg_kind gost__cfg_root = {"config", root_keys};
@@ -190,13 +202,17 @@ const struct gost_cfg_key gost__cfg_meta_keys[] = {
     MK("tunnelID", UUID, C | N),
     MR("tunnel.weight", INT, C | N, 0, 255),
     MK("connectTimeout", DUR, C | N),
+    /* scale-out (docs/cluster.md) */
+    MK("sd", STR, H),
+    MK("node.addr", STR, H),
+    MK("node.id", STR, H),
+    MK("node.secret", STR, H),
     /* node selection */
     MK("backup", BOOL, N | F),
     /* stock GOST keys libgost does not implement */
     MNS("entrypoint.compression", H),
     MNS("sniffing.websocket", H),
     MNS("sniffing.websocket.sampleRate", H),
-    MNS("sd", H),
     MNS("observePeriod", H | S),
     MNS("observer.period", H | S),
     MNS("observer.observePeriod", H | S),

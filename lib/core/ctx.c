@@ -49,6 +49,7 @@ static int ctx_init(gost_ctx_t **out, struct ev_loop *loop, int owns, const stru
   gost_list_init(&ctx->tunnels);
   gost_list_init(&ctx->pipes);
   gost_list_init(&ctx->sds);
+  gost_list_init(&ctx->loaders);
   ev_async_init(&ctx->stop_async, on_stop);
   ctx->stop_async.data = ctx;
   ev_async_start(loop, &ctx->stop_async);

@@ -35,6 +35,7 @@ struct gost_ctx {
   struct gost_list tunnels;
   struct gost_list pipes; /* live relay pipes (io/pipe.c) */
   struct gost_list sds;   /* shared tunnel registries in Redis (cluster/sd.c) */
+  struct gost_list loaders; /* ingresses following Redis (api/ingress_redis.c) */
 };
 
 /* The context's allocator, for internals: gost__malloc(ctx, n). */

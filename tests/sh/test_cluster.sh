@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Three libgost tunnel servers (A, B, C) sharing one sd in a real redis-server
-# (docs/cluster.md). Tunnel clients connect to B only; their services are reached through
+# Three libgost tunnel servers (A, B, C) sharing one sd and one ingress (a Redis hash) in a
+# real redis-server (docs/cluster.md). Tunnel clients connect to B only; their services are reached through
 # the entrypoints and tunnel ports of A, B and C: HTTP by Host, TLS by SNI, visitor TCP and
 # UDP. Then kill -9 of B (clients move to A/C, gap printed), and a Redis restart (local
 # tunnels keep working, cross-node requests fail fast with 503, then recover).
@@ -29,7 +29,12 @@ while True:
 PY
 bg udp-echo python3 udp_echo.py
 start_redis() { bg "redis$1" redis-server --port "$R" --bind 127.0.0.1 --save '' --appendonly no; REDIS_PID=${_pids[-1]}; wait_tcp "$R"; }
+rules() { # the shared ingress: hostname -> tunnel ID
+  redis-cli -p "$R" hset gost:ing web.test "$WEB" tls.test "$TLS" udp.test "$UDP" ghost.test "$GHOST" >/dev/null
+  redis-cli -p "$R" publish gost:ing:changed '*' >/dev/null
+}
 start_redis 1
+rules
 wait_tcp "$W"; wait_tcp "$S"
 
 for n in A B C; do
@@ -37,6 +42,10 @@ for n in A B C; do
 sds:
 - name: sd-0
   redis: {addr: "127.0.0.1:$R", key: "gost:cluster", ttl: 2s}
+ingresses:
+- name: ingress-0
+  redis: {addr: "127.0.0.1:$R", key: "gost:ing", type: hash}
+  reload: 30s
 services:
 - name: tunnel
   addr: 127.0.0.1:${T[$n]}
@@ -44,7 +53,7 @@ services:
     type: tunnel
     metadata:
       entrypoint: "127.0.0.1:${E[$n]}"
-      tunnel: "web.test:$WEB,tls.test:$TLS,udp.test:$UDP,ghost.test:$GHOST"
+      ingress: ingress-0
       sd: sd-0
       node.id: node-$n
       node.secret: s3cret
@@ -56,7 +65,7 @@ YAML
 done
 for n in A B C; do wait_tcp "${T[$n]}"; wait_tcp "${E[$n]}"; done
 
-# Clients: one hop with B first, then A and C (fail filter moves them after B dies).
+# Clients: one hop with B first, then A and C (each reconnect attempt takes the next node).
 client_cfg() { # NAME LISTENER HANDLER TARGET TID
   cat >"$1.yaml" <<YAML
 services:
@@ -69,7 +78,6 @@ chains:
 - name: chain-0
   hops:
   - name: hop-0
-    selector: {strategy: round, maxFails: 1, failTimeout: 30s}
     nodes:
     - {name: B, addr: "127.0.0.1:$TB", connector: {type: tunnel, metadata: {tunnel.id: "$5", mux.keepaliveInterval: 500ms, mux.keepaliveTimeout: 2s}}, dialer: {type: tcp}}
     - {name: A, addr: "127.0.0.1:$TA", connector: {type: tunnel, metadata: {tunnel.id: "$5", mux.keepaliveInterval: 500ms, mux.keepaliveTimeout: 2s}}, dialer: {type: tcp}}
@@ -132,6 +140,26 @@ grep -q "node link: forwarded request for tunnel $GHOST" "$WORK/nodeA.log" || fa
 ! grep -q "node link: forwarded request for tunnel $GHOST" "$WORK/nodeC.log" || fail "the request came back to C"
 pass "stale registration: forwarded once (C -> A), answered 503, never forwarded back"
 
+# A rule added to the shared ingress routes on every node within a second: announced on the
+# channel, then through keyspace notifications alone; removal the same way.
+t0=$(now_ms)
+redis-cli -p "$R" hset gost:ing added.test "$WEB" >/dev/null
+redis-cli -p "$R" publish gost:ing:changed added.test >/dev/null
+new_ok() { [ "$(curl -s --max-time 2 --resolve "added.test:$EC:127.0.0.1" "http://added.test:$EC/")" = "backend web" ]; }
+retry 25 new_ok || fail "rule added to Redis does not route on C"
+dt=$(( $(now_ms) - t0 )); [ "$dt" -lt 1000 ] || fail "propagation took $dt ms"
+pass "rule added in Redis (HSET + PUBLISH) routes on node C after ${dt} ms"
+redis-cli -p "$R" config set notify-keyspace-events Kh >/dev/null
+t0=$(now_ms)
+redis-cli -p "$R" hset gost:ing ks.test "$WEB" >/dev/null
+ks_ok() { [ "$(curl -s --max-time 2 --resolve "ks.test:$EA:127.0.0.1" "http://ks.test:$EA/")" = "backend web" ]; }
+retry 25 ks_ok || fail "rule added with keyspace notifications does not route on A"
+pass "rule added by a plain HSET (keyspace notifications) routes on node A after $(( $(now_ms) - t0 )) ms"
+redis-cli -p "$R" hdel gost:ing ks.test >/dev/null
+ks_gone() { [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 --resolve "ks.test:$EA:127.0.0.1" "http://ks.test:$EA/")" = 502 ]; }
+retry 25 ks_gone || fail "removed rule still routes"
+pass "rule removed from Redis stops routing"
+
 echo "# kill -9 of node B"
 t0=$(now_ms)
 kill -9 "$PID_B"; wait "$PID_B" 2>/dev/null || true
@@ -152,9 +180,12 @@ kill -9 "$REDIS_PID"; wait "$REDIS_PID" 2>/dev/null || true
 pass "local tunnel on node $holder keeps working without Redis"
 t1=$(now_ms); c=$(code "${E[$other]}"); dt=$(( $(now_ms) - t1 ))
 [ "$c" = 503 ] || fail "cross-node request on $other while Redis is down: $c"
+[ "$(curl -s --max-time 2 --resolve "added.test:${E[$holder]}:127.0.0.1" "http://added.test:${E[$holder]}/")" = "backend web" ] ||
+  fail "ingress copy lost while Redis is down"
 [ "$dt" -lt 1500 ] || fail "503 took $dt ms"
 pass "cross-node request through $other fails fast while Redis is down (503 in ${dt} ms)"
 start_redis 2
+rules # the restarted Redis is empty (no persistence here): the operator's rules come back
 t2=$(now_ms)
 back() { [ "$(code "${E[$other]}")" = 200 ]; }
 retry 50 back || fail "cross-node path not back after the Redis restart"

@@ -241,7 +241,16 @@ START_TEST(strict_keys) {
   bad_yaml("services:\n- addr: :0\n  handler: {}\n", "services[0].handler.type: missing");
   bad_yaml("services:\n- addr: :0\n  handler: {type: tcp}\n  admission: a\n",
            "services[0].admission: not supported by libgost");
-  bad_yaml("sds:\n- name: x\n", "sds: not supported by libgost");
+  bad_yaml("routers:\n- name: x\n", "routers: not supported by libgost");
+  /* scale-out (docs/cluster.md) */
+  bad_yaml("sds:\n- name: x\n", "sds[0]: redis: missing (the only sd backend)");
+  bad_yaml("sds:\n- name: x\n  redis: {addr: nope}\n", "sds[0]: redis: address \"nope\" is not host:port");
+  bad_yaml("sds:\n- name: x\n  redis: {addr: '127.0.0.1:1', ttl: 10ms}\n",
+           "sds[0].redis.ttl: sd: ttl \"10ms\" must be a duration of at least 1s");
+  bad_yaml("sds:\n- name: x\n  redis: {addr: '127.0.0.1:1', key: 'a b'}\n", "sds[0].redis.key: sd: bad key \"a b\"");
+  bad_yaml("ingresses:\n- name: i\n  redis: {addr: '127.0.0.1:1', type: list}\n",
+           "ingresses[0].redis: type: \"list\" is not hash or set");
+  bad_yaml("ingresses:\n- name: i\n  redis: {key: k}\n", "ingresses[0].redis: addr: missing");
   bad_yaml("services:\n- addr: :0\n  handler: {type: tunnel, metadata: {sniffing.websocket: true}}\n",
            "services[0].handler.metadata.sniffing.websocket: not supported by libgost");
   bad_yaml("services:\n- addr: :0\n  handler: {type: tcp}\n  listener: {type: tcp, metadata: {entrypoint: ':80'}}\n",

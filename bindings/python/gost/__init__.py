@@ -101,6 +101,10 @@ class Ingress:
     def __len__(self):
         return lib.gost_ingress_rule_count(self._h)
 
+    def load_redis(self, addr, key="gost:ingress", db=0, password=None, type="hash", reload_ms=0):
+        """Follow a Redis hash (hostname -> endpoint) or set; see docs/cluster.md."""
+        _call("gost_ingress_load_redis", self._h, _b(addr), db, _b(password), _b(key), _b(type), reload_ms)
+
 
 class Sd:
     """A tunnel registry shared through Redis by several tunnel servers (docs/cluster.md).

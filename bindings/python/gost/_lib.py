@@ -96,6 +96,8 @@ _SIGS = {
     "gost_ctx_sd": (SdHandle, [CtxHandle, _c.c_char_p]),
     "gost_sd_is_connected": (_c.c_int, [SdHandle]),
     "gost_sd_free": (_c.c_int, [SdHandle]),
+    "gost_ingress_load_redis": (_c.c_int, [IngressHandle, _c.c_char_p, _c.c_int, _c.c_char_p, _c.c_char_p,
+                                           _c.c_char_p, _c.c_int64]),
 }
 
 available = set()

@@ -28,7 +28,7 @@ def listening(port):
         return False
 
 
-@unittest.skipUnless(shutil.which("redis-server"), "redis-server absent")
+@unittest.skipUnless(shutil.which("redis-server") and shutil.which("redis-cli"), "redis-server/redis-cli absent")
 class ClusterTest(unittest.TestCase):
     def test_cross_node_http(self):
         rport = free_port()
@@ -64,6 +64,30 @@ class ClusterTest(unittest.TestCase):
             def via_a():
                 return "hello from py-cluster via app.example.com" in http_get(entries[0], "app.example.com")
             self.assertTrue(wait_for(via_a), http_get(entries[0], "app.example.com"))
+
+            # an ingress following a Redis hash: a rule written there is seen at once
+            watcher = gost.Context()
+            ctxs.append(watcher)
+            ing = watcher.new_ingress("ing-py")
+            ing.load_redis("127.0.0.1:%d" % rport, key="gost:py:ing")
+            with self.assertRaises(gost.GostError):
+                ing.load_redis("127.0.0.1:%d" % rport, type="list")
+            watcher.run_in_thread()
+            cli = ["redis-cli", "-p", str(rport)]
+            subprocess.run(cli + ["hset", "gost:py:ing", "py.test", TID], check=True, stdout=subprocess.DEVNULL)
+            subprocess.run(cli + ["publish", "gost:py:ing:changed", "py.test"], check=True, stdout=subprocess.DEVNULL)
+
+            def sees(expect):  # rules are read with the loop stopped (it changes them)
+                watcher.stop()
+                ok = ing.lookup("py.test") == expect
+                if not ok:
+                    watcher.run_in_thread()
+                return ok
+            self.assertTrue(wait_for(lambda: sees((TID, False)), timeout=2))
+            watcher.run_in_thread()
+            subprocess.run(cli + ["hdel", "gost:py:ing", "py.test"], check=True, stdout=subprocess.DEVNULL)
+            subprocess.run(cli + ["publish", "gost:py:ing:changed", "py.test"], check=True, stdout=subprocess.DEVNULL)
+            self.assertTrue(wait_for(lambda: sees(None), timeout=2))
         finally:
             for c in reversed(ctxs):
                 c.close()
