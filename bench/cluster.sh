@@ -36,7 +36,7 @@ wait_port() {
   done
   log "port $1 did not come up"; return 1
 }
-read -r P_R P_HTTP P_TA P_EA P_TB P_EB < <(python3 "$ROOT/scripts/free-ports.py" 6)
+read -r P_R P_HTTP P_TA P_EA P_TB P_EB P_TR P_ER < <(python3 "$ROOT/scripts/free-ports.py" 8)
 TID=4d21094e-b74c-4916-86c1-d9fa36ea677b
 
 mkdir -p "$W/www" "$W/ngx-tmp"; chmod 755 "$W" "$W/www"
@@ -110,6 +110,31 @@ wrk_row() { # name port
 wrk_row local "$P_EB"
 wrk_row cross "$P_EA"
 
+# One machine, two processes: so_reuseport on one tunnel port and one entrypoint port, each
+# process with its own node-link port; the client is on one of them, so about half of the
+# requests cross between the processes.
+for n in 1 2; do
+  cat >"$W/rp$n.yaml" <<YAML
+sds:
+- name: sd-0
+  redis: {addr: "127.0.0.1:$P_R", key: "gost:bench-rp", ttl: 3s}
+log: {level: warn}
+services:
+- name: tunnel
+  addr: 127.0.0.1:$P_TR
+  metadata: {so_reuseport: true}
+  handler:
+    type: tunnel
+    metadata: {entrypoint: "127.0.0.1:$P_ER", tunnel: "bench.local:$TID", sd: sd-0, node.listen: "127.0.0.1:0"}
+  listener: {type: tcp}
+YAML
+  bg "$GOST" -C "$W/rp$n.yaml"
+done
+wait_port "$P_TR"; wait_port "$P_ER"
+bg "$GOST" -L "rtcp://:0/127.0.0.1:$P_HTTP" -F "tunnel://127.0.0.1:$P_TR?tunnel.id=$TID"
+for _ in $(seq 100); do [ "$(code "$P_ER")" = 200 ] && break; sleep 0.1; done
+wrk_row reuseport "$P_ER"
+
 # Recovery: kill -9 the node holding the client, time until the other node serves again.
 # Rounds alternate: the client moves B -> A, then the killed node is restarted and the next
 # kill hits the holder again.
@@ -131,9 +156,10 @@ for r in $(seq "$ROUNDS"); do
   t=$holder; holder=$other; other=$t
 done
 
-python3 - "$OUT/cluster.json" "${RPS[local]:-0}" "${P99[local]:-}" "${RPS[cross]:-0}" "${P99[cross]:-}" "${GAPS[@]}" <<'PY'
+python3 - "$OUT/cluster.json" "${RPS[local]:-0}" "${P99[local]:-}" "${RPS[cross]:-0}" "${P99[cross]:-}" \
+  "${RPS[reuseport]:-0}" "${P99[reuseport]:-}" "${GAPS[@]}" <<'PY'
 import json, sys
-out, lr, lp, cr, cp, *gaps = sys.argv[1:]
+out, lr, lp, cr, cp, rr, rp, *gaps = sys.argv[1:]
 def ms(s):
     if not s: return None
     for suf, f in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
@@ -143,6 +169,7 @@ lr, cr = float(lr or 0), float(cr or 0)
 res = {"local_rps": lr, "local_p99_ms": ms(lp), "cross_rps": cr, "cross_p99_ms": ms(cp),
        "cross_vs_local": round(cr / lr, 3) if lr else None,
        "added_p99_ms": round(ms(cp) - ms(lp), 3) if ms(cp) is not None and ms(lp) is not None else None,
+       "reuseport_rps": float(rr or 0), "reuseport_p99_ms": ms(rp),
        "recovery_ms": [int(g) for g in gaps]}
 json.dump(res, open(out, "w"), indent=1)
 print("\n### Scale-out (two nodes, one Redis; wrk -t1 -c50, a new tunnel stream per request)\n")
@@ -150,6 +177,7 @@ print("| path | req/s | p99 |")
 print("|---|---:|---:|")
 print("| local (entrypoint of the node holding the client) | %.0f | %s |" % (lr, lp or "?"))
 print("| cross-node (other node's entrypoint, node link) | %.0f | %s |" % (cr, cp or "?"))
+print("| one machine, 2 processes, so_reuseport (about half cross-process) | %.0f | %s |" % (float(rr or 0), rp or "?"))
 print("\ncross-node / local req/s: %s (target >= 0.7); added p99: %s ms (target < 1 ms)" % (res["cross_vs_local"], res["added_p99_ms"]))
 print("recovery after kill -9 of the client's node: %s ms (ttl 3 s, client keepalive timeout 1.5 s, back-off 1 s)" % ", ".join(gaps))
 PY

@@ -19,8 +19,48 @@ struct gost_sd_reg {
   char node_addr[GOST_SD_ADDR_MAX];
 };
 
+/* Recent non-empty answers, so that a busy cross-node tunnel does not cost a Redis round trip
+ * per request. A forward that fails drops its answer (gost__sd_forget). */
+struct gost_sd_cached {
+  uint8_t tunnel[16];
+  double until; /* loop time */
+  size_t n;
+  struct gost_sd_entry e[];
+};
+
+static unsigned slot_of(const uint8_t tunnel[16]) { return (unsigned)(tunnel[15] ^ tunnel[7] ^ tunnel[3]) % GOST_SD_CACHE_SLOTS; }
+
+static void cache_put(struct gost_sd *sd, const uint8_t tunnel[16], const struct gost_sd_entry *e, size_t n) {
+  unsigned k = slot_of(tunnel);
+  gost__free(sd->ctx, sd->cache[k]);
+  sd->cache[k] = NULL;
+  if (!n) return; /* a new registration must be seen at once */
+  struct gost_sd_cached *c = gost__malloc(sd->ctx, sizeof *c + n * sizeof *e);
+  if (!c) return;
+  memcpy(c->tunnel, tunnel, 16);
+  double ms = sd->ttl_ms / 3 < GOST_SD_CACHE_MS ? (double)sd->ttl_ms / 3 : GOST_SD_CACHE_MS;
+  c->until = gost__now(sd->ctx) + ms / 1000.0;
+  c->n = n;
+  memcpy(c->e, e, n * sizeof *e);
+  sd->cache[k] = c;
+}
+
+static const struct gost_sd_cached *cache_get(struct gost_sd *sd, const uint8_t tunnel[16]) {
+  const struct gost_sd_cached *c = sd->cache[slot_of(tunnel)];
+  return c && !memcmp(c->tunnel, tunnel, 16) && c->until > gost__now(sd->ctx) ? c : NULL;
+}
+
+void gost__sd_forget(struct gost_sd *sd, const uint8_t tunnel[16]) {
+  unsigned k = slot_of(tunnel);
+  if (sd->cache[k] && !memcmp(sd->cache[k]->tunnel, tunnel, 16)) {
+    gost__free(sd->ctx, sd->cache[k]);
+    sd->cache[k] = NULL;
+  }
+}
+
 struct gost_sd_lookup {
   struct gost_sd *sd;
+  uint8_t tunnel[16];
   struct gost_redis_req *req;
   ev_timer later; /* delivers a fast failure outside the caller's stack */
   gost_sd_lookup_cb cb;
@@ -153,17 +193,24 @@ static void on_members(struct gost_redis *r, const redisReply *reply, void *user
       if (m->type == REDIS_REPLY_STRING && parse_member(m->str, m->len, &e[n])) n++;
     }
   }
+  if (status == GOST_OK) cache_put(l->sd, l->tunnel, e, n);
   gost_sd_lookup_cb cb = l->cb;
   void *u = l->user;
   lookup_free(l);
   cb(status, e, n, u);
 }
 
+/* Answers that need no Redis: from the cache, or the fast failure while Redis is down. */
 static void on_later(struct ev_loop *loop, ev_timer *w, int revents) {
   struct gost_sd_lookup *l = w->data;
   gost_sd_lookup_cb cb = l->cb;
   void *u = l->user;
+  const struct gost_sd_cached *c = cache_get(l->sd, l->tunnel);
+  struct gost_sd_entry e[GOST_SD_LOOKUP_MAX];
+  size_t n = c ? c->n : 0;
+  if (c) memcpy(e, c->e, n * sizeof *e); /* the callback may change the cache */
   lookup_free(l);
+  if (c) return cb(GOST_OK, e, n, u);
   gost__error(GOST_EUNREACH, "sd: redis is down");
   cb(GOST_EUNREACH, NULL, 0, u);
 }
@@ -176,10 +223,15 @@ struct gost_sd_lookup *gost__sd_lookup(struct gost_sd *sd, const uint8_t tunnel[
     return NULL;
   }
   l->sd = sd;
+  memcpy(l->tunnel, tunnel, 16);
   l->cb = cb;
   l->user = user;
   ev_timer_init(&l->later, on_later, 0., 0.);
   l->later.data = l;
+  if (cache_get(sd, tunnel)) {
+    ev_timer_start(sd->ctx->loop, &l->later);
+    return l;
+  }
   char key[200], now[32], lim[16];
   tunnel_key(sd, tunnel, key, sizeof key);
   snprintf(now, sizeof now, "%lld", wall_ms());
@@ -203,6 +255,7 @@ void gost__sd_destroy(struct gost_sd *sd) {
     sd->users = 1;
     gost__sd_unuse(sd);
   }
+  for (unsigned k = 0; k < GOST_SD_CACHE_SLOTS; k++) gost__free(sd->ctx, sd->cache[k]);
   gost_list_remove(&sd->link);
   gost__free(sd->ctx, sd->name);
   gost__free(sd->ctx, sd);

@@ -13,6 +13,10 @@
 #define GOST_SD_NODE_MAX 64
 #define GOST_SD_ADDR_MAX 256
 #define GOST_SD_LOOKUP_MAX 64 /* members read per lookup */
+#define GOST_SD_CACHE_SLOTS 256   /* lookup cache: direct-mapped by tunnel ID */
+#define GOST_SD_CACHE_MS 1000     /* at most this long (and ttl/3), non-empty answers only */
+
+struct gost_sd_cached; /* one cached answer (sd.c) */
 
 struct gost_sd {
   struct gost_list link; /* ctx->sds */
@@ -25,6 +29,7 @@ struct gost_sd {
   struct gost_redis *client;  /* while users > 0 */
   struct gost_list regs;      /* local registrations */
   ev_timer renew;
+  struct gost_sd_cached *cache[GOST_SD_CACHE_SLOTS];
 };
 
 /* One registered connector of another (or this) node. */
@@ -56,6 +61,8 @@ typedef void (*gost_sd_lookup_cb)(int status, const struct gost_sd_entry *e, siz
 struct gost_sd_lookup *gost__sd_lookup(struct gost_sd *sd, const uint8_t tunnel[16],
                                        gost_sd_lookup_cb cb, void *user);
 void gost__sd_lookup_cancel(struct gost_sd_lookup *l);
+/* Drops the cached answer for tunnel (a forward based on it failed). */
+void gost__sd_forget(struct gost_sd *sd, const uint8_t tunnel[16]);
 
 /* ctx teardown. */
 void gost__sd_destroy(struct gost_sd *sd);

@@ -207,6 +207,15 @@ const struct gost_cfg_key gost__cfg_meta_keys[] = {
     MK("node.addr", STR, H),
     MK("node.id", STR, H),
     MK("node.secret", STR, H),
+    MK("node.listen", STR, H),
+    MK("node.tls", BOOL, H),
+    MK("node.tls.caFile", STR, H),
+    MK("node.tls.certFile", STR, H),
+    MK("node.tls.keyFile", STR, H),
+    MK("node.tls.serverName", STR, H),
+    MK("node.tls.secure", BOOL, H),
+    MK("tunnel.connections.all", BOOL, L | C | N),
+    MK("so_reuseport", BOOL, L | S | H),
     /* node selection */
     MK("backup", BOOL, N | F),
     /* stock GOST keys libgost does not implement */

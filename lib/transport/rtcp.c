@@ -180,7 +180,7 @@ static void attempt(struct gost_rtcp *r) {
     schedule_retry(r, "no tunnel server node");
     return;
   }
-  r->node = last->nodes[last->rr++ % last->nnodes];
+  r->node = r->pin >= 0 ? last->nodes[(size_t)r->pin % last->nnodes] : last->nodes[last->rr++ % last->nnodes];
   struct gost_tunnel_opts o;
   if (gost__tunnel_opts(r->node, r->ctx, &o) != 0) {
     schedule_retry(r, gost_last_error());
@@ -207,15 +207,14 @@ static void on_retry(struct ev_loop *loop, ev_timer *t, int revents) {
 
 static void rtcp_free(struct gost_rtcp *r) { gost__free(r->ctx, r); }
 
-static int start(gost_service_t *svc, int udp) {
+static struct gost_rtcp *rtcp_new(gost_service_t *svc, int udp, int pin) {
   gost_chain_t *ch = svc->chain;
-  if (!ch || ch->nhops == 0)
-    return gost__error(GOST_ECONFIG, "%s: a chain ending in a tunnel node is required", udp ? "rudp" : "rtcp");
   struct gost_rtcp *r = gost__calloc(svc->ctx, 1, sizeof(*r));
-  if (!r) return gost__error(GOST_ENOMEM, "rtcp");
+  if (!r) return NULL;
   r->svc = svc;
   r->ctx = svc->ctx;
   r->udp = udp;
+  r->pin = pin;
   r->head.ctx = ch->ctx;
   r->head.name = ch->name;
   gost_list_init(&r->head.link);
@@ -225,10 +224,50 @@ static int start(gost_service_t *svc, int udp) {
   r->retry.data = r;
   ev_timer_init(&r->deadline, on_deadline, 0., 0.);
   r->deadline.data = r;
-  svc->listener_state = r;
-  svc->port = 0;
   /* first attempt on the next iteration: no callback fires from inside start() */
   ev_timer_start(r->ctx->loop, &r->retry);
+  return r;
+}
+
+static void rtcp_stop_one(struct gost_rtcp *r) {
+  ev_timer_stop(r->ctx->loop, &r->retry);
+  reset_attempt(r);
+  set_state(r, GOST__RTCP_STOPPED, NULL);
+  if (r->wrapping) r->stopped = 1; /* freed when the wrap completes */
+  else rtcp_free(r);
+}
+
+/* tunnel.connections.all (listener or tunnel-node connector metadata): one connection per node
+ * of the last hop, each pinned to its node, so every server holds a connector (scale-out:
+ * losing a node costs nothing, docs/cluster.md). Otherwise one connection rotating over them. */
+static int connections_all(const gost_service_t *svc, const struct gost_hop *last) {
+  const char *v = gost__meta_str(svc->listener_meta, "tunnel.connections.all", NULL);
+  if (!v && last->nnodes) v = gost__meta_str(last->nodes[0]->connector_meta, "tunnel.connections.all", NULL);
+  return gost__str_bool(v, 0);
+}
+
+static int start(gost_service_t *svc, int udp) {
+  gost_chain_t *ch = svc->chain;
+  if (!ch || ch->nhops == 0)
+    return gost__error(GOST_ECONFIG, "%s: a chain ending in a tunnel node is required", udp ? "rudp" : "rtcp");
+  const struct gost_hop *last = ch->hops[ch->nhops - 1];
+  size_t n = connections_all(svc, last) && last->nnodes > 1 ? last->nnodes : 1;
+  struct gost_rtcp *first = NULL, **tail = &first;
+  for (size_t i = 0; i < n; i++) {
+    struct gost_rtcp *r = rtcp_new(svc, udp, n > 1 ? (int)i : -1);
+    if (!r) {
+      while (first) {
+        struct gost_rtcp *next = first->next;
+        rtcp_stop_one(first);
+        first = next;
+      }
+      return gost__error(GOST_ENOMEM, "rtcp");
+    }
+    *tail = r;
+    tail = &r->next;
+  }
+  svc->listener_state = first;
+  svc->port = 0;
   return 0;
 }
 
@@ -237,22 +276,22 @@ static int rudp_start(gost_service_t *svc) { return start(svc, 1); }
 
 static void rtcp_stop(gost_service_t *svc) {
   struct gost_rtcp *r = svc->listener_state;
-  if (!r) return;
   svc->listener_state = NULL;
-  ev_timer_stop(r->ctx->loop, &r->retry);
-  reset_attempt(r);
-  set_state(r, GOST__RTCP_STOPPED, NULL);
-  if (r->wrapping) r->stopped = 1; /* freed when the wrap completes */
-  else rtcp_free(r);
+  while (r) {
+    struct gost_rtcp *next = r->next;
+    rtcp_stop_one(r);
+    r = next;
+  }
 }
 
 int gost__rtcp_observe(gost_service_t *svc, gost_rtcp_state_fn fn, void *user) {
   if (!svc || (svc->listener != &gost__listener_rtcp && svc->listener != &gost__listener_rudp) ||
       !svc->listener_state)
     return gost__error(GOST_ESTATE, "not a running rtcp/rudp service");
-  struct gost_rtcp *r = svc->listener_state;
-  r->obs = fn;
-  r->obs_user = user;
+  for (struct gost_rtcp *r = svc->listener_state; r; r = r->next) {
+    r->obs = fn;
+    r->obs_user = user;
+  }
   return 0;
 }
 

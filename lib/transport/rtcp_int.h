@@ -29,6 +29,8 @@ struct gost_rtcp {
   gost_rtcp_state_fn obs;
   void *obs_user;
   struct gost_list hdr_reads; /* streams whose header is being read */
+  int pin;                 /* tunnel.connections.all: index of the one node this connection uses, else -1 */
+  struct gost_rtcp *next;  /* tunnel.connections.all: the connections to the other nodes */
   uint64_t header_timeout_ms;
 };
 

@@ -8,6 +8,7 @@
 #include "core/addr.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/meta.h"
 #include "io/later.h"
 #include "io/sock.h"
 #include "service/builtin.h"
@@ -69,11 +70,17 @@ static void on_pause_end(struct ev_loop *loop, ev_timer *w, int revents) {
   ev_io_start(loop, &t->io);
 }
 
-static int listen_on(const struct sockaddr_storage *a, int *out) {
+static int listen_on(const struct sockaddr_storage *a, int reuseport, int *out) {
   int fd = socket(a->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return -errno;
   int one = 1, zero = 0;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  /* so_reuseport: N processes share the port, the kernel spreads connections (docs/cluster.md) */
+  if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) {
+    int e = errno;
+    close(fd);
+    return -e;
+  }
   if (a->ss_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
   if (bind(fd, (const struct sockaddr *)a, gost__sockaddr_len((const struct sockaddr *)a)) < 0 ||
       listen(fd, 511) < 0) {
@@ -90,7 +97,8 @@ static int tcp_start(gost_service_t *svc) {
   int n = gost__bind_addrs(svc->addr ? svc->addr : ":0", cand);
   if (n < 0) return n;
   int fd = -1, e = 0;
-  for (int i = 0; i < n && fd < 0; i++) e = listen_on(&cand[i], &fd);
+  int reuseport = gost__str_bool(gost__service_meta(svc, "so_reuseport", NULL), 0);
+  for (int i = 0; i < n && fd < 0; i++) e = listen_on(&cand[i], reuseport, &fd);
   if (fd < 0)
     return gost__error_sys(gost__errno_to_code(-e), -e, "listen tcp %s: %s",
                            svc->addr ? svc->addr : "", strerror(-e));

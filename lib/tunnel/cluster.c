@@ -7,6 +7,7 @@
 #include "codec/uuid.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/meta.h"
 #include "tunnel/cluster.h"
 #include "tunnel/nodelink.h"
 
@@ -19,27 +20,40 @@ static void on_unbound(void *user, void *tag) { gost__sd_deregister(tag); }
 
 static const struct gost_tunnel_observer observer = {on_bound, on_unbound};
 
-/* node.addr default: the tunnel port's own address when it names one interface. */
-static int default_node_addr(const gost_service_t *svc, char *out, size_t cap) {
+/* node.addr default: the node-link port's (node.listen, else the tunnel port's) own address
+ * when it names one interface. */
+static int default_node_addr(const char *addr, uint16_t port, char *out, size_t cap) {
   const char *h, *p;
   size_t hl, pl;
   char host[64];
   struct in6_addr a6;
   struct in_addr a4;
-  if (!svc->addr || gost__hostport_split(svc->addr, strlen(svc->addr), &h, &hl, &p, &pl) != GOST_OK ||
-      !hl || hl >= sizeof host)
+  if (!addr || gost__hostport_split(addr, strlen(addr), &h, &hl, &p, &pl) != GOST_OK || !hl || hl >= sizeof host)
     return GOST_ENOTFOUND;
   memcpy(host, h, hl);
   host[hl] = '\0';
   if (inet_pton(AF_INET, host, &a4) == 1 && a4.s_addr != htonl(INADDR_ANY)) {
-    snprintf(out, cap, "%s:%u", host, (unsigned)svc->port);
+    snprintf(out, cap, "%s:%u", host, (unsigned)port);
     return GOST_OK;
   }
   if (inet_pton(AF_INET6, host, &a6) == 1 && !IN6_IS_ADDR_UNSPECIFIED(&a6)) {
-    snprintf(out, cap, "[%s]:%u", host, (unsigned)svc->port);
+    snprintf(out, cap, "[%s]:%u", host, (unsigned)port);
     return GOST_OK;
   }
   return GOST_ENOTFOUND;
+}
+
+/* node.tls.{caFile,certFile,keyFile,serverName,secure} -> the TLS dialer's metadata. */
+static int tls_options(struct gost_tunnel_cluster *cl, const gost_service_t *svc) {
+  static const char *const keys[] = {"caFile", "certFile", "keyFile", "serverName", "secure"};
+  if (!(cl->tls_meta = json_object())) return gost__error(GOST_ENOMEM, "node.tls");
+  for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+    char k[32];
+    snprintf(k, sizeof k, "node.tls.%s", keys[i]);
+    const char *v = gost__service_meta(svc, k, NULL);
+    if (v && gost__meta_set(cl->tls_meta, keys[i], v) != GOST_OK) return gost__error(GOST_ENOMEM, "node.tls");
+  }
+  return GOST_OK;
 }
 
 int gost__tunnel_cluster_start(struct gost_tunnel_server *srv) {
@@ -55,14 +69,21 @@ int gost__tunnel_cluster_start(struct gost_tunnel_server *srv) {
   gost_list_init(&cl->links);
   gost_list_init(&cl->accepted);
   const char *v = gost__service_meta(svc, "node.addr", NULL);
+  const char *listen = gost__service_meta(svc, "node.listen", NULL);
+  uint16_t lport = svc->port;
+  int rc;
   if (v && (strlen(v) >= sizeof cl->node_addr || strchr(v, ' '))) {
     gost__free(srv->ctx, cl);
     return gost__error(GOST_ECONFIG, "service \"%s\": bad node.addr", svc->name);
   }
-  if (v) snprintf(cl->node_addr, sizeof cl->node_addr, "%s", v);
-  else if (default_node_addr(svc, cl->node_addr, sizeof cl->node_addr) != GOST_OK) {
+  if (listen && (rc = gost__tunnel_node_listen(srv, listen, &lport)) != GOST_OK) {
     gost__free(srv->ctx, cl);
-    return gost__error(GOST_ECONFIG, "service \"%s\": sd needs node.addr (the tunnel port listens on a wildcard address)", svc->name);
+    return rc;
+  }
+  if (v) snprintf(cl->node_addr, sizeof cl->node_addr, "%s", v);
+  else if (default_node_addr(listen ? listen : svc->addr, lport, cl->node_addr, sizeof cl->node_addr) != GOST_OK) {
+    gost__free(srv->ctx, cl);
+    return gost__error(GOST_ECONFIG, "service \"%s\": sd needs node.addr (the node-link port listens on a wildcard address)", svc->name);
   }
   v = gost__service_meta(svc, "node.id", NULL);
   if (v && (!*v || strlen(v) >= sizeof cl->node_id || strchr(v, ' '))) {
@@ -79,8 +100,14 @@ int gost__tunnel_cluster_start(struct gost_tunnel_server *srv) {
   }
   v = gost__service_meta(svc, "node.secret", NULL);
   if (v) snprintf(cl->secret, sizeof cl->secret, "%s", v);
-  int rc = gost__sd_use(sd);
+  if (gost__str_bool(gost__service_meta(svc, "node.tls", NULL), 0) && (rc = tls_options(cl, svc)) != GOST_OK) {
+    json_decref(cl->tls_meta);
+    gost__free(srv->ctx, cl);
+    return rc;
+  }
+  rc = gost__sd_use(sd);
   if (rc != GOST_OK) {
+    json_decref(cl->tls_meta);
     gost__free(srv->ctx, cl);
     return rc;
   }
@@ -97,5 +124,6 @@ void gost__tunnel_cluster_stop(struct gost_tunnel_server *srv) {
   gost__nodelinks_close(cl);
   gost__nodelinks_close_accepted(cl);
   gost__sd_unuse(cl->sd);
+  json_decref(cl->tls_meta);
   gost__free(srv->ctx, cl);
 }

@@ -12,6 +12,7 @@ struct gost_tunnel_cluster {
   char node_id[GOST_SD_NODE_MAX];
   char node_addr[GOST_SD_ADDR_MAX];
   char secret[128];
+  json_t *tls_meta; /* node.tls: TLS options of outgoing node links (certFile, keyFile, caFile, serverName, secure) */
   struct gost_list links;    /* node links to peers (nodelink.c) */
   struct gost_list accepted; /* node links from peers (nodelink_serve.c) */
 };

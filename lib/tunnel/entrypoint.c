@@ -196,6 +196,14 @@ static void ep_handle(gost_service_t *lsvc, gost_stream *s, const struct gost_co
 
 static const struct gost_handler_ops ep_handler = {"entrypoint", NULL, ep_handle, NULL};
 
+/* node.listen (cluster mode): another port of the same tunnel service, for node links. */
+static void node_handle(gost_service_t *lsvc, gost_stream *s, const struct gost_conn_info *info) {
+  struct gost_entrypoint *ep = lsvc->handler_state;
+  gost__tunnel_serve_relay(ep->srv, s, NULL, 0, 0, NULL);
+}
+
+static const struct gost_handler_ops node_handler = {"node", NULL, node_handle, NULL};
+
 /* ---- listeners ---- */
 
 static const struct gost_ingress *ingress_by_name(gost_ctx_t *ctx, const char *name) {
@@ -208,7 +216,8 @@ static const struct gost_ingress *ingress_by_name(gost_ctx_t *ctx, const char *n
   return NULL;
 }
 
-static int ep_start(struct gost_tunnel_server *srv, const char *addr, const char *ingress) {
+static int ep_start(struct gost_tunnel_server *srv, const char *addr, const char *ingress,
+                    const struct gost_handler_ops *handler) {
   if (srv->neps == GOST_TUNNEL_MAX_ENTRYPOINTS) return gost__error(GOST_ECONFIG, "too many entrypoints");
   const struct gost_listener_ops *tcp = gost__listener_find("tcp");
   if (!tcp) return gost__error(GOST_EUNSUPPORTED, "entrypoint: tcp listener not available");
@@ -226,9 +235,11 @@ static int ep_start(struct gost_tunnel_server *srv, const char *addr, const char
   l->listener_meta = json_object();
   l->service_meta = json_object();
   l->listener = tcp;
-  l->handler = &ep_handler;
+  l->handler = handler;
   l->handler_state = ep;
   gost_list_init(&l->link);
+  const char *rp = gost__service_meta(srv->svc, "so_reuseport", NULL); /* N processes, one port */
+  if (rp && l->listener_meta) gost__meta_set(l->listener_meta, "so_reuseport", rp);
   int rc = l->addr && l->handler_meta && l->listener_meta && l->service_meta ? tcp->start(l)
                                                                              : gost__error(GOST_ENOMEM, "entrypoint");
   if (rc != GOST_OK) {
@@ -241,16 +252,26 @@ static int ep_start(struct gost_tunnel_server *srv, const char *addr, const char
   }
   l->running = 1;
   srv->eps[srv->neps++] = ep;
+  if (handler != &ep_handler) {
+    GOST_INFO(srv->ctx, "tunnel node links listening on %s (port %u)", addr, (unsigned)l->port);
+    return GOST_OK;
+  }
   if (!srv->svc->entrypoint_port) srv->svc->entrypoint_port = l->port;
   GOST_INFO(srv->ctx, "tunnel entrypoint listening on %s (port %u)", addr, (unsigned)l->port);
   return GOST_OK;
+}
+
+int gost__tunnel_node_listen(struct gost_tunnel_server *srv, const char *addr, uint16_t *port) {
+  int rc = ep_start(srv, addr, NULL, &node_handler);
+  if (rc == GOST_OK) *port = srv->eps[srv->neps - 1]->lsvc.port;
+  return rc;
 }
 
 int gost__entrypoints_start(struct gost_tunnel_server *srv) {
   const char *main_addr = gost__service_meta(srv->svc, "entrypoint", NULL);
   if (!main_addr) main_addr = gost__service_meta(srv->svc, "entryPoint", NULL);
   int rc;
-  if (main_addr && *main_addr && (rc = ep_start(srv, main_addr, NULL)) != GOST_OK) return rc;
+  if (main_addr && *main_addr && (rc = ep_start(srv, main_addr, NULL, &ep_handler)) != GOST_OK) return rc;
   const json_t *list = gost__meta_get(srv->svc->handler_meta, "entrypoints");
   if (json_is_array(list)) {
     size_t i;
@@ -259,7 +280,7 @@ int gost__entrypoints_start(struct gost_tunnel_server *srv) {
       const char *a = json_string_value(json_object_get(e, "addr"));
       const char *ing = json_string_value(json_object_get(e, "ingress"));
       if (!a) return gost__error(GOST_ECONFIG, "entrypoints[%zu]: no addr", i);
-      if ((rc = ep_start(srv, a, ing)) != GOST_OK) return rc;
+      if ((rc = ep_start(srv, a, ing, &ep_handler)) != GOST_OK) return rc;
     }
   }
   return GOST_OK;

@@ -31,6 +31,7 @@ static void opening_done(struct gost_tunnel_opening *o, int status, gost_stream 
 static void on_forwarded(int status, gost_stream *s, void *user) {
   struct gost_tunnel_opening *o = user;
   o->req = NULL;
+  if (status != GOST_OK && o->srv->cluster) gost__sd_forget(o->srv->cluster->sd, o->tid); /* ask Redis next time */
   opening_done(o, status, s);
 }
 

@@ -19,6 +19,9 @@ enum { LINK_CONNECTING, LINK_HANDSHAKE, LINK_UP };
 struct link {
   struct gost_list link; /* cl->links */
   struct gost_tunnel_cluster *cl;
+  gost_ctx_t *ctx;
+  int wrapping; /* node.tls handshake in flight (it cannot be cancelled) */
+  int dead;     /* freed while wrapping: the wrap callback finishes the job */
   char addr[GOST_SD_ADDR_MAX];
   int state;
   struct gost_connect *conn;
@@ -77,14 +80,19 @@ static void fail_later(struct gost_nodelink_req *q, int status) {
 }
 
 static void link_free(struct link *l, int status) {
-  gost_ctx_t *ctx = l->cl->srv->ctx;
+  gost_ctx_t *ctx = l->ctx;
   gost_list_remove(&l->link);
+  gost_list_init(&l->link);
   if (l->conn) gost__connect_cancel(l->conn);
   if (l->rd) gost__msg_read_cancel(l->rd);
   if (l->s) gost_stream_close(l->s);
   while (!gost_list_empty(&l->waiters))
     fail_later(gost_container_of(l->waiters.next, struct gost_nodelink_req, link), status);
   if (l->sess) gost__mux_session_close(l->sess);
+  if (l->wrapping) {
+    l->dead = 1;
+    return;
+  }
   gost__free(ctx, l);
 }
 
@@ -161,13 +169,8 @@ static void on_link_answer(gost_stream *s, int status, void *user) {
   while (!gost_list_empty(&l->waiters)) req_send(l, gost_container_of(l->waiters.next, struct gost_nodelink_req, link));
 }
 
-static void on_link_connected(gost_ctx_t *ctx, gost_stream *s, int status, void *user) {
-  struct link *l = user;
-  l->conn = NULL;
-  if (status != GOST_OK) {
-    GOST_WARN(ctx, "node link to %s: %s", l->addr, gost_strerror(status));
-    return link_free(l, GOST_EUNREACH);
-  }
+/* The link's transport is up (TCP, or TLS when node.tls): ask for a node link. */
+static void link_handshake(gost_ctx_t *ctx, gost_stream *s, struct link *l) {
   struct gost_relay_msg m;
   gost__relay_msg_init(&m);
   m.cmd = GOST__RELAY_CMD_CONNECT;
@@ -188,6 +191,42 @@ static void on_link_connected(gost_ctx_t *ctx, gost_stream *s, int status, void 
   if (!l->rd) link_free(l, GOST_ENOMEM);
 }
 
+static void on_link_tls(gost_ctx_t *ctx, gost_stream *s, int status, void *user) {
+  struct link *l = user;
+  l->wrapping = 0;
+  if (l->dead) { /* freed meanwhile (cluster stopped or gave up) */
+    if (s) gost_stream_close(s);
+    gost__free(ctx, l);
+    return;
+  }
+  if (status != GOST_OK) {
+    GOST_WARN(ctx, "node link to %s: TLS: %s", l->addr, gost_strerror(status));
+    return link_free(l, GOST_EUNREACH);
+  }
+  link_handshake(ctx, s, l);
+}
+
+static void on_link_connected(gost_ctx_t *ctx, gost_stream *s, int status, void *user) {
+  struct link *l = user;
+  l->conn = NULL;
+  if (status != GOST_OK) {
+    GOST_WARN(ctx, "node link to %s: %s", l->addr, gost_strerror(status));
+    return link_free(l, GOST_EUNREACH);
+  }
+  if (!l->cl->tls_meta) return link_handshake(ctx, s, l);
+  const struct gost_dialer_ops *d = gost__dialer_find("tls");
+  struct gost_node node = {.name = (char *)"node-link", .addr = l->addr, .dialer = (char *)"tls",
+                           .dialer_meta = l->cl->tls_meta};
+  l->wrapping = 1;
+  int rc = d ? d->wrap(&node, ctx, s, on_link_tls, l) : GOST_EUNSUPPORTED;
+  if (rc != GOST_OK) {
+    l->wrapping = 0;
+    gost_stream_close(s);
+    GOST_WARN(ctx, "node link to %s: TLS: %s", l->addr, gost_strerror(rc));
+    link_free(l, GOST_EUNREACH);
+  }
+}
+
 static struct link *link_get(struct gost_tunnel_cluster *cl, const char *addr) {
   struct gost_list *pos;
   gost_list_foreach(pos, &cl->links) {
@@ -197,6 +236,7 @@ static struct link *link_get(struct gost_tunnel_cluster *cl, const char *addr) {
   struct link *l = gost__calloc(cl->srv->ctx, 1, sizeof *l);
   if (!l) return NULL;
   l->cl = cl;
+  l->ctx = cl->srv->ctx;
   snprintf(l->addr, sizeof l->addr, "%s", addr);
   gost_list_init(&l->waiters);
   gost_list_insert_tail(&cl->links, &l->link);

@@ -76,6 +76,8 @@ void gost__tunnel_serve_relay(struct gost_tunnel_server *srv, gost_stream *s, co
 /* entrypoint.c */
 int gost__entrypoints_start(struct gost_tunnel_server *srv);
 void gost__entrypoints_stop(struct gost_tunnel_server *srv);
+/* node.listen: another listener of this tunnel service (for node links); its bound port. */
+int gost__tunnel_node_listen(struct gost_tunnel_server *srv, const char *addr, uint16_t *port);
 
 /* One relay loop for every path: hands both streams to gost__pipe_start (io/pipe.c). */
 void gost__tunnel_pipe(struct gost_tunnel_server *srv, gost_stream *a, gost_stream *b);

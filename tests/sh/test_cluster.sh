@@ -11,6 +11,7 @@ WEB=4d21094e-b74c-4916-86c1-d9fa36ea677b
 TLS=aede1f6a-762b-45da-b937-b6632356555a
 UDP=ac74d9dd-3125-442a-a7c1-f9e49e05faca
 GHOST=11111111-2222-4333-8444-555555555555  # registered by hand, served by nobody
+ALL=5b0c6c2e-8d0a-4f7e-9d55-3c1f0a2b4e6d    # client with tunnel.connections.all: on every node
 read -r R TA TB TC EA EB EC W S U VT VU < <(free_ports 12)
 declare -A T=([A]=$TA [B]=$TB [C]=$TC) E=([A]=$EA [B]=$EB [C]=$EC)
 now_ms() { date +%s%3N; }
@@ -30,7 +31,7 @@ PY
 bg udp-echo python3 udp_echo.py
 start_redis() { bg "redis$1" redis-server --port "$R" --bind 127.0.0.1 --save '' --appendonly no; REDIS_PID=${_pids[-1]}; wait_tcp "$R"; }
 rules() { # the shared ingress: hostname -> tunnel ID
-  redis-cli -p "$R" hset gost:ing web.test "$WEB" tls.test "$TLS" udp.test "$UDP" ghost.test "$GHOST" >/dev/null
+  redis-cli -p "$R" hset gost:ing web.test "$WEB" tls.test "$TLS" udp.test "$UDP" ghost.test "$GHOST" all.test "$ALL" >/dev/null
   redis-cli -p "$R" publish gost:ing:changed '*' >/dev/null
 }
 start_redis 1
@@ -66,13 +67,13 @@ done
 for n in A B C; do wait_tcp "${T[$n]}"; wait_tcp "${E[$n]}"; done
 
 # Clients: one hop with B first, then A and C (each reconnect attempt takes the next node).
-client_cfg() { # NAME LISTENER HANDLER TARGET TID
+client_cfg() { # NAME LISTENER HANDLER TARGET TID [LISTENER_METADATA]
   cat >"$1.yaml" <<YAML
 services:
 - name: $1
   addr: ":0"
   handler: {type: $3}
-  listener: {type: $2, chain: chain-0}
+  listener: {type: $2, chain: chain-0, metadata: {${6:-}}}
   forwarder: {nodes: [{name: t, addr: "$4"}]}
 chains:
 - name: chain-0
@@ -88,11 +89,14 @@ YAML
 client_cfg cweb rtcp rtcp "127.0.0.1:$W" "$WEB"
 client_cfg ctls rtcp rtcp "127.0.0.1:$S" "$TLS"
 client_cfg cudp rudp rudp "127.0.0.1:$U" "$UDP"
+client_cfg call rtcp rtcp "127.0.0.1:$W" "$ALL" "tunnel.connections.all: true"
 
 members() { redis-cli -p "$R" zrangebyscore "gost:cluster:tunnel:$1" "$(now_ms)" +inf; }
 on_node() { members "$1" | grep -q " node-$2 "; }
 for t in $WEB $TLS $UDP; do retry 50 on_node "$t" B || fail "tunnel $t not registered on B: $(members "$t")"; done
 pass "three clients registered on node B"
+for n in A B C; do retry 50 on_node "$ALL" "$n" || fail "tunnel.connections.all client not on node $n: $(members "$ALL")"; done
+pass "tunnel.connections.all: one client registered on A, B and C at once"
 
 http() { curl -s --max-time 5 --resolve "web.test:$1:127.0.0.1" "http://web.test:$1/" || true; }
 code() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 --resolve "web.test:$1:127.0.0.1" "http://web.test:$1/" || true; }
@@ -163,6 +167,11 @@ pass "rule removed from Redis stops routing"
 echo "# kill -9 of node B"
 t0=$(now_ms)
 kill -9 "$PID_B"; wait "$PID_B" 2>/dev/null || true
+for n in A C; do
+  c=$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 --resolve "all.test:${E[$n]}:127.0.0.1" "http://all.test:${E[$n]}/" || true)
+  [ "$c" = 200 ] || fail "tunnel.connections.all client through $n right after the kill: $c"
+done
+pass "tunnel.connections.all: no gap through A and C right after B died"
 moved() { [ "$(code "$EA")" = 200 ] && [ "$(code "$EC")" = 200 ]; }
 retry 75 moved || fail "clients did not move off B: A=$(code "$EA") C=$(code "$EC")"
 gap=$(( $(now_ms) - t0 ))
@@ -178,6 +187,9 @@ other=A; [ "$holder" = A ] && other=C
 kill -9 "$REDIS_PID"; wait "$REDIS_PID" 2>/dev/null || true
 [ "$(code "${E[$holder]}")" = 200 ] || fail "local tunnel on $holder broken while Redis is down"
 pass "local tunnel on node $holder keeps working without Redis"
+# (a lookup answered in the last ttl/3 may still be used from the cache: wait it out)
+is_503() { [ "$(code "${E[$other]}")" = 503 ]; }
+retry 10 is_503 || fail "cross-node request on $other while Redis is down: $(code "${E[$other]}")"
 t1=$(now_ms); c=$(code "${E[$other]}"); dt=$(( $(now_ms) - t1 ))
 [ "$c" = 503 ] || fail "cross-node request on $other while Redis is down: $c"
 [ "$(curl -s --max-time 2 --resolve "added.test:${E[$holder]}:127.0.0.1" "http://added.test:${E[$holder]}/")" = "backend web" ] ||
