@@ -4,6 +4,7 @@
 
 #include "codec/uuid.h"
 #include "config/load_int.h"
+#include "config/schema.h"
 #include "core/error.h"
 #include "gost/chain.h"
 #include "gost/ingress.h"
@@ -159,7 +160,9 @@ int gost__config_load(gost_ctx_t *ctx, json_t *root) {
   if (!ctx) return gost__error(GOST_EINVAL, "ctx is NULL");
   if (!json_is_object(root)) return gost__error(GOST_ECONFIG, "config: expected an object");
   struct cfg c = {.ctx = ctx, .root = root, .dry = 1};
-  int rc = run_pass(&c);
+  int rc = gost__schema_check(ctx, root);
+  if (rc) return rc;
+  rc = run_pass(&c);
   if (rc) return rc;
   c.dry = 0;
   if ((rc = run_pass(&c)) != GOST_OK) {

@@ -1,0 +1,101 @@
+"""Loads libgost and declares every argtypes/restype in one place."""
+import ctypes
+import ctypes.util
+import os
+
+ABI_MAJOR = 0  # GOST_VERSION_MAJOR the binding was written for
+
+
+class CtxHandle(ctypes.c_void_p):
+    pass
+
+
+class ServiceHandle(ctypes.c_void_p):
+    pass
+
+
+class IngressHandle(ctypes.c_void_p):
+    pass
+
+
+class TunnelHandle(ctypes.c_void_p):
+    pass
+
+
+LOG_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
+TUNNEL_STATE_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
+CONNECTOR_CB = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_int,
+                                ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_void_p)
+
+
+def _load():
+    path = os.environ.get("GOST_LIBRARY")
+    if path:
+        return ctypes.CDLL(path)
+    # Always the SONAME, never the unversioned dev symlink.
+    found = ctypes.util.find_library("gost")
+    if found and found.endswith(".so.%d" % ABI_MAJOR):
+        return ctypes.CDLL(found)
+    return ctypes.CDLL("libgost.so.%d" % ABI_MAJOR)
+
+
+lib = _load()
+
+_c = ctypes
+_SIGS = {
+    "gost_version": (_c.c_uint, []),
+    "gost_version_string": (_c.c_char_p, []),
+    "gost_strerror": (_c.c_char_p, [_c.c_int]),
+    "gost_error_name": (_c.c_char_p, [_c.c_int]),
+    "gost_last_error": (_c.c_char_p, []),
+    "gost_ctx_new": (_c.c_int, [_c.POINTER(CtxHandle)]),
+    "gost_ctx_free": (None, [CtxHandle]),
+    "gost_ctx_run": (_c.c_int, [CtxHandle, _c.c_int]),
+    "gost_ctx_stop": (_c.c_int, [CtxHandle]),
+    "gost_ctx_start": (_c.c_int, [CtxHandle]),
+    "gost_ctx_set_log_cb": (None, [CtxHandle, _c.c_int, LOG_CB, _c.c_void_p]),
+    "gost_ctx_set_log_level": (None, [CtxHandle, _c.c_int]),
+    "gost_ctx_load_json": (_c.c_int, [CtxHandle, _c.c_char_p, _c.c_size_t]),
+    "gost_ctx_load_yaml": (_c.c_int, [CtxHandle, _c.c_char_p, _c.c_size_t]),
+    "gost_ctx_load_file": (_c.c_int, [CtxHandle, _c.c_char_p]),
+    "gost_ctx_load_urls": (_c.c_int, [CtxHandle, _c.POINTER(_c.c_char_p), _c.c_size_t,
+                                      _c.POINTER(_c.c_char_p), _c.c_size_t]),
+    "gost_ctx_service": (ServiceHandle, [CtxHandle, _c.c_char_p]),
+    "gost_ctx_ingress": (IngressHandle, [CtxHandle, _c.c_char_p]),
+    "gost_ctx_service_count": (_c.c_size_t, [CtxHandle]),
+    "gost_ctx_service_at": (ServiceHandle, [CtxHandle, _c.c_size_t]),
+    "gost_service_name": (_c.c_char_p, [ServiceHandle]),
+    "gost_service_port": (_c.c_uint16, [ServiceHandle]),
+    "gost_service_entrypoint_port": (_c.c_uint16, [ServiceHandle]),
+    "gost_service_stat": (_c.c_uint64, [ServiceHandle, _c.c_int]),
+    "gost_service_foreach_connector": (_c.c_int, [ServiceHandle, CONNECTOR_CB, _c.c_void_p]),
+    "gost_ingress_new": (_c.c_int, [_c.POINTER(IngressHandle), CtxHandle, _c.c_char_p]),
+    "gost_ingress_set_rule": (_c.c_int, [IngressHandle, _c.c_char_p, _c.c_char_p]),
+    "gost_ingress_remove_rule": (_c.c_int, [IngressHandle, _c.c_char_p]),
+    "gost_ingress_lookup": (_c.c_int, [IngressHandle, _c.c_char_p, _c.c_char_p, _c.c_size_t,
+                                       _c.POINTER(_c.c_int)]),
+    "gost_ingress_rule_count": (_c.c_size_t, [IngressHandle]),
+    "gost_tunnel_new": (_c.c_int, [_c.POINTER(TunnelHandle), CtxHandle, _c.c_char_p, _c.c_char_p,
+                                   _c.c_char_p]),
+    "gost_tunnel_set_weight": (_c.c_int, [TunnelHandle, _c.c_int]),
+    "gost_tunnel_set_udp": (_c.c_int, [TunnelHandle, _c.c_int]),
+    "gost_tunnel_add_target": (_c.c_int, [TunnelHandle, _c.c_char_p, _c.c_char_p]),
+    "gost_tunnel_set_state_cb": (_c.c_int, [TunnelHandle, TUNNEL_STATE_CB, _c.c_void_p]),
+    "gost_tunnel_start": (_c.c_int, [TunnelHandle]),
+    "gost_tunnel_state": (_c.c_int, [TunnelHandle]),
+    "gost_tunnel_endpoint": (_c.c_char_p, [TunnelHandle]),
+    "gost_tunnel_free": (None, [TunnelHandle]),
+    "gost_tunnel_endpoint_name": (_c.c_int, [_c.c_char_p, _c.c_char_p, _c.c_size_t]),
+}
+
+available = set()
+for _name, (_res, _args) in _SIGS.items():
+    fn = getattr(lib, _name, None)
+    if fn is None:  # an older library: the wrapper raises when this is used
+        continue
+    fn.restype = _res
+    fn.argtypes = _args
+    available.add(_name)
+
+if (lib.gost_version() >> 16) != ABI_MAJOR:
+    raise ImportError("libgost major version %d, binding expects %d" % (lib.gost_version() >> 16, ABI_MAJOR))
