@@ -14,7 +14,7 @@
 #include "ingress/ingress.h"
 
 struct gost_ingress_loader {
-  struct gost_list link; /* ctx->loaders */
+  struct gost_ctx_child child; /* rank GOST__RANK_LOADER: goes before the ingresses */
   gost_ctx_t *ctx;
   struct gost_ingress *ing;
   struct gost_redis_mirror *mirror;
@@ -57,6 +57,15 @@ static void apply(void *user, const char *const *fields, const char *const *valu
              l->ing->name ? l->ing->name : "", k, bad, removed);
 }
 
+static void loader_destroy(struct gost_ctx_child *c) {
+  struct gost_ingress_loader *l = gost_container_of(c, struct gost_ingress_loader, child);
+  gost__ctx_disown(&l->child);
+  gost__mirror_free(l->mirror);
+  hosts_free(l->ctx, l->hosts, l->nhosts);
+  gost__ingress_unref(l->ing);
+  gost__free(l->ctx, l);
+}
+
 int gost_ingress_load_redis(gost_ingress_t *ing, const char *redis_addr, int db, const char *password,
                             const char *key, const char *type, int64_t reload_ms) {
   if (!ing) return gost__error(GOST_EINVAL, "ingress is NULL");
@@ -87,18 +96,7 @@ int gost_ingress_load_redis(gost_ingress_t *ing, const char *redis_addr, int db,
     return rc;
   }
   gost__ingress_ref(ing);
-  gost_list_insert_tail(&ctx->loaders, &l->link);
+  gost__ctx_child_init(&l->child, loader_destroy, NULL);
+  gost__ctx_adopt(ctx, &l->child, GOST__RANK_LOADER);
   return GOST_OK;
-}
-
-/* Context teardown, before ingresses go. */
-void gost__ingress_loaders_free(gost_ctx_t *ctx) {
-  while (!gost_list_empty(&ctx->loaders)) {
-    struct gost_ingress_loader *l = gost_container_of(ctx->loaders.next, struct gost_ingress_loader, link);
-    gost_list_remove(&l->link);
-    gost__mirror_free(l->mirror);
-    hosts_free(ctx, l->hosts, l->nhosts);
-    gost__ingress_unref(l->ing);
-    gost__free(ctx, l);
-  }
 }

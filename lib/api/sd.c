@@ -8,6 +8,8 @@
 #include "core/error.h"
 #include "core/meta.h"
 
+static void sd_destroy(struct gost_ctx_child *c) { gost__sd_destroy(gost_container_of(c, struct gost_sd, child)); }
+
 int gost_sd_new(gost_sd_t **out, gost_ctx_t *ctx, const char *name, const char *redis_addr) {
   if (!out) return gost__error(GOST_EINVAL, "out is NULL");
   *out = NULL;
@@ -28,7 +30,8 @@ int gost_sd_new(gost_sd_t **out, gost_ctx_t *ctx, const char *name, const char *
   snprintf(sd->key, sizeof sd->key, "gost:sd");
   sd->ttl_ms = 10000;
   gost_list_init(&sd->regs);
-  gost_list_insert_tail(&ctx->sds, &sd->link);
+  gost__ctx_child_init(&sd->child, sd_destroy, NULL);
+  gost__ctx_adopt(ctx, &sd->child, GOST__RANK_SD);
   *out = sd;
   return GOST_OK;
 }
@@ -62,8 +65,8 @@ int gost_sd_set(gost_sd_t *sd, const char *option, const char *value) {
 gost_sd_t *gost_ctx_sd(gost_ctx_t *ctx, const char *name) {
   struct gost_list *pos;
   if (!ctx || !name) return NULL;
-  gost_list_foreach(pos, &ctx->sds) {
-    struct gost_sd *sd = gost_container_of(pos, struct gost_sd, link);
+  gost_list_foreach(pos, &ctx->children[GOST__RANK_SD]) {
+    struct gost_sd *sd = gost_container_of(pos, struct gost_sd, child.link);
     if (!strcmp(sd->name, name)) return sd;
   }
   return NULL;

@@ -256,7 +256,7 @@ void gost__sd_destroy(struct gost_sd *sd) {
     gost__sd_unuse(sd);
   }
   for (unsigned k = 0; k < GOST_SD_CACHE_SLOTS; k++) gost__free(sd->ctx, sd->cache[k]);
-  gost_list_remove(&sd->link);
+  gost__ctx_disown(&sd->child);
   gost__free(sd->ctx, sd->name);
   gost__free(sd->ctx, sd);
 }

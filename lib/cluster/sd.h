@@ -19,7 +19,7 @@
 struct gost_sd_cached; /* one cached answer (sd.c) */
 
 struct gost_sd {
-  struct gost_list link; /* ctx->sds */
+  struct gost_ctx_child child; /* rank GOST__RANK_SD; also the name index (api/sd.c) */
   gost_ctx_t *ctx;
   char *name;
   struct gost_redis_conf redis;
