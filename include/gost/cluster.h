@@ -30,6 +30,13 @@ GOST_EXTERN int gost_sd_free(gost_sd_t *sd);
 GOST_EXTERN int gost_ingress_load_redis(gost_ingress_t *ing, const char *redis_addr, int db, const char *password,
                                         const char *key, const char *type, int64_t reload_ms);
 
+/* The service's credentials follow a Redis hash (field username, value password), as stock
+ * GOST's redis auther, kept fresh like gost_ingress_load_redis (key NULL: "gost:authers"). Each
+ * read replaces all of the service's credentials; until the first read and while the hash is
+ * empty nobody can authenticate (the service never falls open). */
+GOST_EXTERN int gost_service_load_auth_redis(gost_service_t *svc, const char *redis_addr, int db,
+                                             const char *password, const char *key, int64_t reload_ms);
+
 #ifdef __cplusplus
 }
 #endif

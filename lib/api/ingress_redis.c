@@ -71,13 +71,8 @@ int gost_ingress_load_redis(gost_ingress_t *ing, const char *redis_addr, int db,
   if (!ing) return gost__error(GOST_EINVAL, "ingress is NULL");
   gost_ctx_t *ctx = ing->ctx;
   struct gost_redis_conf conf;
-  memset(&conf, 0, sizeof conf);
-  int rc = gost__redis_conf_addr(&conf, redis_addr);
+  int rc = gost__redis_conf_fill(&conf, redis_addr, db, password);
   if (rc != GOST_OK) return rc;
-  if (db < 0 || db > 65535) return gost__error(GOST_EINVAL, "redis: bad db %d", db);
-  conf.db = db;
-  if (password && strlen(password) >= sizeof conf.password) return gost__error(GOST_EINVAL, "redis: password too long");
-  if (password) snprintf(conf.password, sizeof conf.password, "%s", password);
   enum gost_mirror_type t = GOST_MIRROR_HASH;
   if (type && *type && strcmp(type, "hash")) {
     if (strcmp(type, "set")) return gost__error(GOST_EINVAL, "redis: type \"%s\" is not hash or set", type);

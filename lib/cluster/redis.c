@@ -67,6 +67,17 @@ int gost__redis_conf_addr(struct gost_redis_conf *conf, const char *addr) {
   return GOST_OK;
 }
 
+int gost__redis_conf_fill(struct gost_redis_conf *conf, const char *addr, int db, const char *password) {
+  memset(conf, 0, sizeof *conf);
+  int rc = gost__redis_conf_addr(conf, addr);
+  if (rc != GOST_OK) return rc;
+  if (db < 0 || db > 65535) return gost__error(GOST_EINVAL, "redis: bad db %d", db);
+  conf->db = db;
+  if (password && strlen(password) >= sizeof conf->password) return gost__error(GOST_EINVAL, "redis: password too long");
+  if (password) snprintf(conf->password, sizeof conf->password, "%s", password);
+  return GOST_OK;
+}
+
 static void start_connect(struct gost_redis *r);
 
 static void schedule_retry(struct gost_redis *r) {

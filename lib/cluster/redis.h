@@ -34,6 +34,8 @@ typedef void (*gost_redis_message_cb)(struct gost_redis *r, const char *channel,
 
 /* Parses "host:port" (port required); GOST_EINVAL otherwise. */
 int gost__redis_conf_addr(struct gost_redis_conf *conf, const char *addr);
+/* The whole conf from the public API's arguments (password may be NULL), checked. */
+int gost__redis_conf_fill(struct gost_redis_conf *conf, const char *addr, int db, const char *password);
 
 /* Starts connecting at once. label names the client in logs. */
 int gost__redis_new(struct gost_redis **out, gost_ctx_t *ctx, const struct gost_redis_conf *conf,

@@ -112,6 +112,7 @@ int gost__cfg_authers(struct cfg *c) {
         return rc;
       if (!u) return gost__cfg_fail(apath, "username: missing");
     }
+    if ((rc = gost__cfg_auther_redis(c, item, path, NULL))) return rc;
   }
   return GOST_OK;
 }

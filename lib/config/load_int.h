@@ -53,6 +53,8 @@ int gost__cfg_authers(struct cfg *c);
 int gost__cfg_sds(struct cfg *c); /* load_cluster.c */
 /* ingresses[i].redis + reload (load_cluster.c); ing NULL in the dry pass. */
 int gost__cfg_ingress_redis(const struct cfg *c, const json_t *item, const char *path, gost_ingress_t *ing);
+/* authers[i].redis + reload (load_cluster.c), applied to svc; svc NULL checks only. */
+int gost__cfg_auther_redis(const struct cfg *c, const json_t *auther, const char *path, gost_service_t *svc);
 int gost__cfg_chains(struct cfg *c);
 int gost__cfg_services(struct cfg *c);
 /* Applies "host:uuid,host:uuid" (the handler `tunnel` option) to ing, or only checks when

@@ -33,6 +33,7 @@ static int auther_ref(const struct cfg *c, gost_service_t *svc, const char *path
   json_t *a = gost__cfg_find(c, "authers", "auther", name), *auths, *pair;
   size_t i;
   if (!a) return gost__cfg_fail(path, "unknown auther \"%s\"", name);
+  if (json_object_get(a, "redis")) return gost__cfg_auther_redis(c, a, path, svc); /* docs/cluster.md */
   if (c->dry) return GOST_OK;
   auths = gost__cfg_get(a, "auths");
   json_array_foreach(auths, i, pair) {

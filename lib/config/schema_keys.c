@@ -25,10 +25,6 @@ static const struct gost_cfg_key auth_entry_keys[] = {
     K("username", STR), K("password", STR), K("bind", UUIDLIST), K("visit", UUIDLIST), END};
 static const struct gost_cfg_kind auth_entry_kind = {"auth", auth_entry_keys};
 
-static const struct gost_cfg_key auther_keys[] = {
-    K("name", STR), OL("auths", auth_entry_kind), NS("reload"), NS("file"), NS("redis"),
-    NS("http"),     NS("plugin"),                 END};
-static const struct gost_cfg_kind auther_kind = {"auther", auther_keys};
 
 static const struct gost_cfg_key rule_keys[] = {K("hostname", STR), K("endpoint", STR), END};
 static const struct gost_cfg_kind rule_kind = {"rule", rule_keys};
@@ -44,6 +40,16 @@ static const struct gost_cfg_key sd_redis_keys[] = {
 static const struct gost_cfg_kind sd_redis_kind = {"redis", sd_redis_keys};
 static const struct gost_cfg_key sd_keys[] = {K("name", STR), O("redis", sd_redis_kind), NS("plugin"), END};
 static const struct gost_cfg_kind sd_kind = {"sd", sd_keys};
+
+static const struct gost_cfg_key auther_redis_keys[] = {
+    K("addr", STR), {.name = "db", .type = GOST_CV_INT, .min = 0, .max = 65535}, K("password", STR),
+    K("key", STR),  NS("username"), NS("type"), END};
+static const struct gost_cfg_kind auther_redis_kind = {"redis", auther_redis_keys};
+
+static const struct gost_cfg_key auther_keys[] = {
+    K("name", STR), OL("auths", auth_entry_kind), K("reload", DUR), NS("file"), O("redis", auther_redis_kind),
+    NS("http"),     NS("plugin"),                 END};
+static const struct gost_cfg_kind auther_kind = {"auther", auther_keys};
 
 static const struct gost_cfg_key ingress_keys[] = {
     K("name", STR), OL("rules", rule_kind), K("reload", DUR), NS("file"), O("redis", ingress_redis_kind),

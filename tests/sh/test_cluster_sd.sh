@@ -84,3 +84,31 @@ bg exclient "$GOST" -L "rtcp://:0/127.0.0.1:$W" -F "tunnel://127.0.0.1:$TB?tunne
 out=$(retry 50 curl -fsS --max-time 3 --resolve "app.example.com:$EA:127.0.0.1" "http://app.example.com:$EA/")
 [ "$out" = "example web" ] || fail "example_cluster_node: '$out'"
 pass "examples/cluster_node.c: client on node 2 reached through node 1"
+
+# Authers from Redis: an HTTP proxy whose credentials are a Redis hash. Closed until a user
+# exists; a user added (HSET + PUBLISH) can use it at once; removed, refused again.
+read -r HP < <(free_ports 1)
+cat >"$WORK/proxy.yaml" <<YAML
+authers:
+- name: auther-0
+  redis: {addr: "127.0.0.1:$R", key: "gost:test:users"}
+  reload: 30s
+services:
+- name: proxy
+  addr: 127.0.0.1:$HP
+  handler: {type: http, auther: auther-0}
+  listener: {type: tcp}
+YAML
+bg proxy "$GOST" -C "$WORK/proxy.yaml"
+wait_tcp "$HP"
+pcode() { curl -s -o /dev/null -w '%{http_code}' --max-time 3 -x "http://$1@127.0.0.1:$HP" "http://127.0.0.1:$W/" || true; }
+[ "$(pcode alice:secret)" = 407 ] || fail "proxy open before any user exists: $(pcode alice:secret)"
+rc hset gost:test:users alice secret >/dev/null; rc publish gost:test:users:changed alice >/dev/null
+alice_ok() { [ "$(pcode alice:secret)" = 200 ]; }
+retry 25 alice_ok || fail "user added in Redis refused: $(pcode alice:secret)"
+[ "$(pcode alice:wrong)" = 407 ] || fail "wrong password accepted"
+pass "auther from Redis: closed while empty, a user added in Redis is accepted at once"
+rc hdel gost:test:users alice >/dev/null; rc publish gost:test:users:changed alice >/dev/null
+alice_gone() { [ "$(pcode alice:secret)" = 407 ]; }
+retry 25 alice_gone || fail "removed user still accepted"
+pass "auther from Redis: a removed user is refused again (never open when empty)"

@@ -62,6 +62,10 @@ class Service:
     def stat(self, which):
         return lib.gost_service_stat(self._h, which)
 
+    def load_auth_redis(self, addr, key="gost:authers", db=0, password=None, reload_ms=0):
+        """Credentials from a Redis hash (username -> password); see docs/cluster.md."""
+        _call("gost_service_load_auth_redis", self._h, _b(addr), db, _b(password), _b(key), reload_ms)
+
     def connectors(self):
         """Live tunnel connectors of a tunnel server: list of dicts."""
         out = []

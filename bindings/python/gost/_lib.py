@@ -98,6 +98,8 @@ _SIGS = {
     "gost_sd_free": (_c.c_int, [SdHandle]),
     "gost_ingress_load_redis": (_c.c_int, [IngressHandle, _c.c_char_p, _c.c_int, _c.c_char_p, _c.c_char_p,
                                            _c.c_char_p, _c.c_int64]),
+    "gost_service_load_auth_redis": (_c.c_int, [ServiceHandle, _c.c_char_p, _c.c_int, _c.c_char_p, _c.c_char_p,
+                                                _c.c_int64]),
 }
 
 available = set()

@@ -88,6 +88,10 @@ class ClusterTest(unittest.TestCase):
             subprocess.run(cli + ["hdel", "gost:py:ing", "py.test"], check=True, stdout=subprocess.DEVNULL)
             subprocess.run(cli + ["publish", "gost:py:ing:changed", "py.test"], check=True, stdout=subprocess.DEVNULL)
             self.assertTrue(wait_for(lambda: sees(None), timeout=2))
+
+            # a service whose credentials come from Redis refuses a bad address at once
+            with self.assertRaises(gost.GostError):
+                ctxs[0].services()[0].load_auth_redis("no-port")
         finally:
             for c in reversed(ctxs):
                 c.close()
