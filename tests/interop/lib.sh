@@ -63,3 +63,22 @@ combo() { echo "server=$1 client=$2${3:+ visitor=$3}"; }
 ID1=4d21094e-b74c-4916-86c1-d9fa36ea677b
 ID2=ac74d9dd-3125-442a-a7c1-f9e49e05faca
 ID3=aede1f6a-762b-45da-b937-b6632356555a
+
+# mkcerts: a CA and certificates in $WORK (ca.pem; NAME.pem/NAME.key for each "NAME CN").
+mkcerts() {
+  (cd "$WORK" && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "/CN=ca" \
+    -keyout ca.key -out ca.pem 2>/dev/null)
+  while [ $# -ge 2 ]; do
+    (cd "$WORK" && openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$2" -keyout "$1.key" \
+      -out "$1.csr" 2>/dev/null && printf 'subjectAltName=DNS:%s,IP:127.0.0.1\n' "$2" > "$1.ext" &&
+      openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 -extfile "$1.ext" \
+      -out "$1.pem" 2>/dev/null)
+    shift 2
+  done
+}
+
+# relocate SEEDYAML OUT NAME=PORT...: a seed config from examples/seeds on loopback ports.
+relocate() {
+  local src=$1 dst=$2; shift 2
+  python3 "$SRC/tests/sh/seedrun.py" "$SRC/examples/seeds/$src" "$dst" "$@"
+}
