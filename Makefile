@@ -36,7 +36,7 @@ test-asan:
 
 # Against real stock GOST (tests/interop): make test-interop STOCK_GOST=… STOCK_GOST_RC5=…
 test-interop: build
-	@STOCK_GOST="$(STOCK_GOST)" STOCK_GOST_RC5="$(STOCK_GOST_RC5)" GOST_BIN=$(BUILD)/gost bash tests/interop/run.sh $(INTEROP)
+	@STOCK_GOST="$(STOCK_GOST)" STOCK_GOST_RC5="$(STOCK_GOST_RC5)" GOST_BIN=$(BUILD)/gost bash tests/interop/run.sh "$(INTEROP)"
 
 bench: build
 	@bash scripts/install-deps.sh bench
