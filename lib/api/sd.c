@@ -30,6 +30,7 @@ int gost_sd_new(gost_sd_t **out, gost_ctx_t *ctx, const char *name, const char *
   snprintf(sd->key, sizeof sd->key, "gost:sd");
   sd->ttl_ms = 10000;
   gost_list_init(&sd->regs);
+  gost_list_init(&sd->refreshes);
   gost__ctx_child_init(&sd->child, sd_destroy, NULL);
   gost__ctx_adopt(ctx, &sd->child, GOST__RANK_SD);
   *out = sd;

@@ -24,6 +24,7 @@ struct gost_sd_reg {
 struct gost_sd_cached {
   uint8_t tunnel[16];
   double until; /* loop time */
+  int refreshing; /* a background refresh is in flight (gost__sd_peek) */
   size_t n;
   struct gost_sd_entry e[];
 };
@@ -34,10 +35,10 @@ static void cache_put(struct gost_sd *sd, const uint8_t tunnel[16], const struct
   unsigned k = slot_of(tunnel);
   gost__free(sd->ctx, sd->cache[k]);
   sd->cache[k] = NULL;
-  if (!n) return; /* a new registration must be seen at once */
-  struct gost_sd_cached *c = gost__malloc(sd->ctx, sizeof *c + n * sizeof *e);
+  struct gost_sd_cached *c = gost__malloc(sd->ctx, sizeof *c + (n ? n : 1) * sizeof *e);
   if (!c) return;
   memcpy(c->tunnel, tunnel, 16);
+  c->refreshing = 0;
   double ms = sd->ttl_ms / 3 < GOST_SD_CACHE_MS ? (double)sd->ttl_ms / 3 : GOST_SD_CACHE_MS;
   c->until = gost__now(sd->ctx) + ms / 1000.0;
   c->n = n;
@@ -45,10 +46,13 @@ static void cache_put(struct gost_sd *sd, const uint8_t tunnel[16], const struct
   sd->cache[k] = c;
 }
 
-static const struct gost_sd_cached *cache_get(struct gost_sd *sd, const uint8_t tunnel[16]) {
+/* A fresh answer; lookups (no local connector) use non-empty ones only, so that a client that
+ * just registered elsewhere is found at once. */
+static const struct gost_sd_cached *cache_get(struct gost_sd *sd, const uint8_t tunnel[16], int empty_ok) {
   const struct gost_sd_cached *c = sd->cache[slot_of(tunnel)];
-  return c && !memcmp(c->tunnel, tunnel, 16) && c->until > gost__now(sd->ctx) ? c : NULL;
+  return c && !memcmp(c->tunnel, tunnel, 16) && c->until > gost__now(sd->ctx) && (c->n || empty_ok) ? c : NULL;
 }
+
 
 void gost__sd_forget(struct gost_sd *sd, const uint8_t tunnel[16]) {
   unsigned k = slot_of(tunnel);
@@ -59,6 +63,7 @@ void gost__sd_forget(struct gost_sd *sd, const uint8_t tunnel[16]) {
 }
 
 struct gost_sd_lookup {
+  struct gost_list link; /* sd->refreshes (background refreshes only) */
   struct gost_sd *sd;
   uint8_t tunnel[16];
   struct gost_redis_req *req;
@@ -120,6 +125,11 @@ int gost__sd_use(struct gost_sd *sd) {
 void gost__sd_unuse(struct gost_sd *sd) {
   if (!sd || sd->users <= 0 || --sd->users) return;
   ev_timer_stop(sd->ctx->loop, &sd->renew);
+  while (!gost_list_empty(&sd->refreshes)) { /* their replies are dropped with the client */
+    struct gost_sd_lookup *l = gost_container_of(sd->refreshes.next, struct gost_sd_lookup, link);
+    gost_list_remove(&l->link);
+    gost__free(sd->ctx, l);
+  }
   gost__redis_free(sd->client);
   sd->client = NULL;
 }
@@ -179,20 +189,38 @@ static void lookup_free(struct gost_sd_lookup *l) {
   gost__free(l->sd->ctx, l);
 }
 
+/* ZRANGEBYSCORE reply -> entries (malformed members skipped). */
+static int parse_reply(const redisReply *reply, struct gost_sd_entry *e, size_t *n) {
+  *n = 0;
+  if (!reply || reply->type != REDIS_REPLY_ARRAY)
+    return gost__error(GOST_EUNREACH, "sd: %s", reply && reply->type == REDIS_REPLY_ERROR ? reply->str : "no answer from redis");
+  for (size_t i = 0; i < reply->elements && *n < GOST_SD_LOOKUP_MAX; i++) {
+    const redisReply *m = reply->element[i];
+    if (m->type == REDIS_REPLY_STRING && parse_member(m->str, m->len, &e[*n])) (*n)++;
+  }
+  return GOST_OK;
+}
+
+static void on_refreshed(struct gost_redis *r, const redisReply *reply, void *user) {
+  struct gost_sd_lookup *l = user;
+  struct gost_sd_entry e[GOST_SD_LOOKUP_MAX];
+  size_t n;
+  if (parse_reply(reply, e, &n) == GOST_OK) {
+    cache_put(l->sd, l->tunnel, e, n);
+  } else { /* keep the old answer a while longer; the next peek tries again */
+    struct gost_sd_cached *c = l->sd->cache[slot_of(l->tunnel)];
+    if (c && !memcmp(c->tunnel, l->tunnel, 16)) c->refreshing = 0;
+  }
+  gost_list_remove(&l->link);
+  gost__free(l->sd->ctx, l);
+}
+
 static void on_members(struct gost_redis *r, const redisReply *reply, void *user) {
   struct gost_sd_lookup *l = user;
   l->req = NULL;
   struct gost_sd_entry e[GOST_SD_LOOKUP_MAX];
-  size_t n = 0;
-  int status = GOST_OK;
-  if (!reply || reply->type != REDIS_REPLY_ARRAY) {
-    status = gost__error(GOST_EUNREACH, "sd: %s", reply && reply->type == REDIS_REPLY_ERROR ? reply->str : "no answer from redis");
-  } else {
-    for (size_t i = 0; i < reply->elements && n < GOST_SD_LOOKUP_MAX; i++) {
-      const redisReply *m = reply->element[i];
-      if (m->type == REDIS_REPLY_STRING && parse_member(m->str, m->len, &e[n])) n++;
-    }
-  }
+  size_t n;
+  int status = parse_reply(reply, e, &n);
   if (status == GOST_OK) cache_put(l->sd, l->tunnel, e, n);
   gost_sd_lookup_cb cb = l->cb;
   void *u = l->user;
@@ -205,7 +233,7 @@ static void on_later(struct ev_loop *loop, ev_timer *w, int revents) {
   struct gost_sd_lookup *l = w->data;
   gost_sd_lookup_cb cb = l->cb;
   void *u = l->user;
-  const struct gost_sd_cached *c = cache_get(l->sd, l->tunnel);
+  const struct gost_sd_cached *c = cache_get(l->sd, l->tunnel, 0);
   struct gost_sd_entry e[GOST_SD_LOOKUP_MAX];
   size_t n = c ? c->n : 0;
   if (c) memcpy(e, c->e, n * sizeof *e); /* the callback may change the cache */
@@ -228,7 +256,7 @@ struct gost_sd_lookup *gost__sd_lookup(struct gost_sd *sd, const uint8_t tunnel[
   l->user = user;
   ev_timer_init(&l->later, on_later, 0., 0.);
   l->later.data = l;
-  if (cache_get(sd, tunnel)) {
+  if (cache_get(sd, tunnel, 0)) {
     ev_timer_start(sd->ctx->loop, &l->later);
     return l;
   }
@@ -239,6 +267,43 @@ struct gost_sd_lookup *gost__sd_lookup(struct gost_sd *sd, const uint8_t tunnel[
   l->req = gost__redis_cmdv(sd->client, on_members, l, "ZRANGEBYSCORE", key, now, "+inf", "LIMIT", "0", lim, NULL);
   if (!l->req) ev_timer_start(sd->ctx->loop, &l->later); /* down or saturated: fail fast */
   return l;
+}
+
+/* Stale-while-refresh: an expired answer is still used for up to one ttl while a single
+ * background query replaces it, so the cache never lets requests fall back in between. */
+int gost__sd_peek(struct gost_sd *sd, const uint8_t tunnel[16], const struct gost_sd_entry **e, size_t *n) {
+  struct gost_sd_cached *c = sd->cache[slot_of(tunnel)];
+  double t = gost__now(sd->ctx);
+  if (c && (memcmp(c->tunnel, tunnel, 16) || c->until + (double)sd->ttl_ms / 1000.0 < t)) c = NULL;
+  if (c && (c->until > t || c->refreshing)) {
+    *e = c->e;
+    *n = c->n;
+    return GOST_OK;
+  }
+  if (!c) { /* an empty placeholder: one query per period, not one per request */
+    cache_put(sd, tunnel, NULL, 0);
+    c = sd->cache[slot_of(tunnel)];
+  }
+  if (c) c->refreshing = 1;
+  int have = c && c->n;
+  if (have) {
+    *e = c->e;
+    *n = c->n;
+  }
+  struct gost_sd_lookup *l = gost__calloc(sd->ctx, 1, sizeof *l);
+  if (l) {
+    l->sd = sd;
+    memcpy(l->tunnel, tunnel, 16);
+    char key[200], now[32], lim[16];
+    tunnel_key(sd, tunnel, key, sizeof key);
+    snprintf(now, sizeof now, "%lld", wall_ms());
+    snprintf(lim, sizeof lim, "%d", GOST_SD_LOOKUP_MAX);
+    if (gost__redis_cmdv(sd->client, on_refreshed, l, "ZRANGEBYSCORE", key, now, "+inf", "LIMIT", "0", lim, NULL))
+      gost_list_insert_tail(&sd->refreshes, &l->link);
+    else
+      gost__free(sd->ctx, l);
+  }
+  return have ? GOST_OK : GOST_ENOTFOUND;
 }
 
 void gost__sd_lookup_cancel(struct gost_sd_lookup *l) {

@@ -28,6 +28,7 @@ struct gost_sd {
   int users;                  /* running services */
   struct gost_redis *client;  /* while users > 0 */
   struct gost_list regs;      /* local registrations */
+  struct gost_list refreshes; /* background lookups in flight (gost__sd_peek) */
   ev_timer renew;
   struct gost_sd_cached *cache[GOST_SD_CACHE_SLOTS];
 };
@@ -61,6 +62,10 @@ typedef void (*gost_sd_lookup_cb)(int status, const struct gost_sd_entry *e, siz
 struct gost_sd_lookup *gost__sd_lookup(struct gost_sd *sd, const uint8_t tunnel[16],
                                        gost_sd_lookup_cb cb, void *user);
 void gost__sd_lookup_cancel(struct gost_sd_lookup *l);
+/* Never waits: GOST_OK with the cached answer (maybe empty, valid during this call), or
+ * GOST_ENOTFOUND after starting a background refresh (used to weigh local connectors against
+ * remote ones without delaying local requests). */
+int gost__sd_peek(struct gost_sd *sd, const uint8_t tunnel[16], const struct gost_sd_entry **e, size_t *n);
 /* Drops the cached answer for tunnel (a forward based on it failed). */
 void gost__sd_forget(struct gost_sd *sd, const uint8_t tunnel[16]);
 

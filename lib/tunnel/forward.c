@@ -64,6 +64,14 @@ static const struct gost_sd_entry *choose(const struct gost_tunnel_cluster *cl, 
   return NULL;
 }
 
+static void forward_to(struct gost_tunnel_opening *o, const struct gost_sd_entry *pick) {
+  char tid[GOST__UUID_STR_LEN + 1];
+  gost__uuid_format(o->tid, tid);
+  GOST_DEBUG(o->srv->ctx, "tunnel %s: forwarding to node %s at %s", tid, pick->node, pick->addr);
+  o->req = gost__nodelink_open(o->srv->cluster, pick->addr, o->tid, o->udp, o->src, o->dst, on_forwarded, o);
+  if (!o->req) opening_done(o, GOST_ENOMEM, NULL);
+}
+
 static void on_lookup(int status, const struct gost_sd_entry *e, size_t n, void *user) {
   struct gost_tunnel_opening *o = user;
   o->lookup = NULL;
@@ -72,19 +80,37 @@ static void on_lookup(int status, const struct gost_sd_entry *e, size_t n, void 
   if (status != GOST_OK) return opening_done(o, gost__error(GOST_EUNREACH, "tunnel %s: no local connector, sd unavailable", tid), NULL);
   const struct gost_sd_entry *pick = choose(o->srv->cluster, e, n, o->udp);
   if (!pick) return opening_done(o, gost__error(GOST_ENOTFOUND, "tunnel %s: no connector on any node", tid), NULL);
-  GOST_DEBUG(o->srv->ctx, "tunnel %s: forwarding to node %s at %s", tid, pick->node, pick->addr);
-  o->req = gost__nodelink_open(o->srv->cluster, pick->addr, o->tid, o->udp, o->src, o->dst, on_forwarded, o);
-  if (!o->req) opening_done(o, GOST_ENOMEM, NULL);
+  forward_to(o, pick);
 }
 
-int gost__tunnel_open_any(struct gost_tunnel_server *srv, const uint8_t id[16], int udp, const char *src,
-                          const char *dst, gost_stream **out, struct gost_tunnel_opening **pending,
-                          gost_tunnel_open_cb cb, void *user) {
-  *pending = NULL;
-  int rc = gost__tunnel_open(srv, id, udp, src, dst, out);
-  if (rc != GOST_ENOTFOUND || !srv->cluster) return rc;
+/* Local connectors exist: does another node outweigh them? Only what the sd cache already
+ * knows counts (a refresh starts in the background), so local requests never wait: weight 255
+ * excludes lower ones across nodes, a strictly higher weight elsewhere wins, equal weights stay
+ * local. The chosen remote entry is copied to *out. */
+static int outweighed(struct gost_tunnel_server *srv, const uint8_t id[16], int udp, struct gost_sd_entry *out) {
+  int lw = gost__tunnel_registry_max_weight(srv->reg, id, udp);
+  const struct gost_sd_entry *e;
+  size_t n;
+  if (lw < 0 || lw == 255 || gost__sd_peek(srv->cluster->sd, id, &e, &n) != GOST_OK) return 0;
+  int rw = -1;
+  for (size_t i = 0; i < n; i++) {
+    int w = e[i].weight ? e[i].weight : 1;
+    if (e[i].udp == (udp != 0) && strcmp(e[i].node, srv->cluster->node_id) && w > rw) rw = w;
+  }
+  if (rw <= lw) return 0;
+  const struct gost_sd_entry *pick = choose(srv->cluster, e, n, udp);
+  if (!pick) return 0;
+  *out = *pick;
+  return 1;
+}
+
+static struct gost_tunnel_opening *opening_new(struct gost_tunnel_server *srv, const uint8_t id[16], int udp,
+                                               const char *src, const char *dst, gost_tunnel_open_cb cb, void *user) {
   struct gost_tunnel_opening *o = gost__calloc(srv->ctx, 1, sizeof *o);
-  if (!o) return gost__error(GOST_ENOMEM, "tunnel: forwarding");
+  if (!o) {
+    gost__error(GOST_ENOMEM, "tunnel: forwarding");
+    return NULL;
+  }
   o->srv = srv;
   memcpy(o->tid, id, 16);
   o->udp = udp;
@@ -92,6 +118,25 @@ int gost__tunnel_open_any(struct gost_tunnel_server *srv, const uint8_t id[16], 
   snprintf(o->dst, sizeof o->dst, "%s", dst ? dst : "");
   o->cb = cb;
   o->user = user;
+  return o;
+}
+
+int gost__tunnel_open_any(struct gost_tunnel_server *srv, const uint8_t id[16], int udp, const char *src,
+                          const char *dst, gost_stream **out, struct gost_tunnel_opening **pending,
+                          gost_tunnel_open_cb cb, void *user) {
+  struct gost_sd_entry remote;
+  *pending = NULL;
+  if (srv->cluster && outweighed(srv, id, udp, &remote)) {
+    struct gost_tunnel_opening *o = opening_new(srv, id, udp, src, dst, cb, user);
+    if (!o) return GOST_ENOMEM;
+    *pending = o;
+    forward_to(o, &remote); /* its failure is reported through cb, later */
+    return GOST_EAGAIN;
+  }
+  int rc = gost__tunnel_open(srv, id, udp, src, dst, out);
+  if (rc != GOST_ENOTFOUND || !srv->cluster) return rc;
+  struct gost_tunnel_opening *o = opening_new(srv, id, udp, src, dst, cb, user);
+  if (!o) return GOST_ENOMEM;
   o->lookup = gost__sd_lookup(srv->cluster->sd, id, on_lookup, o);
   if (!o->lookup) {
     gost__free(srv->ctx, o);

@@ -238,6 +238,20 @@ int gost__tunnel_registry_open(struct gost_tunnel_registry *reg, const uint8_t t
   return rc;
 }
 
+int gost__tunnel_registry_max_weight(struct gost_tunnel_registry *reg, const uint8_t tunnel_id[16], int udp) {
+  struct tunnel *t = find(reg, tunnel_id);
+  struct gost_list *pos;
+  int best[2] = {-1, -1}; /* by kind: [0] the wanted one, [1] the other (used when alone, as pick does) */
+  if (!t) return -1;
+  gost_list_foreach(pos, &t->conns) {
+    struct gost_tunnel_connector *c = gost_container_of(pos, struct gost_tunnel_connector, link);
+    if (!usable(c, NULL, 0)) continue;
+    int w = c->weight ? c->weight : 1, k = c->udp != (udp != 0);
+    if (w > best[k]) best[k] = w;
+  }
+  return best[0] >= 0 ? best[0] : best[1];
+}
+
 size_t gost__tunnel_registry_count(const struct gost_tunnel_registry *reg,
                                    const uint8_t tunnel_id[16]) {
   const struct tunnel *t = find(reg, tunnel_id);
