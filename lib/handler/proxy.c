@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/meta.h"
+#include "handler/bindsrv.h"
 #include "service/stats.h"
 
 #define DEFAULT_READ_MS 15000
@@ -60,7 +61,9 @@ struct gost_proxy_conn *gost__proxy_conn_new(gost_service_t *svc, gost_stream *s
 }
 
 void gost__proxy_conn_end(struct gost_proxy_conn *pc) {
-  if (pc->pipe) {
+  if (pc->bind) {
+    gost__bindsrv_free(pc->bind);
+  } else if (pc->pipe) {
     gost__pipe_abort(pc->pipe);
   } else {
     gost__msg_read_cancel(pc->mr);

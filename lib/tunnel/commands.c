@@ -21,8 +21,7 @@ static const struct gost_relay_addr *dst_addr(const struct gost_hs *h) {
   return m->naddr >= 2 ? &m->addr[1] : NULL;
 }
 
-/* Takes h's stream (read stopped) and frees h. */
-static gost_stream *take_stream(struct gost_hs *h) {
+gost_stream *gost__hs_take_stream(struct gost_hs *h) {
   gost_stream *s = h->s;
   h->s = NULL;
   gost_stream_set_read_cb(s, NULL, NULL);
@@ -60,7 +59,7 @@ void gost__hs_bind(struct gost_hs *h) {
   char hostport[GOST__RELAY_HOST_MAX + 8], host_copy[GOST__RELAY_HOST_MAX + 1];
   snprintf(hostport, sizeof hostport, "%s:%u", host, port);
   snprintf(host_copy, sizeof host_copy, "%s", host);
-  host = host_copy; /* it pointed into h->msg, which take_stream() frees */
+  host = host_copy; /* it pointed into h->msg, which gost__hs_take_stream() frees */
 
   int udp = is_udp(m);
   struct gost_relay_msg r;
@@ -83,7 +82,7 @@ void gost__hs_bind(struct gost_hs *h) {
   uint8_t weight = m->tunnel.weight;
   uint8_t tunnel_id[16];
   memcpy(tunnel_id, m->tunnel.id, 16);
-  gost_stream *s = take_stream(h);
+  gost_stream *s = gost__hs_take_stream(h);
   int rc = gost_stream_write_buf(s, out, (size_t)n, NULL, NULL); /* one piece, then smux */
   if (rc != GOST_OK) {
     gost__free(srv->ctx, rest);
@@ -136,7 +135,7 @@ static void finish_ok(struct gost_hs *h, gost_stream *target) {
   static const uint8_t ok[4] = {GOST__RELAY_VERSION, GOST__RELAY_OK, 0, 0};
   size_t nrest = h->len - h->used;
   int rc = nrest ? gost_stream_write_buf(target, h->buf + h->used, nrest, NULL, NULL) : GOST_OK;
-  gost_stream *s = take_stream(h);
+  gost_stream *s = gost__hs_take_stream(h);
   if (rc == GOST_OK) rc = gost_stream_write_buf(s, ok, sizeof ok, NULL, NULL);
   if (rc != GOST_OK) {
     gost_stream_close(s);
