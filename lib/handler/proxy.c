@@ -7,7 +7,6 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/meta.h"
-#include "handler/bindsrv.h"
 #include "service/stats.h"
 
 #define DEFAULT_READ_MS 15000
@@ -61,8 +60,8 @@ struct gost_proxy_conn *gost__proxy_conn_new(gost_service_t *svc, gost_stream *s
 }
 
 void gost__proxy_conn_end(struct gost_proxy_conn *pc) {
-  if (pc->bind) {
-    gost__bindsrv_free(pc->bind);
+  if (pc->session) {
+    pc->session_free(pc->session);
   } else if (pc->pipe) {
     gost__pipe_abort(pc->pipe);
   } else {

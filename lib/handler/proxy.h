@@ -31,7 +31,9 @@ struct gost_proxy_conn {
   struct gost_msg_read *mr; /* in-flight handshake read */
   struct gost_dial *dial;
   struct gost_pipe *pipe;
-  struct gost_bindsrv *bind; /* socks5 BIND: the port served for the client (owns client) */
+  /* a session that took the client over (socks5 BIND, UDP): ended with the connection */
+  void *session;
+  void (*session_free)(void *session);
   int closing; /* a last reply is being flushed; the connection ends once it is */
   char target[GOST__PROXY_TARGET_MAX];
   gost_proxy_dialed_fn dialed;
@@ -73,5 +75,7 @@ void gost__socks5_reply(struct gost_proxy_conn *pc, uint8_t rep, const struct so
 void gost__socks5_bind(struct gost_proxy_conn *pc, int udp);
 /* socks5_udp.c: UDP-over-TCP relay (0xF3 with port 0, udp=true) for pc->s5.req. */
 void gost__socks5_udp_tun(struct gost_proxy_conn *pc);
+/* socks5_udp.c: UDP ASSOCIATE (udp=true) for pc->s5.req. */
+void gost__socks5_udp_associate(struct gost_proxy_conn *pc);
 
 #endif

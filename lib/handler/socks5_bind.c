@@ -11,6 +11,8 @@
 #include "handler/bindsrv.h"
 #include "handler/proxy.h"
 
+static void bindsrv_free(void *b) { gost__bindsrv_free(b); }
+
 static void on_bind_done(struct gost_bindsrv *b, void *user) {
   (void)b;
   gost__proxy_conn_end(user);
@@ -63,7 +65,8 @@ void gost__socks5_bind(struct gost_proxy_conn *pc, int udp) {
   gost__socks5_reply(pc, GOST__SOCKS5_REP_SUCCEEDED, &bound, 0);
   gost_stream *ctrl = pc->client;
   pc->client = NULL;
-  pc->bind = b;
+  pc->session = b;
+  pc->session_free = bindsrv_free;
   if (gost__bindsrv_serve(b, ctrl, GOST__BINDSRV_HDR_SOCKS5, &cfg, NULL, 0, on_bind_done, pc) != GOST_OK) {
     GOST_WARN(svc->ctx, "socks5: bind on %s: %s", addr, gost_last_error());
     gost__proxy_conn_end(pc);
