@@ -12,7 +12,7 @@
 #include "io/dgramframe.h"
 #include "io/msgread.h"
 #include "io/sock.h"
-#include "service/builtin.h"
+#include "connector/connectors.h"
 
 struct gost_socks5_op {
   gost_ctx_t *ctx;

@@ -4,7 +4,7 @@
 #define GOST_CONNECTOR_SOCKS5_H
 
 #include "codec/socks5.h"
-#include "service/service.h"
+#include "model/service.h"
 
 /* status 0: rep->code is SUCCEEDED and s carries what follows the reply. status < 0: s is
  * NULL (the stream was closed); rep holds the server's reply if one came. */

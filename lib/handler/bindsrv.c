@@ -14,7 +14,7 @@
 #include "io/pipe.h"
 #include "io/sock.h"
 #include "io/udptun.h"
-#include "transport/bindaddr.h"
+#include "io/bindaddr.h"
 
 #define ACCEPT_BATCH 32
 #define UDP_BUF 65535

@@ -9,7 +9,7 @@
 #define GOST_HANDLER_BINDSRV_H
 
 #include "mux/session.h"
-#include "service/service.h"
+#include "model/service.h"
 
 enum gost_bindsrv_hdr { GOST__BINDSRV_HDR_RELAY = 1, GOST__BINDSRV_HDR_SOCKS5 = 2 };
 

@@ -14,7 +14,7 @@
 #include "handler/proxy.h"
 #include "handler/udprelay.h"
 #include "io/udptun.h"
-#include "transport/bindaddr.h"
+#include "io/bindaddr.h"
 
 #define UDP_BUF 65535
 #define CTRL_QUEUE_MAX (1024 * 1024)

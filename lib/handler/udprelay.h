@@ -6,7 +6,7 @@
 #define GOST_HANDLER_UDPRELAY_H
 
 #include "codec/relay.h"
-#include "service/service.h"
+#include "model/service.h"
 
 #define GOST__UDPRELAY_MAX_TARGETS 256
 #define GOST__UDPRELAY_TTL_MS 60000

@@ -10,8 +10,8 @@
 #include "core/log.h"
 #include "io/later.h"
 #include "io/sock.h"
-#include "service/builtin.h"
-#include "transport/bindaddr.h"
+#include "transport/transport_ops.h"
+#include "io/bindaddr.h"
 
 #define ACCEPT_BATCH 32
 #define EMFILE_PAUSE 1.0 /* seconds without accepting when out of descriptors */

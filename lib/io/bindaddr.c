@@ -1,4 +1,4 @@
-#include "transport/bindaddr.h"
+#include "io/bindaddr.h"
 
 #include <errno.h>
 #include <netdb.h>

@@ -10,7 +10,7 @@
 #include "core/meta.h"
 #include "io/udpflow.h"
 #include "io/udptun.h"
-#include "transport/rtcp_int.h"
+#include "tunnel/rtcp_int.h"
 
 #define CTRL_QUEUE_MAX (1024 * 1024) /* answers beyond are dropped, as a full socket would */
 

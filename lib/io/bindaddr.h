@@ -1,6 +1,6 @@
 /* Listen addresses of services: ":8080" (all interfaces), "127.0.0.1:0", "[::1]:80". */
-#ifndef GOST_TRANSPORT_BINDADDR_H
-#define GOST_TRANSPORT_BINDADDR_H
+#ifndef GOST_IO_BINDADDR_H
+#define GOST_IO_BINDADDR_H
 
 #include <sys/socket.h>
 
