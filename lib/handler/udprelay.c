@@ -97,7 +97,7 @@ static struct target *target_new(struct gost_udprelay *r, const struct gost_rela
   t->next = r->targets;
   r->targets = t;
   r->n++;
-  struct gost_conn_info info = {t->key, 1};
+  struct gost_conn_info info = {.host = t->key, .udp = 1};
   t->dial = gost__chain_dial(r->ctx, r->svc->chain, "udp", t->key, &info, on_dialed, t);
   if (!t->dial) {
     GOST_DEBUG(r->ctx, "udp relay: %s: %s", key, gost_last_error());

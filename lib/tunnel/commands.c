@@ -65,7 +65,8 @@ void gost__hs_bind(struct gost_hs *h) {
       host = ep; /* the name belongs to another tunnel */
   }
   char hostport[GOST__RELAY_HOST_MAX + 8], host_copy[GOST__RELAY_HOST_MAX + 1];
-  snprintf(hostport, sizeof hostport, "%s:%u", host, port);
+  if (srv->legacy) gost__entrypoint_bind_addr(srv, hostport, sizeof hostport);
+  else snprintf(hostport, sizeof hostport, "%s:%u", host, port);
   snprintf(host_copy, sizeof host_copy, "%s", host);
   host = host_copy; /* it pointed into h->msg, which gost__hs_take_stream() frees */
 
@@ -219,7 +220,7 @@ void gost__hs_plain_connect(struct gost_hs *h) {
   if (!d || !d->host_len || gost__relay_addr_format(d, dst, sizeof dst) < 0)
     return gost__hs_refuse(h, GOST__RELAY_BAD_REQUEST, "no target");
   int udp = is_udp(&h->msg);
-  struct gost_conn_info info = {NULL, udp};
+  struct gost_conn_info info = {.host = NULL, .udp = udp};
   h->dial = gost__chain_dial(h->srv->ctx, h->srv->svc->chain, udp ? "udp" : "tcp", dst, &info, dialed, h);
   if (!h->dial) gost__hs_refuse(h, GOST__RELAY_HOST_UNREACHABLE, gost_last_error());
 }
