@@ -8,7 +8,14 @@
 #include "codec/uuid.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "io/dgramframe.h"
+#include "io/pipe.h"
+#include "io/prefixed.h"
 #include "tunnel/handshake.h"
+
+static void udp_pipe_done(struct gost_pipe *p, int status, uint64_t a_to_b, uint64_t b_to_a, void *user) {
+  (void)p, (void)status, (void)a_to_b, (void)b_to_a, (void)user;
+}
 
 static int is_udp(const struct gost_relay_msg *m) {
   return m->network == GOST__RELAY_NET_UDP || (m->flags & GOST__RELAY_FLAG_UDP);
@@ -22,8 +29,7 @@ static const struct gost_relay_addr *dst_addr(const struct gost_hs *h) {
   return m->naddr >= 2 ? &m->addr[1] : NULL;
 }
 
-/* Takes h's stream (read stopped) and frees h. */
-static gost_stream *take_stream(struct gost_hs *h) {
+gost_stream *gost__hs_take_stream(struct gost_hs *h) {
   gost_stream *s = h->s;
   h->s = NULL;
   gost_stream_set_read_cb(s, NULL, NULL);
@@ -75,7 +81,7 @@ static void bind_finish(struct gost_hs *h, int custom_name) {
   if (srv->legacy) gost__entrypoint_bind_addr(srv, hostport, sizeof hostport);
   else snprintf(hostport, sizeof hostport, "%s:%u", host, port);
   snprintf(host_copy, sizeof host_copy, "%s", host);
-  host = host_copy; /* it pointed into h->msg, which take_stream() frees */
+  host = host_copy; /* it pointed into h->msg, which gost__hs_take_stream() frees */
 
   int udp = is_udp(m);
   struct gost_relay_msg r;
@@ -98,7 +104,7 @@ static void bind_finish(struct gost_hs *h, int custom_name) {
   uint8_t weight = m->tunnel.weight;
   uint8_t tunnel_id[16];
   memcpy(tunnel_id, m->tunnel.id, 16);
-  gost_stream *s = take_stream(h);
+  gost_stream *s = gost__hs_take_stream(h);
   int rc = gost_stream_write_buf(s, out, (size_t)n, NULL, NULL); /* one piece, then smux */
   if (rc != GOST_OK) {
     gost__free(srv->ctx, rest);
@@ -153,7 +159,7 @@ static void finish_ok(struct gost_hs *h, gost_stream *target) {
   static const uint8_t ok[4] = {GOST__RELAY_VERSION, GOST__RELAY_OK, 0, 0};
   size_t nrest = h->len - h->used;
   int rc = nrest ? gost_stream_write_buf(target, h->buf + h->used, nrest, NULL, NULL) : GOST_OK;
-  gost_stream *s = take_stream(h);
+  gost_stream *s = gost__hs_take_stream(h);
   if (rc == GOST_OK) rc = gost_stream_write_buf(s, ok, sizeof ok, NULL, NULL);
   if (rc != GOST_OK) {
     gost_stream_close(s);
@@ -196,10 +202,38 @@ static void connect_routed(struct gost_ingress_query *q, int status) {
 
 /* ---- plain relay proxy ---- */
 
+/* UDP (CONNECT|FUDP): datagrams in framing (A) both ways; the client's first datagrams may
+ * have come with its request (stock writes them together). */
+static void finish_udp(struct gost_hs *h, gost_stream *target) {
+  static const uint8_t ok[4] = {GOST__RELAY_VERSION, GOST__RELAY_OK, 0, 0};
+  gost_ctx_t *ctx = h->srv->ctx;
+  size_t nrest = h->len - h->used;
+  uint8_t *rest = nrest ? gost__malloc(ctx, nrest) : NULL;
+  if (rest) memcpy(rest, h->buf + h->used, nrest);
+  gost_stream *raw = gost__hs_take_stream(h), *s = NULL; /* frees h */
+  if ((rest || !nrest) && gost_stream_write_buf(raw, ok, sizeof ok, NULL, NULL) == GOST_OK) {
+    gost_stream *p = gost__prefixed_new(ctx, raw, rest, nrest);
+    if (p) raw = p;
+    if (p) s = gost__dgramframe_new(ctx, raw);
+  }
+  gost__free(ctx, rest);
+  if (!s) {
+    gost_stream_close(raw);
+    gost_stream_close(target);
+    return;
+  }
+  struct gost_pipe_opts o = {0, 0, 0, 1};
+  if (!gost__pipe_start(ctx, s, target, &o, udp_pipe_done, NULL)) {
+    gost_stream_close(s);
+    gost_stream_close(target);
+  }
+}
+
 static void dialed(gost_ctx_t *ctx, gost_stream *target, int status, void *user) {
   struct gost_hs *h = user;
   h->dial = NULL;
   if (status != GOST_OK) return gost__hs_refuse(h, GOST__RELAY_HOST_UNREACHABLE, gost_strerror(status));
+  if (is_udp(&h->msg)) return finish_udp(h, target);
   finish_ok(h, target);
 }
 
@@ -208,9 +242,8 @@ void gost__hs_plain_connect(struct gost_hs *h) {
   char dst[GOST__RELAY_ADDR_STR_MAX];
   if (!d || !d->host_len || gost__relay_addr_format(d, dst, sizeof dst) < 0)
     return gost__hs_refuse(h, GOST__RELAY_BAD_REQUEST, "no target");
-  if (is_udp(&h->msg)) /* needs a datagram adapter for framing (A); not offered yet */
-    return gost__hs_refuse(h, GOST__RELAY_SERVICE_UNAVAILABLE, "udp relay not supported");
-  struct gost_conn_info info = {.host = NULL};
-  h->dial = gost__chain_dial(h->srv->ctx, h->srv->svc->chain, "tcp", dst, &info, dialed, h);
+  int udp = is_udp(&h->msg);
+  struct gost_conn_info info = {.host = NULL, .udp = udp};
+  h->dial = gost__chain_dial(h->srv->ctx, h->srv->svc->chain, udp ? "udp" : "tcp", dst, &info, dialed, h);
   if (!h->dial) gost__hs_refuse(h, GOST__RELAY_HOST_UNREACHABLE, gost_last_error());
 }

@@ -33,6 +33,9 @@ void gost__hs_free(struct gost_hs *h, int close_stream);
 /* Writes a bare Response with status, then closes the stream; frees h. */
 void gost__hs_refuse(struct gost_hs *h, int status, const char *why);
 
+/* Takes h's stream (read stopped) and frees h. */
+gost_stream *gost__hs_take_stream(struct gost_hs *h);
+
 /* tunnel/commands.c: h->msg is parsed and authorised; each takes over h. */
 void gost__hs_bind(struct gost_hs *h);
 void gost__hs_connect(struct gost_hs *h);

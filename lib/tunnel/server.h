@@ -24,6 +24,7 @@ struct gost_tunnel_server {
   struct gost_smux_config mux; /* smux v2 opener (v1 for the legacy relay tunnel) */
   int legacy;                  /* handler "relay": 16-byte IDs, single-Addr visitors (§13) */
   int direct;                  /* tunnel.direct */
+  int bind;                    /* bind: plain relay BIND (remote forwarding without a tunnel) */
   int has_entry_id;
   uint8_t entry_id[16];        /* entrypoint.id */
   int64_t read_timeout_ms;     /* relay request deadline on the tunnel port */
