@@ -25,6 +25,7 @@ struct gost_entry_conn {
   int pp_wanted;
   struct gost_tls_hello *hello; /* allocated on the TLS path only (large) */
   struct gost_tunnel_opening *opening; /* TLS stream coming from another node (cluster mode) */
+  struct gost_ingress_query route; /* SNI lookup in progress */
   size_t len;
   uint8_t *buf; /* taken on the first read, so an idle public connection holds no buffer */
 };

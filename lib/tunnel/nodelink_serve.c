@@ -108,7 +108,7 @@ void gost__hs_nodelink(struct gost_hs *h) {
   if (nrest && !rest) return gost__hs_refuse(h, GOST__RELAY_INTERNAL_SERVER_ERROR, "out of memory");
   if (nrest) memcpy(rest, h->buf + h->used, nrest);
   struct accepted *a = gost__calloc(srv->ctx, 1, sizeof *a);
-  gost_stream *s = gost__hs_take(h);
+  gost_stream *s = gost__hs_take_stream(h);
   static const uint8_t ok[4] = {GOST__RELAY_VERSION, GOST__RELAY_OK, 0, 0};
   if (!a || gost_stream_write_buf(s, ok, sizeof ok, NULL, NULL) != GOST_OK) {
     gost__free(srv->ctx, a);
