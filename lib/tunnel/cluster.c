@@ -1,6 +1,5 @@
 /* Cluster mode: options, and the registry observer that mirrors local connectors into the sd. */
 #include <arpa/inet.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -90,14 +89,9 @@ int gost__tunnel_cluster_start(struct gost_tunnel_server *srv) {
     gost__free(srv->ctx, cl);
     return gost__error(GOST_ECONFIG, "service \"%s\": bad node.id", svc->name);
   }
-  if (v) {
-    snprintf(cl->node_id, sizeof cl->node_id, "%s", v);
-  } else {
-    uint8_t rnd[16], id[16];
-    RAND_bytes(rnd, sizeof rnd);
-    gost__uuid_v4_from_random(rnd, id);
-    gost__uuid_format(id, cl->node_id);
-  }
+  /* One node ID for the sd and for the Gost-Forwarded-Node header of forwarded requests */
+  snprintf(cl->node_id, sizeof cl->node_id, "%s", v ? v : srv->node_id);
+  if (v && strlen(v) < sizeof srv->node_id) snprintf(srv->node_id, sizeof srv->node_id, "%s", v);
   v = gost__service_meta(svc, "node.secret", NULL);
   if (v) snprintf(cl->secret, sizeof cl->secret, "%s", v);
   if (gost__str_bool(gost__service_meta(svc, "node.tls", NULL), 0) && (rc = tls_options(cl, svc)) != GOST_OK) {

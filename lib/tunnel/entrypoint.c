@@ -108,6 +108,8 @@ static void tls_opened(int status, gost_stream *ts, void *user) {
 
 /* Replays the hello (and anything after it), then the one relay loop. */
 static void tls_relay(struct gost_entry_conn *c, gost_stream *ts) {
+  char dst[sizeof c->route.host + 8];
+  snprintf(dst, sizeof dst, "%s:443", c->route.host); /* the routed SNI, kept in c */
   int rc = gost_stream_write_buf(ts, c->buf, c->len, NULL, NULL);
   struct gost_tunnel_server *srv = c->srv;
   gost_stream *s = ec_take(c);
@@ -117,7 +119,7 @@ static void tls_relay(struct gost_entry_conn *c, gost_stream *ts) {
     gost_stream_close(ts);
     return;
   }
-  gost__tunnel_pipe(srv, s, ts);
+  gost__entry_tls_join(srv, s, ts, dst);
 }
 
 static void ec_dispatch(struct gost_entry_conn *c) {
