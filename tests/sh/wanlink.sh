@@ -1,0 +1,63 @@
+# Two network namespaces joined by gost-linkemu (tests/support/linkemu.c), for bench-wan and the
+# chaos test. Source after lib.sh (or alone with WORK set). Side a is 198.18.0.1, side b
+# 198.18.0.2 (RFC 2544's benchmarking range, inside namespaces this script creates).
+#   wan_check            -> 0 when namespaces and TUN work here, else prints why and returns 1
+#   wan_setup            creates the namespaces ($WAN_A, $WAN_B); wan_teardown removes them
+#   wan_link ARGS...     (re)starts the emulator with gost-linkemu options (-d -l -r -R -q ...)
+#   wan_down / wan_up    cuts / restores the link; wan_a CMD / wan_b CMD run CMD in a side
+WAN_IP_A=198.18.0.1
+WAN_IP_B=198.18.0.2
+WAN_EMU=${WAN_EMU:-${GOST_BUILD_DIR:-build}/gost-linkemu}
+WAN_A="" WAN_B="" WAN_EMU_PID=""
+
+wan_check() {
+  if [ "$(id -u)" != 0 ]; then echo "needs root (network namespaces)"; return 1; fi
+  if [ ! -c /dev/net/tun ]; then echo "no /dev/net/tun"; return 1; fi
+  if [ ! -x "$WAN_EMU" ]; then echo "no link emulator at $WAN_EMU (build the gost_linkemu target)"; return 1; fi
+  local probe="gostprobe$$"
+  if ! ip netns add "$probe" 2>/dev/null; then echo "ip netns add is not permitted here"; return 1; fi
+  ip netns del "$probe"
+}
+
+wan_setup() {
+  local tag="g$$$RANDOM"
+  WAN_A="${tag}a" WAN_B="${tag}b"
+  ip netns add "$WAN_A" && ip netns add "$WAN_B" || return 1
+  local ns
+  for ns in "$WAN_A" "$WAN_B"; do
+    ip -n "$ns" link set lo up
+    # room for a 200 ms x 100 Mbit/s window on both plain TCP and the tunnel carrier
+    ip netns exec "$ns" sysctl -qw net.ipv4.tcp_rmem="4096 131072 16777216" net.ipv4.tcp_wmem="4096 16384 16777216" \
+      net.core.rmem_max=16777216 net.core.wmem_max=16777216 2>/dev/null || true
+  done
+}
+
+wan_link() {
+  wan_link_stop
+  "$WAN_EMU" -A "/run/netns/$WAN_A" -B "/run/netns/$WAN_B" -a wana -b wanb "$@" >"$WORK/linkemu.out" 2>"$WORK/linkemu.log" &
+  WAN_EMU_PID=$!
+  local i
+  for i in $(seq 50); do grep -q ready "$WORK/linkemu.out" 2>/dev/null && break; sleep 0.1; done
+  grep -q ready "$WORK/linkemu.out" || { cat "$WORK/linkemu.log" >&2; return 1; }
+  ip -n "$WAN_A" addr add "$WAN_IP_A/24" dev wana && ip -n "$WAN_A" link set wana up mtu 1500 txqueuelen 1000
+  ip -n "$WAN_B" addr add "$WAN_IP_B/24" dev wanb && ip -n "$WAN_B" link set wanb up mtu 1500 txqueuelen 1000
+}
+
+wan_link_stop() {
+  [ -n "$WAN_EMU_PID" ] || return 0
+  kill "$WAN_EMU_PID" 2>/dev/null
+  wait "$WAN_EMU_PID" 2>/dev/null
+  WAN_EMU_PID=""
+}
+
+wan_down() { kill -USR1 "$WAN_EMU_PID"; }
+wan_up() { kill -USR2 "$WAN_EMU_PID"; }
+wan_a() { ip netns exec "$WAN_A" "$@"; }
+wan_b() { ip netns exec "$WAN_B" "$@"; }
+
+wan_teardown() {
+  wan_link_stop
+  [ -n "$WAN_A" ] && ip netns del "$WAN_A" 2>/dev/null
+  [ -n "$WAN_B" ] && ip netns del "$WAN_B" 2>/dev/null
+  WAN_A="" WAN_B=""
+}
