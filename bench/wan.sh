@@ -68,15 +68,22 @@ ready() { # port
   return 1
 }
 
-measure() { # key host port
-  local key=$1 host=$2 port=$3 bps
-  wan_a timeout $((DUR + 30)) iperf3 -c "$host" -p "$port" -t "$DUR" -O 2 -J >"$WORK/ip.json" 2>/dev/null
-  bps=$(python3 -c '
+measure() { # key host port: one retry when iperf3 fails (its error is logged)
+  local key=$1 host=$2 port=$3 bps try
+  for try in 1 2; do
+    wan_a timeout $((DUR + 30)) iperf3 -c "$host" -p "$port" -t "$DUR" -O 2 -J >"$WORK/ip.json" 2>/dev/null
+    bps=$(python3 -c '
 import json, sys
 try:
-    print("%.1f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"] / 1e6))
+    j = json.load(open(sys.argv[1]))
 except Exception:
-    print("0")' "$WORK/ip.json")
+    print("fail no output"); sys.exit()
+if "error" in j:
+    print("fail " + j["error"].replace("\n", " "))
+else:
+    print("%.1f" % (j["end"]["sum_received"]["bits_per_second"] / 1e6))' "$WORK/ip.json")
+    case $bps in fail*) log "$key: iperf3 $bps (try $try)"; bps=fail ;; *) break ;; esac
+  done
   printf '%s\t%s\n' "$key" "$bps" >>"$R"
   log "$key: $bps Mbit/s"
 }

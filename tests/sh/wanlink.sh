@@ -57,6 +57,11 @@ wan_b() { ip netns exec "$WAN_B" "$@"; }
 
 wan_teardown() {
   wan_link_stop
+  local ns p
+  for ns in "$WAN_A" "$WAN_B"; do # whatever still runs inside our namespaces
+    [ -n "$ns" ] || continue
+    for p in $(ip netns pids "$ns" 2>/dev/null); do kill "$p" 2>/dev/null; done
+  done
   [ -n "$WAN_A" ] && ip netns del "$WAN_A" 2>/dev/null
   [ -n "$WAN_B" ] && ip netns del "$WAN_B" 2>/dev/null
   WAN_A="" WAN_B=""
