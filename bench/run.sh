@@ -38,12 +38,8 @@ put() { printf '%s\t%s\n' "$1" "$2" >>"$R"; }
 bg() { "$@" >>"$W/bg.log" 2>&1 & PIDS+=($!); }
 
 # Free ports from the kernel (bound then released; used immediately).
-ports() { # N free ports from the kernel (bound then released together; used immediately)
-  python3 -c '
-import socket, sys
-ss=[socket.socket() for _ in range(int(sys.argv[1]))]
-for s in ss: s.bind(("127.0.0.1",0))
-print(*[s.getsockname()[1] for s in ss])' "$1"
+ports() { # N free loopback ports below the ephemeral range (outgoing connections cannot take them)
+  python3 "$ROOT/scripts/free-ports.py" "$1"
 }
 read -r P_IPERF P_HTTP P_RP P_NS P_HAP P_HAPH P_SSHD P_SSHR P_SSHRH P_GF P_GFH P_TK P_EK < <(ports 13)
 source "$ROOT/bench/stock.sh"

@@ -4,15 +4,13 @@
 # with its own tunnel ID, visitor, client and bench/idle_conns.py process) so that no process
 # needs more file descriptors than the sandbox allows (20 000); the server holds every stream
 # on its few mux carriers. Prints the server's RSS per stream, the others' totals and the time
-# to open all streams. Bounded: each shard gives up after 120 s.
+# to open all streams. Bounded: gives up after SCALE_TIMEOUT (240) s.
 #   usage: bash bench/scale.sh [BUILD_DIR]      env: SCALE_N=100000 SCALE_SHARDS=12
 set -uo pipefail
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 GOST=$(cd "$ROOT" && readlink -f "$BUILD/gost")
 N=${SCALE_N:-100000}
-SHARDS=${SCALE_SHARDS:-12}
-PER=$(((N + SHARDS - 1) / SHARDS))
 W=$(mktemp -d /tmp/libgost-scale.XXXXXX)
 OUT="$ROOT/bench/results"
 mkdir -p "$OUT"
@@ -30,17 +28,19 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-if [ $((2 * PER + 64)) -gt "$LIMIT" ]; then
-  echo "bench-scale: $PER streams per shard need $((2 * PER + 64)) fds, the limit is $LIMIT: raise SCALE_SHARDS" >&2
-  exit 1
+# A visitor opens one TCP connection to the server per tunnelled connection (the relay protocol
+# has no visitor-side mux), so the server holds one fd per stream: N is capped by its fd limit.
+NOTE=""
+if [ $((N + 256)) -gt "$LIMIT" ]; then
+  NOTE="capped at the server's fd limit ($LIMIT, hard limit $(ulimit -Hn)): one fd per visitor stream"
+  N=$((LIMIT - 256))
+  log "$N streams: $NOTE"
 fi
+SHARDS=${SCALE_SHARDS:-$(((2 * N + LIMIT - 129) / (LIMIT - 128)))} # each load process holds 2 fds a stream
+PER=$((N / SHARDS))
 bg() { local name=$1; shift; "$@" >"$W/$name.log" 2>&1 & PIDS+=($!); }
-ports() {
-  python3 -c '
-import socket, sys
-ss=[socket.socket() for _ in range(int(sys.argv[1]))]
-for s in ss: s.bind(("127.0.0.1",0))
-print(*[s.getsockname()[1] for s in ss])' "$1"
+ports() { # N free loopback ports below the ephemeral range (outgoing connections cannot take them)
+  python3 "$ROOT/scripts/free-ports.py" "$1"
 }
 wait_port() {
   for _ in $(seq 100); do
@@ -53,18 +53,22 @@ wait_port() {
 kib() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 sum_kib() { local s=0 p; for p in "$@"; do s=$((s + $(kib "$p" VmRSS))); done; echo $s; }
 
-read -r P_T < <(ports 1)
-bg server "$GOST" -L "tunnel://127.0.0.1:$P_T"
+read -r -a SP < <(ports $((2 * SHARDS + 1))) # all at once: none is bound before the last is drawn
+P_T=${SP[-1]}
+shard_id() { python3 -c "import uuid; print(uuid.UUID(int=0x5ca1e000000040008000000000000000 + $1))"; }
+RULES=""
+for i in $(seq 1 "$SHARDS"); do RULES="$RULES${RULES:+,}s$i.scale.local:$(shard_id "$i")"; done
+# visitors are routed by host (the server's tunnel= rules), one tunnel ID per shard
+bg server "$GOST" -L "tunnel://127.0.0.1:$P_T?tunnel=$RULES"
 SRV=${PIDS[-1]}
 wait_port "$P_T" || exit 1
 CLI=() VIS=() PYS=()
-read -r -a SP < <(ports $((2 * SHARDS))) # all at once: none is bound before the last is drawn
 for i in $(seq 1 "$SHARDS"); do
-  id=$(python3 -c "import uuid; print(uuid.UUID(int=0x5ca1e000000040008000000000000000 + $i))")
+  id=$(shard_id "$i")
   pv=${SP[$((2 * i - 2))]} ph=${SP[$((2 * i - 1))]}
   bg "client$i" "$GOST" -L "rtcp://:0/127.0.0.1:$ph" -F "tunnel://127.0.0.1:$P_T?tunnel.id=$id"
   CLI+=(${PIDS[-1]})
-  bg "visitor$i" "$GOST" -L "tcp://127.0.0.1:$pv/scale.local:0" -F "tunnel://127.0.0.1:$P_T?tunnel.id=$id"
+  bg "visitor$i" "$GOST" -L "tcp://127.0.0.1:$pv/s$i.scale.local:0" -F "tunnel://127.0.0.1:$P_T?tunnel.id=$id"
   VIS+=(${PIDS[-1]})
   echo "$pv $ph" >"$W/shard$i"
 done
@@ -84,8 +88,9 @@ done
 log "opening $((PER * SHARDS)) streams: $SHARDS shards of $PER through one server (pid $SRV)"
 t0=$(date +%s.%N)
 for i in $(seq 1 "$SHARDS"); do touch "$W/s$i/idle.go"; done
+deadline=$((SECONDS + ${SCALE_TIMEOUT:-240})) # one bound for all shards
 for i in $(seq 1 "$SHARDS"); do
-  for _ in $(seq 1300); do grep -q -e ready -e error "$W/load$i.out" 2>/dev/null && break; sleep 0.1; done
+  until grep -q -e ready -e error "$W/load$i.out" 2>/dev/null || [ $SECONDS -ge $deadline ]; do sleep 0.2; done
 done
 t1=$(date +%s.%N)
 sleep 2 # let the last frames settle before reading memory
@@ -99,16 +104,16 @@ srv=$(kib "$SRV" VmRSS) srv_hwm=$(kib "$SRV" VmHWM) cli=$(sum_kib "${CLI[@]}") v
 alive=$(kill -0 "$SRV" 2>/dev/null && echo yes || echo no)
 for i in $(seq 1 "$SHARDS"); do touch "$W/s$i/idle.stop"; done
 for p in "${PYS[@]}"; do wait "$p" 2>/dev/null; done
-python3 - "$OUT" "$((PER * SHARDS))" "$held" "$errors" "$alive" "$t0" "$t1" "$base_srv" "$srv" "$srv_hwm" "$base_cli" "$cli" \
+python3 - "$OUT" "$((PER * SHARDS))" "$NOTE" "$held" "$errors" "$alive" "$t0" "$t1" "$base_srv" "$srv" "$srv_hwm" "$base_cli" "$cli" \
   "$base_vis" "$vis" "$SHARDS" <<'PYEOF'
 import datetime, json, os, sys
 out = sys.argv[1]
-n, held, errors = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-alive = sys.argv[5]
-t0, t1 = float(sys.argv[6]), float(sys.argv[7])
-b_s, s, hwm, b_c, c, b_v, v, shards = map(int, sys.argv[8:])
+n, note, held, errors = int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+alive = sys.argv[6]
+t0, t1 = float(sys.argv[7]), float(sys.argv[8])
+b_s, s, hwm, b_c, c, b_v, v, shards = map(int, sys.argv[9:])
 per = lambda a, b: (b - a) / held if held else 0.0
-r = {"streams_wanted": n, "streams_held": held, "shards": shards, "shard_errors": errors,
+r = {"streams_wanted": n, "note": note, "streams_held": held, "shards": shards, "shard_errors": errors,
      "server_alive": alive == "yes", "open_s": round(t1 - t0, 2),
      "streams_per_s": round(held / (t1 - t0), 0) if t1 > t0 else 0,
      "server_rss_kib": s, "server_hwm_kib": hwm, "server_kib_per_stream": round(per(b_s, s), 2),
@@ -116,6 +121,7 @@ r = {"streams_wanted": n, "streams_held": held, "shards": shards, "shard_errors"
 stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
 text = (f"bench-scale {stamp}: {held} of {n} tunnelled streams held at once by one tunnel server "
         f"({shards} visitor/client pairs); opened in {r['open_s']} s ({r['streams_per_s']:.0f}/s)\n"
+        + (f"note: {note}\n" if note else "") +
         f"server RSS {b_s} -> {s} KiB (peak {hwm}): {r['server_kib_per_stream']} KiB per stream; "
         f"tunnel clients {r['clients_kib_per_stream']} KiB, visitors {r['visitors_kib_per_stream']} KiB per stream "
         f"(RSS growth summed over the processes)\n"

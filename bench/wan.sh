@@ -4,7 +4,8 @@
 # with libgost at both ends, stock GOST at both ends, and each mixed pair.
 #   usage: bash bench/wan.sh [BUILD_DIR]
 #   env: WAN_RTTS="20 100 200" (ms), WAN_LOSSES="0 0.5" (%), WAN_RATE=100 (Mbit/s),
-#        WAN_DUR=10 (iperf3 seconds, after 2 omitted), WAN_ROWS="plain lg stock lg_stock stock_lg"
+#        WAN_DUR=10 (iperf3 seconds, after 2 omitted), WAN_ROWS="plain lg stock lg_stock stock_lg",
+#        WAN_BASE=/path/to/an/older/gost adds a row "base" (A/B against another libgost build)
 # Needs root, /dev/net/tun and `ip netns`; says why and exits 0 where it cannot run.
 set -uo pipefail
 BUILD=${1:-build}
@@ -16,6 +17,8 @@ LOSSES=${WAN_LOSSES:-0 0.5}
 RATE=${WAN_RATE:-100}
 DUR=${WAN_DUR:-10}
 ROWS=${WAN_ROWS:-plain lg stock lg_stock stock_lg}
+BASE=${WAN_BASE:-}
+[ -n "$BASE" ] && ROWS="$ROWS base"
 OUT="$ROOT/bench/results"
 mkdir -p "$OUT"
 WORK=$(mktemp -d /tmp/libgost-wan.XXXXXX)
@@ -121,6 +124,7 @@ for rtt in $RTTS; do
       stock) tunnel_row "stock.$tag" "$STOCK" "$STOCK" ;;
       lg_stock) tunnel_row "lg_stock.$tag" "$GOST" "$STOCK" ;;
       stock_lg) tunnel_row "stock_lg.$tag" "$STOCK" "$GOST" ;;
+      base) tunnel_row "base.$tag" "$BASE" "$BASE" ;;
       esac
     done
     kill "$IPERF_PID" 2>/dev/null; wait "$IPERF_PID" 2>/dev/null
@@ -144,7 +148,9 @@ def f(v):
 def ratio(a, b):
     return f"{a / b:.2f}" if a is not None and b else "-"
 names = [("plain", "plain TCP"), ("lg", "libgost"), ("stock", "stock"),
-         ("lg_stock", "libgost srv / stock cli"), ("stock_lg", "stock srv / libgost cli")]
+         ("lg_stock", "libgost srv / stock cli"), ("stock_lg", "stock srv / libgost cli"),
+         ("base", "base libgost (WAN_BASE)")]
+names = [x for x in names if any(k.startswith(x[0] + ".") for k in r)]  # rows this run measured
 head = ["RTT ms", "loss %"] + [n for _, n in names] + ["libgost/plain", "stock/plain", "libgost/stock"]
 rows = []
 for rtt in rtts:
@@ -152,7 +158,8 @@ for rtt in rtts:
         t = f"rtt{rtt}_loss{loss}"
         v = {k: r.get(f"{k}.{t}") for k, _ in names}
         rows.append([rtt, loss] + [f(v[k]) for k, _ in names] +
-                    [ratio(v["lg"], v["plain"]), ratio(v["stock"], v["plain"]), ratio(v["lg"], v["stock"])])
+                    [ratio(v.get("lg"), v.get("plain")), ratio(v.get("stock"), v.get("plain")),
+                     ratio(v.get("lg"), v.get("stock"))])
 w = [max(len(str(x[i])) for x in [head] + rows) for i in range(len(head))]
 line = lambda x: "| " + " | ".join(str(c).ljust(w[i]) for i, c in enumerate(x)) + " |"
 stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")

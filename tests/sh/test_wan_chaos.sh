@@ -75,9 +75,7 @@ run_case() { # "emulator options" label
   for p in "${_pids[@]}"; do kill "$p" 2>/dev/null; done
   for p in "${_pids[@]}"; do wait "$p" 2>/dev/null; done
   _pids=()
-  wan_link_stop
-  ip -n "$WAN_A" link del wana 2>/dev/null
-  ip -n "$WAN_B" link del wanb 2>/dev/null
+  wan_link_stop # its TUN devices go with it
 }
 
 if [ -n "${CHAOS_LONG:-}" ]; then
