@@ -73,7 +73,7 @@ run_case() { # "emulator options" label
   pass "$2: tunnel back ${took} s after the link, transfers byte-exact"
 
   for p in "${_pids[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${_pids[@]}"; do wait "$p" 2>/dev/null; done
+  for p in "${_pids[@]}"; do wait "$p" 2>/dev/null || true; done
   _pids=()
   wan_link_stop # its TUN devices go with it
 }

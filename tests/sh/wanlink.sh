@@ -46,7 +46,7 @@ wan_link() {
 wan_link_stop() {
   [ -n "$WAN_EMU_PID" ] || return 0
   kill "$WAN_EMU_PID" 2>/dev/null
-  wait "$WAN_EMU_PID" 2>/dev/null
+  wait "$WAN_EMU_PID" 2>/dev/null || true
   WAN_EMU_PID=""
 }
 
