@@ -4,7 +4,8 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGOST_WERROR=ON
 
-.PHONY: all deps deps-test build run test test-asan bench install clean bench-wan bench-scale chaos
+.PHONY: all deps deps-test build run test test-asan bench install clean test-interop
+.PHONY: bench-wan bench-scale chaos
 
 all: build
 
@@ -18,7 +19,14 @@ build: deps
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
 
-run: build
+# Quiet: the build goes to $(BUILD)/build.log (V=1 shows it); the demo prints three useful lines.
+run: deps
+ifeq ($(V),1)
+	@$(MAKE) --no-print-directory build
+else
+	@mkdir -p $(BUILD); echo "building libgost (log: $(BUILD)/build.log; V=1 to show it)..."
+	@$(MAKE) --no-print-directory build >$(BUILD)/build.log 2>&1 || { tail -n 30 $(BUILD)/build.log; exit 1; }
+endif
 	@bash examples/run-demo.sh $(BUILD)
 
 test: deps-test
@@ -33,6 +41,10 @@ test-asan:
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DGOST_WERROR=ON -DGOST_SANITIZE=address,undefined >/dev/null
 	@cmake --build $(ASAN_BUILD) -j$(JOBS)
 	@cd $(ASAN_BUILD) && GOST_NO_PYTHON=1 ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j$(JOBS) -E 'python|abi|install'
+
+# Against real stock GOST (tests/interop): make test-interop STOCK_GOST=… STOCK_GOST_RC5=…
+test-interop: build
+	@STOCK_GOST="$(STOCK_GOST)" STOCK_GOST_RC5="$(STOCK_GOST_RC5)" GOST_BIN=$(BUILD)/gost bash tests/interop/run.sh "$(INTEROP)"
 
 bench: build
 	@bash scripts/install-deps.sh bench
