@@ -8,7 +8,7 @@
 WAN_IP_A=198.18.0.1
 WAN_IP_B=198.18.0.2
 WAN_EMU=${WAN_EMU:-${GOST_BUILD_DIR:-build}/gost-linkemu}
-WAN_A="" WAN_B="" WAN_EMU_PID=""
+WAN_A="" WAN_B="" WAN_EMU_PID="" WAN_SEQ=0
 
 wan_check() {
   if [ "$(id -u)" != 0 ]; then echo "needs root (network namespaces)"; return 1; fi
@@ -34,13 +34,17 @@ wan_setup() {
 
 wan_link() {
   wan_link_stop
-  "$WAN_EMU" -A "/run/netns/$WAN_A" -B "/run/netns/$WAN_B" -a wana -b wanb "$@" >"$WORK/linkemu.out" 2>"$WORK/linkemu.log" &
+  # fresh device names each time: the kernel may still be removing the previous emulator's
+  # devices, and TUNSETIFF on a dying device of the same name attaches to it
+  WAN_SEQ=$((WAN_SEQ + 1))
+  local ifa="wan${WAN_SEQ}a" ifb="wan${WAN_SEQ}b"
+  "$WAN_EMU" -A "/run/netns/$WAN_A" -B "/run/netns/$WAN_B" -a "$ifa" -b "$ifb" "$@" >"$WORK/linkemu.out" 2>"$WORK/linkemu.log" &
   WAN_EMU_PID=$!
   local i
   for i in $(seq 50); do grep -q ready "$WORK/linkemu.out" 2>/dev/null && break; sleep 0.1; done
   grep -q ready "$WORK/linkemu.out" || { cat "$WORK/linkemu.log" >&2; return 1; }
-  ip -n "$WAN_A" addr add "$WAN_IP_A/24" dev wana && ip -n "$WAN_A" link set wana up mtu 1500 txqueuelen 1000
-  ip -n "$WAN_B" addr add "$WAN_IP_B/24" dev wanb && ip -n "$WAN_B" link set wanb up mtu 1500 txqueuelen 1000
+  ip -n "$WAN_A" addr add "$WAN_IP_A/24" dev "$ifa" && ip -n "$WAN_A" link set "$ifa" up mtu 1500 txqueuelen 1000 &&
+    ip -n "$WAN_B" addr add "$WAN_IP_B/24" dev "$ifb" && ip -n "$WAN_B" link set "$ifb" up mtu 1500 txqueuelen 1000
 }
 
 wan_link_stop() {
