@@ -6,6 +6,7 @@
 
 #include "api/api_int.h"
 #include "core/error.h"
+#include "handler/tunnel_stat.h"
 #include "core/meta.h"
 #include "ingress/ingress.h"
 
@@ -231,5 +232,8 @@ uint16_t gost_service_entrypoint_port(const gost_service_t *svc) {
   return svc && svc->running ? svc->entrypoint_port : 0;
 }
 uint64_t gost_service_stat(const gost_service_t *svc, int which) {
-  return svc && which >= 0 && which < 4 ? svc->stats[which] : 0;
+  if (!svc || which < 0 || which >= 4) return 0;
+  uint64_t v;
+  if (gost__tunnel_service_stat(svc, which, &v)) return v; /* counts beyond svc->stats */
+  return svc->stats[which];
 }

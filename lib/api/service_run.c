@@ -64,6 +64,8 @@ int gost_service_stop(gost_service_t *svc) {
   return GOST_OK;
 }
 
+int gost__admin_start(gost_ctx_t *ctx) __attribute__((weak));
+
 int gost_ctx_start(gost_ctx_t *ctx) {
   if (!ctx) return gost__error(GOST_EINVAL, "ctx is NULL");
   size_t n = gost_ctx_service_count(ctx), k = 0;
@@ -77,6 +79,8 @@ int gost_ctx_start(gost_ctx_t *ctx) {
     if ((rc = gost_service_start(s)) != GOST_OK) break;
     started[k++] = s;
   }
+  /* the config's api:/metrics: servers (lib/admin, above this layer) start with the services */
+  if (rc == GOST_OK && gost__admin_start) rc = gost__admin_start(ctx);
   if (rc != GOST_OK) { /* all or nothing: undo this call's starts, keep the first error */
     char msg[512];
     snprintf(msg, sizeof msg, "%s", gost_last_error());

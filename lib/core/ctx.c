@@ -1,9 +1,12 @@
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/call.h"
 #include "core/ctx_int.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/logsink.h"
 #include "gost/sys/alloc.h"
 #include "gost/version.h"
 
@@ -15,6 +18,7 @@ unsigned gost_version(void) { return GOST_VERSION_HEX; }
 const char *gost_version_string(void) { return GOST_VERSION_STRING; }
 
 void gost__ctx_stop_services(gost_ctx_t *ctx); /* lib/api */
+void gost__admin_free(gost_ctx_t *ctx) __attribute__((weak)); /* lib/admin, above core */
 
 static void on_stop(struct ev_loop *loop, ev_async *w, int revents) {
   (void)revents;
@@ -52,6 +56,11 @@ static int ctx_init(gost_ctx_t **out, struct ev_loop *loop, int owns, const stru
   ctx->stop_async.data = ctx;
   ev_async_start(loop, &ctx->stop_async);
   ev_unref(loop); /* the stop watcher must not keep a borrowed loop alive */
+  ctx->started_at = ev_time();
+  if (gost__calls_init(ctx) != GOST_OK) {
+    gost_ctx_free(ctx);
+    return gost__error(GOST_ENOMEM, "out of memory creating context");
+  }
   *out = ctx;
   return GOST_OK;
 }
@@ -73,7 +82,12 @@ int gost_ctx_new_with_allocator(gost_ctx_t **out, struct ev_loop *loop, gost_mal
 void gost_ctx_free(gost_ctx_t *ctx) {
   if (!ctx) return;
   gost__pipes_close_all(ctx); /* owners see done callbacks while their services still exist */
+  if (gost__admin_free) gost__admin_free(ctx); /* API/metrics servers first: they read objects */
   gost__ctx_free_objects(ctx);
+  gost__calls_free(ctx);
+  gost__log_sink_free(ctx);
+  json_decref(ctx->config_tree);
+  free(ctx->config_path);
   if (ctx->resolver) gost__resolver_free(ctx->resolver);
   ev_ref(ctx->loop);
   ev_async_stop(ctx->loop, &ctx->stop_async);

@@ -5,8 +5,10 @@
 #include <ev.h>
 
 #include "core/buf.h"
+#include "core/counters.h"
 #include "core/list.h"
 #include "core/mem.h"
+#include "gost/control.h"
 #include "gost/ctx.h"
 
 #if !EV_MULTIPLICITY
@@ -14,6 +16,10 @@
 #endif
 
 struct gost_resolver;
+struct gost_admin;
+struct gost_calls;
+struct gost_log_sink;
+struct json_t;
 
 struct gost_ctx {
   struct ev_loop *loop;
@@ -34,6 +40,19 @@ struct gost_ctx {
   struct gost_list authers;
   struct gost_list tunnels;
   struct gost_list pipes; /* live relay pipes (io/pipe.c) */
+
+  /* Control plane: core/event.c, core/call.c, core/counters.h, lib/admin. */
+  struct json_t *config_tree; /* effective config (names filled in), NULL before a load */
+  char *config_path;          /* file given to gost_ctx_load_file: reload and POST /config */
+  struct gost_admin *admin;   /* API/metrics servers and SSE clients (lib/admin) */
+  struct gost_calls *calls;   /* gost_ctx_call queue, created on first use */
+  struct gost_log_sink *log_sink; /* log: {format, output, rotation}; NULL = stderr JSON */
+  int log_text;               /* log.format: text */
+  gost_event_cb event_cb;
+  void *event_user;
+  void (*event_tap)(gost_ctx_t *ctx, const gost_event_t *ev); /* lib/admin: SSE fan-out */
+  struct gost_counters ctr;   /* counters for metrics: an increment on the hot path */
+  double started_at;          /* wall clock at creation, for uptime */
 };
 
 /* The context's allocator, for internals: gost__malloc(ctx, n). */

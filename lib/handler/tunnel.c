@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/meta.h"
+#include "handler/tunnel_stat.h"
 #include "tunnel/entry.h"
 #include "tunnel/handshake.h"
 
@@ -35,6 +36,11 @@ void gost__hs_refuse(struct gost_hs *h, int status, const char *why) {
   gost__tunnel_addr_str(&h->s->peer, peer, sizeof peer);
   GOST_WARN(h->srv->ctx, "relay request from %s refused: %s (%s)", peer,
             gost__relay_status_name(status), why);
+  h->srv->ctx->ctr.refused[status == GOST__RELAY_UNAUTHORIZED      ? GOST_REFUSE_AUTH
+                           : status == GOST__RELAY_BAD_REQUEST     ? GOST_REFUSE_BAD_REQUEST
+                           : status == GOST__RELAY_SERVICE_UNAVAILABLE ? GOST_REFUSE_NO_CONNECTOR
+                           : status == GOST__RELAY_TIMEOUT         ? GOST_REFUSE_TIMEOUT
+                                                                   : GOST_REFUSE_OTHER]++;
   uint8_t out[4] = {GOST__RELAY_VERSION, (uint8_t)status, 0, 0};
   gost_stream *s = h->s;
   h->s = NULL;
@@ -48,6 +54,9 @@ static void drop(struct gost_hs *h, const char *why) {
   char peer[64];
   gost__tunnel_addr_str(&h->s->peer, peer, sizeof peer);
   GOST_WARN(h->srv->ctx, "relay request from %s dropped: %s", peer, why);
+  h->srv->ctx->ctr.refused[strstr(why, "timeout")  ? GOST_REFUSE_TIMEOUT
+                           : strstr(why, "closed") ? GOST_REFUSE_OTHER
+                                                   : GOST_REFUSE_BAD_REQUEST]++;
   gost__hs_free(h, 1);
 }
 
@@ -190,6 +199,7 @@ static int start_common(gost_service_t *svc, int legacy) {
     rc = gost__error(GOST_ENOMEM, "tunnel registry");
     goto fail;
   }
+  gost__tunnel_registry_set_owner(srv->reg, svc->name);
   svc->handler_state = srv;
   if ((rc = gost__entrypoints_start(srv)) != GOST_OK) {
     svc->handler_state = NULL;
@@ -222,10 +232,61 @@ static void tunnel_stop(gost_service_t *svc) {
 const struct gost_handler_ops gost__handler_tunnel = {"tunnel", tunnel_start, tunnel_handle, tunnel_stop};
 const struct gost_handler_ops gost__handler_relay = {"relay", relay_start, tunnel_handle, tunnel_stop};
 
-int gost_service_foreach_connector(gost_service_t *svc, gost_connector_cb cb, void *user) {
-  if (!svc) return gost__error(GOST_EINVAL, "service is NULL");
+/* A tunnel server's connections are its tunnel clients plus the public entrypoint ones; its
+ * bytes are those carried to and from the tunnel clients (live sessions and ended ones). */
+int gost__tunnel_service_stat(const gost_service_t *svc, int which, uint64_t *out) {
+  if (!svc->running || (svc->handler != &gost__handler_tunnel && svc->handler != &gost__handler_relay))
+    return 0;
+  const struct gost_tunnel_server *srv = svc->handler_state;
+  if (!srv) return 0;
+  struct gost_tunnel_totals t;
+  gost__tunnel_registry_totals(srv->reg, &t);
+  uint64_t n = svc->stats[GOST_STAT_CONNECTIONS];
+  switch (which) {
+  case GOST_STAT_CONNECTIONS:
+    for (size_t i = 0; i < srv->neps; i++) n += gost__entrypoint_connections(srv->eps[i]);
+    *out = n;
+    break;
+  case GOST_STAT_ACTIVE:
+    *out = (uint64_t)gost__tunnel_registry_info(srv->reg, NULL, NULL);
+    break;
+  case GOST_STAT_BYTES_IN:
+    *out = t.bytes_in;
+    break;
+  default:
+    *out = t.bytes_out;
+  }
+  return 1;
+}
+
+static struct gost_tunnel_server *server_of(gost_service_t *svc) {
+  if (!svc) {
+    gost__error(GOST_EINVAL, "service is NULL");
+    return NULL;
+  }
   if (!svc->running || !svc->handler_state ||
-      (svc->handler != &gost__handler_tunnel && svc->handler != &gost__handler_relay))
-    return gost__error(GOST_ESTATE, "service \"%s\" is not a running tunnel server", svc->name);
-  return gost__tunnel_registry_foreach(((struct gost_tunnel_server *)svc->handler_state)->reg, cb, user);
+      (svc->handler != &gost__handler_tunnel && svc->handler != &gost__handler_relay)) {
+    gost__error(GOST_ESTATE, "service \"%s\" is not a running tunnel server", svc->name);
+    return NULL;
+  }
+  return svc->handler_state;
+}
+
+int gost_service_foreach_connector(gost_service_t *svc, gost_connector_cb cb, void *user) {
+  struct gost_tunnel_server *srv = server_of(svc);
+  return srv ? gost__tunnel_registry_foreach(srv->reg, cb, user) : svc ? GOST_ESTATE : GOST_EINVAL;
+}
+
+int gost_service_connectors(gost_service_t *svc, gost_connector_info_cb cb, void *user) {
+  struct gost_tunnel_server *srv = server_of(svc);
+  return srv ? gost__tunnel_registry_info(srv->reg, cb, user) : svc ? GOST_ESTATE : GOST_EINVAL;
+}
+
+int gost_service_disconnect(gost_service_t *svc, const char *connector_id) {
+  struct gost_tunnel_server *srv = server_of(svc);
+  if (!srv) return svc ? GOST_ESTATE : GOST_EINVAL;
+  uint8_t id[16];
+  if (!connector_id || gost__uuid_parse(connector_id, strlen(connector_id), id) != GOST_OK)
+    return gost__error(GOST_EINVAL, "invalid connector ID");
+  return gost__tunnel_registry_kick(srv->reg, id);
 }

@@ -8,6 +8,8 @@
 
 #include "codec/httphead.h"
 #include "core/error.h"
+#include "core/event.h"
+#include "ingress/ingress.h"
 #include "core/log.h"
 #include "tunnel/entry.h"
 
@@ -42,6 +44,13 @@ static void next_request(struct hc *h);
 
 static void close_up(struct hc *h) {
   if (!h->up) return;
+  if (gost__event_wanted(h->srv->ctx)) {
+    char tid[37];
+    gost__uuid_format(h->tid, tid);
+    gost_event_t ev = {.type = GOST_EVENT_STREAM_CLOSE, .service = h->srv->svc->name, .tunnel_id = tid,
+                       .bytes_in = h->up->bytes_in, .bytes_out = h->up->bytes_out, .detail = h->dst};
+    gost__event_emit(h->srv->ctx, &ev);
+  }
   gost_stream_set_read_cb(h->up, NULL, NULL);
   h->up->on_drain = NULL;
   gost_stream_close(h->up);
@@ -88,6 +97,7 @@ static void hc_error(struct hc *h, int status, const char *why) {
   gost__tunnel_addr_str(&h->client, peer, sizeof peer);
   GOST_WARN(h->srv->ctx, "entrypoint: %s: %d %s (%s)", peer, status, gost__httphead_reason(status), why);
   close_up(h);
+  gost__count_status(&h->srv->ctx->ctr, status);
   if (gost__httphead_error_response(status, h->minor, out, sizeof out, &n) == GOST_OK &&
       gost_stream_write_buf(h->pub, out, n, NULL, NULL) != GOST_OK) {
     hc_free(h);
@@ -325,6 +335,7 @@ static void up_read(gost_stream *s, ssize_t n, const char *data, void *user) {
     if (k && gost_stream_write_buf(h->pub, data + off, k, NULL, NULL) != GOST_OK) return hc_free(h);
     off += k;
     if (rc == GOST_EAGAIN) break;
+    gost__count_status(&h->srv->ctx->ctr, (int)h->respf.parser.status_code);
     if (h->respf.upgrade) return upgrade(h, data + off, len - off);
     /* 1xx interim (100 Continue, 103): the real response follows on the same stream */
     unsigned code = h->respf.parser.status_code;

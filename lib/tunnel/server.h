@@ -74,6 +74,8 @@ void gost__tunnel_serve_relay(struct gost_tunnel_server *srv, gost_stream *s, co
 /* entrypoint.c */
 int gost__entrypoints_start(struct gost_tunnel_server *srv);
 void gost__entrypoints_stop(struct gost_tunnel_server *srv);
+/* Public connections accepted by one entrypoint so far. */
+uint64_t gost__entrypoint_connections(const struct gost_entrypoint *ep);
 
 /* One relay loop for every path: hands both streams to gost__pipe_start (io/pipe.c). */
 void gost__tunnel_pipe(struct gost_tunnel_server *srv, gost_stream *a, gost_stream *b);
