@@ -268,28 +268,6 @@ size_t gost__tunnel_registry_count(const struct gost_tunnel_registry *reg,
   return t ? t->nconns : 0;
 }
 
-int gost__tunnel_registry_foreach(const struct gost_tunnel_registry *reg, gost_connector_cb cb,
-                                  void *user) {
-  int n = 0;
-  const struct gost_list *p1, *p2;
-  gost_list_foreach(p1, &reg->tunnels) {
-    const struct tunnel *t = gost_container_of(p1, struct tunnel, link);
-    char tid[GOST__UUID_STR_LEN + 1];
-    gost__uuid_format(t->id, tid);
-    gost_list_foreach(p2, &t->conns) {
-      const struct gost_tunnel_connector *c = gost_container_of(p2, struct gost_tunnel_connector, link);
-      if (gost__mux_session_is_closed(c->sess)) continue;
-      char cid[GOST__UUID_STR_LEN + 1];
-      gost__uuid_format(c->id, cid);
-      struct gost_mux_counters k;
-      gost__mux_session_counters(c->sess, &k);
-      if (cb) cb(tid, cid, c->udp, c->weight, k.streams_opened, k.bytes_in, k.bytes_out, user);
-      n++;
-    }
-  }
-  return n;
-}
-
 void gost__tunnel_registry_set_owner(struct gost_tunnel_registry *reg, const char *service) {
   reg->owner = service;
 }
@@ -346,4 +324,22 @@ int gost__tunnel_registry_kick(struct gost_tunnel_registry *reg, const uint8_t c
     }
   }
   return gost__error(GOST_ENOTFOUND, "no such connector");
+}
+
+/* The older callback shape (gost_service_foreach_connector) over the info walk. */
+struct legacy_cb {
+  gost_connector_cb cb;
+  void *user;
+};
+
+static void legacy(const gost_connector_info_t *c, void *user) {
+  struct legacy_cb *l = user;
+  if (l->cb)
+    l->cb(c->tunnel_id, c->connector_id, c->udp, c->weight, c->streams, c->bytes_in, c->bytes_out, l->user);
+}
+
+int gost__tunnel_registry_foreach(const struct gost_tunnel_registry *reg, gost_connector_cb cb,
+                                  void *user) {
+  struct legacy_cb l = {cb, user};
+  return gost__tunnel_registry_info(reg, legacy, &l);
 }
