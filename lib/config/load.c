@@ -5,6 +5,7 @@
 #include "codec/uuid.h"
 #include "api/api_int.h"
 #include "config/load_int.h"
+#include "config/schema.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/logsink.h"
@@ -205,7 +206,9 @@ int gost__config_load(gost_ctx_t *ctx, json_t *root) {
   if (!ctx) return gost__error(GOST_EINVAL, "ctx is NULL");
   if (!json_is_object(root)) return gost__error(GOST_ECONFIG, "config: expected an object");
   struct cfg c = {.ctx = ctx, .root = root, .dry = 1};
-  int rc = run_pass(&c);
+  int rc = gost__schema_check(ctx, root);
+  if (rc) return rc;
+  rc = run_pass(&c);
   if (rc) return rc;
   struct gost_list *svc = ctx->services.prev, *chn = ctx->chains.prev, *ing = ctx->ingresses.prev;
   c.dry = 0;

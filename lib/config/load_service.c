@@ -157,7 +157,7 @@ static int load_service(struct cfg *c, const json_t *item, size_t i) {
   if ((rc = gost__cfg_str(item, path, "addr", &addr)) || (rc = gost__cfg_obj(item, path, "handler", &h)) ||
       (rc = gost__cfg_obj(item, path, "listener", &l)) ||
       (rc = gost__cfg_obj(item, path, "forwarder", &fw)) ||
-      (rc = gost__cfg_typed(h, path, GOST_KIND_HANDLER, "auto", &htype)) ||
+      (rc = gost__cfg_typed(h, path, GOST_KIND_HANDLER, NULL, &htype)) ||
       (rc = gost__cfg_typed(l, path, GOST_KIND_LISTENER, "tcp", &ltype)) || (rc = chain_ref(c, h, p, &hchain)))
     return rc;
   snprintf(p, sizeof p, "%s.listener", path);

@@ -123,6 +123,10 @@ int gost__cfg_typed(const json_t *obj, const char *path, enum gost_kind kind, co
   int rc = gost__cfg_str(obj, p, "type", out);
   if (rc) return rc;
   if (!*out || !**out) *out = def;
+  if (!*out) { /* no default for handlers: a typo must not turn a tunnel server into a proxy */
+    snprintf(p, sizeof p, "%s.%s.type", path, gost__kind_name(kind));
+    return gost__cfg_fail(p, "missing");
+  }
   if (!gost__name_known(kind, *out)) {
     snprintf(p, sizeof p, "%s.%s.type", path, gost__kind_name(kind));
     return gost__cfg_fail(p, "unknown %s \"%s\"", gost__kind_name(kind), *out);
