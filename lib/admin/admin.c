@@ -29,6 +29,15 @@ static void server_stop(struct gost_admin_server *s) {
   s->cfg = NULL;
 }
 
+/* gost_ctx_stop on a borrowed loop: the listeners go so that the caller's ev_run can return;
+ * a later gost_ctx_start starts them again from the config. */
+void gost__admin_stop(gost_ctx_t *ctx) {
+  struct gost_admin *a = ctx->admin;
+  if (!a) return;
+  server_stop(&a->api);
+  server_stop(&a->metrics);
+}
+
 void gost__admin_free(gost_ctx_t *ctx) {
   struct gost_admin *a = ctx->admin;
   if (!a) return;

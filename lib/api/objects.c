@@ -56,8 +56,11 @@ gost_service_t *gost_ctx_service_at(gost_ctx_t *ctx, size_t i) {
   return NULL;
 }
 
+void gost__admin_stop(gost_ctx_t *ctx) __attribute__((weak)); /* lib/admin: API, metrics */
+
 void gost__ctx_stop_services(gost_ctx_t *ctx) {
   struct gost_list *pos;
+  if (gost__admin_stop) gost__admin_stop(ctx); /* their listeners would keep a borrowed loop alive */
   gost_list_foreach(pos, &ctx->services) gost_service_stop(gost_container_of(pos, gost_service_t, link));
 }
 
