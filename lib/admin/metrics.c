@@ -56,6 +56,20 @@ static void per_connector(const gost_connector_info_t *c, void *user) {
   }
 }
 
+/* Connectors per tunnel, also 0 for a tunnel an ingress names that has no client now. */
+static void tunnel_counts(struct gost_sb *o, gost_ctx_t *ctx, const char *h) {
+  family(o, "gost_tunnel_connectors", "gauge", "Live connectors per tunnel");
+  json_t *all = gost__admin_tunnels_json(ctx), *t;
+  size_t i;
+  json_array_foreach(json_object_get(all, "tunnels"), i, t) {
+    char s[512];
+    put(o, "gost_tunnel_connectors{host=\"%s\",service=\"%s\",tunnel=\"%s\"} %zu\n", h,
+        esc(json_string_value(json_object_get(t, "service")), s, sizeof s),
+        json_string_value(json_object_get(t, "tunnelId")), json_array_size(json_object_get(t, "connectors")));
+  }
+  json_decref(all);
+}
+
 static void service_family(struct gost_sb *o, gost_ctx_t *ctx, const char *host, const char *name,
                            const char *type, const char *help, int which) {
   family(o, name, type, help);
@@ -88,6 +102,13 @@ char *gost__admin_metrics_text(gost_ctx_t *ctx, size_t *len) {
   service_family(&o, ctx, host, "gost_service_transfer_output_bytes_total", "counter",
                  "Total service output data transfer size in bytes", GOST_STAT_BYTES_OUT);
 
+  family(&o, "gost_service_handler_errors_total", "counter", "Total service handler errors");
+  gost_list_foreach(pos, &ctx->services) {
+    gost_service_t *svc = gost_container_of(pos, gost_service_t, link);
+    char s[512];
+    put(&o, "gost_service_handler_errors_total{host=\"%s\",service=\"%s\"} %llu\n", h, esc(svc->name, s, sizeof s),
+        (unsigned long long)svc->errors);
+  }
   family(&o, "gost_chain_errors_total", "counter", "Total chain errors");
   put(&o, "gost_chain_errors_total{host=\"%s\"} %llu\n", h, (unsigned long long)ctx->ctr.chain_errors);
 
@@ -97,6 +118,7 @@ char *gost__admin_metrics_text(gost_ctx_t *ctx, size_t *len) {
             {"gost_tunnel_streams_total", "counter", "Streams opened through a tunnel connector"},
             {"gost_tunnel_transfer_bytes_total", "counter",
              "Bytes carried by a tunnel connector; direction in = from the tunnel client"}};
+  tunnel_counts(&o, ctx, h);
   for (int pass = 0; pass < 3; pass++) {
     family(&o, tf[pass].name, tf[pass].type, tf[pass].help);
     gost_list_foreach(pos, &ctx->services) {

@@ -35,6 +35,7 @@ int gost_service_start(gost_service_t *svc) {
   svc->listener = l;
   svc->handler = h;
   for (int i = 0; i < 4; i++) svc->stats[i] = 0;
+  svc->errors = 0;
   if (l->start && (rc = l->start(svc)) != GOST_OK) goto fail;
   if (h->start && (rc = h->start(svc)) != GOST_OK) {
     if (l->stop) l->stop(svc); /* roll back the bind */

@@ -154,6 +154,7 @@ const struct gost_cfg_key gost__cfg_meta_keys[] = {
     MK("entrypoint.id", UUID, H),
     MK("entrypoint.readTimeout", DUR, H),
     MK("entrypoint.keepalive", BOOL, H),
+    MK("entrypoint.accesslog", BOOL, H), /* one info line per public request (docs/operations.md) */
     MK("entrypoint.relay.unsafe", BOOL, H),
     MR("entrypoint.proxyProtocol", INT, H, 0, 2),
     MK("entrypoints", ANY, H),

@@ -62,7 +62,8 @@ struct gost_proxy_conn *gost__proxy_conn_new(gost_service_t *svc, gost_stream *s
 void gost__proxy_conn_end(struct gost_proxy_conn *pc) {
   if (pc->pipe) {
     gost__pipe_abort(pc->pipe);
-  } else {
+  } else { /* ended before relaying: a refusal or a failed dial */
+    pc->svc->errors++;
     gost__msg_read_cancel(pc->mr);
     gost__dial_cancel(pc->dial);
     gost_stream_close(pc->client);

@@ -36,6 +36,7 @@ void gost__hs_refuse(struct gost_hs *h, int status, const char *why) {
   gost__tunnel_addr_str(&h->s->peer, peer, sizeof peer);
   GOST_WARN(h->srv->ctx, "relay request from %s refused: %s (%s)", peer,
             gost__relay_status_name(status), why);
+  h->srv->svc->errors++;
   h->srv->ctx->ctr.refused[status == GOST__RELAY_UNAUTHORIZED      ? GOST_REFUSE_AUTH
                            : status == GOST__RELAY_BAD_REQUEST     ? GOST_REFUSE_BAD_REQUEST
                            : status == GOST__RELAY_SERVICE_UNAVAILABLE ? GOST_REFUSE_NO_CONNECTOR
@@ -54,6 +55,7 @@ static void drop(struct gost_hs *h, const char *why) {
   char peer[64];
   gost__tunnel_addr_str(&h->s->peer, peer, sizeof peer);
   GOST_WARN(h->srv->ctx, "relay request from %s dropped: %s", peer, why);
+  h->srv->svc->errors++;
   h->srv->ctx->ctr.refused[strstr(why, "timeout")  ? GOST_REFUSE_TIMEOUT
                            : strstr(why, "closed") ? GOST_REFUSE_OTHER
                                                    : GOST_REFUSE_BAD_REQUEST]++;
@@ -185,6 +187,7 @@ static int start_common(gost_service_t *svc, int legacy) {
     goto fail;
   }
   srv->entry_keepalive = gost__str_bool(gost__service_meta(svc, "entrypoint.keepalive", NULL), 0);
+  srv->entry_accesslog = gost__str_bool(gost__service_meta(svc, "entrypoint.accesslog", NULL), 0);
   srv->relay_unsafe = gost__str_bool(gost__service_meta(svc, "entrypoint.relay.unsafe", NULL), 0);
   v = gost__service_meta(svc, "entrypoint.proxyProtocol", NULL);
   srv->proxy_protocol = v ? atoi(v) : 0;

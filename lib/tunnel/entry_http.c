@@ -32,6 +32,8 @@ struct hc {
   int poolable;  /* keepalive mode and the backend saw no Connection: close */
   uint8_t tid[16];
   char dst[GOST_ENTRY_DST_MAX];
+  double t0;         /* request start (access log) */
+  char what[160];    /* "GET host/path" (access log) */
   struct gost_http_framer reqf, respf;
   struct gost_http_req req;
   size_t len;
@@ -91,6 +93,20 @@ static void hc_finish(struct hc *h) {
   }
 }
 
+/* entrypoint.accesslog: `| 200 | 203.0.113.9:5123 | GET app.example.com/x | 12.3 ms`. */
+static void access_log(struct hc *h, int status) {
+  if (!h->srv->entry_accesslog || !h->what[0]) return;
+  char peer[64], code[8], ms[32], f[512];
+  gost__tunnel_addr_str(&h->client, peer, sizeof peer);
+  snprintf(code, sizeof code, "%d", status);
+  snprintf(ms, sizeof ms, "%.3f ms", (ev_now(h->srv->ctx->loop) - h->t0) * 1000.0);
+  GOST_LOGF(h->srv->ctx, GOST_LOG_INFO,
+            gost__log_fields(f, sizeof f, "kind", "entrypoint", "service", h->srv->svc->name, "client", peer,
+                             "request", h->what, "code", code, "duration", ms, NULL),
+            "| %s | %s | %s | %s", code, peer, h->what, ms);
+  h->what[0] = '\0';
+}
+
 static void hc_error(struct hc *h, int status, const char *why) {
   char out[256], peer[64];
   size_t n = 0;
@@ -98,6 +114,8 @@ static void hc_error(struct hc *h, int status, const char *why) {
   GOST_WARN(h->srv->ctx, "entrypoint: %s: %d %s (%s)", peer, status, gost__httphead_reason(status), why);
   close_up(h);
   gost__count_status(&h->srv->ctx->ctr, status);
+  h->srv->svc->errors++;
+  access_log(h, status);
   if (gost__httphead_error_response(status, h->minor, out, sizeof out, &n) == GOST_OK &&
       gost_stream_write_buf(h->pub, out, n, NULL, NULL) != GOST_OK) {
     hc_free(h);
@@ -206,6 +224,11 @@ static int keepalive_head(struct hc *h) {
 static void route_request(struct hc *h) {
   struct gost_http_req *r = &h->req;
   h->minor = r->f.version_minor;
+  if (h->srv->entry_accesslog) {
+    h->t0 = ev_now(h->srv->ctx->loop);
+    snprintf(h->what, sizeof h->what, "%.*s %.*s%.*s", (int)r->method.n, r->method.p, (int)r->host.n,
+             r->host.p, (int)(r->target.n > 100 ? 100 : r->target.n), r->target.p);
+  }
   char host[GOST__RELAY_HOST_MAX + 1];
   if (!r->has_host || !r->host_name.n || r->host_name.n >= sizeof host) return hc_error(h, 502, "no Host");
   for (size_t i = 0; i < r->host_name.n; i++) {
@@ -224,9 +247,9 @@ static void route_request(struct hc *h) {
   h->client_ka = r->f.keep_alive;
   h->poolable = 0;
   int skip_body = r->method.n == 4 && !memcmp(r->method.p, "HEAD", 4);
+  memcpy(h->tid, tid, 16); /* pool key, and the tunnel of stream events */
+  memcpy(h->dst, dst, strlen(dst) + 1); /* dst is shorter than GOST_ENTRY_DST_MAX */
   if (h->srv->entry_keepalive && !r->f.connection_upgrade) {
-    memcpy(h->tid, tid, 16);
-    memcpy(h->dst, dst, strlen(dst) + 1); /* dst is shorter than GOST_ENTRY_DST_MAX */
     h->up = gost__entry_pool_take(h->srv, tid, dst);
     h->poolable = keepalive_head(h); /* r points into the old head from here on */
   }
@@ -278,6 +301,7 @@ static void pub_read(gost_stream *s, ssize_t n, const char *data, void *user) {
 
 /* Response finished: drop the stream, then the next request or the end. */
 static void response_done(struct hc *h) {
+  access_log(h, (int)h->respf.parser.status_code);
   if (h->poolable && h->state == HC_WAIT && h->respf.keep_alive) { /* park it for reuse */
     gost_stream *up = h->up;
     h->up = NULL;

@@ -147,7 +147,10 @@ python3 "$SRC/tests/sh/prom_check.py" < m.txt \
   'gost_service_requests_total{service="tun"} >= 4' \
   'gost_service_transfer_output_bytes_total{service="fwd"} >= 8000000' \
   'gost_entrypoint_responses_total{code="200"} >= 4' \
-  'gost_entrypoint_responses_total{code="502"} >= 2' || fail "metrics: $(head -c 3000 m.txt)"
+  'gost_entrypoint_responses_total{code="502"} >= 2' \
+  'gost_service_handler_errors_total{service="tun"} >= 2' \
+  "gost_tunnel_connectors{service=\"tun\",tunnel=\"$TID\"} == 1" \
+  "gost_tunnel_connectors{service=\"tun\",tunnel=\"$TID2\"} == 0" || fail "metrics: $(head -c 3000 m.txt)"
 grep -q "gost_tunnel_connector_up{.*tunnel=\"$TID\"" m.txt || fail "no per-tunnel connector metric"
 grep -q "gost_tunnel_transfer_bytes_total{.*direction=\"out\"}" m.txt || fail "no tunnel bytes metric"
 pass "metrics parse with stock names and tunnel counters"

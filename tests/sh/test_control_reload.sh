@@ -34,7 +34,7 @@ config() {
     echo "services:"
     echo "- name: tun"
     echo "  addr: 127.0.0.1:$T"
-    echo "  handler: {type: tunnel, metadata: {entrypoint: \"127.0.0.1:$E\", ingress: ing}}"
+    echo "  handler: {type: tunnel, metadata: {entrypoint: \"127.0.0.1:$E\", ingress: ing, entrypoint.accesslog: true}}"
     echo "  listener: {type: tcp}"
     [ -z "$2" ] || echo "$2"
     echo "ingresses:"
@@ -85,6 +85,8 @@ curl -sf --max-time 5 -H "Host: a.example.com" "http://127.0.0.1:$E/" | grep -q 
 kill -0 "$SPID" || fail "server died"
 [ "$(grep -c 'event: connector_up' events.log)" = 1 ] || fail "tunnel client re-registered"
 grep -q 'config not applied' gost.log || fail "refused reload not logged"
+grep -qE '"msg":"\| 200 \| 127.0.0.1:[0-9]+ \| GET a.example.com/ \| [0-9.]+ ms".*"code":"200"' gost.log ||
+  fail "no entrypoint access log line: $(grep -m3 entrypoint gost.log)"
 pass "reload applied the ingress and service; invalid file refused and old config kept"
 
 mv gost.log gost.log.1
