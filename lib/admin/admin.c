@@ -11,13 +11,20 @@
 #include "core/event.h"
 #include "core/log.h"
 
+static void child_destroy(struct gost_ctx_child *c);
+static void child_stop(struct gost_ctx_child *c);
+
+/* Created on first use and owned by the ctx as a child of rank ADMIN: destroyed before every
+ * other object (it reads them), stopped by gost_ctx_stop on a borrowed loop. */
 struct gost_admin *gost__admin_get(gost_ctx_t *ctx) {
   if (!ctx->admin) {
-    ctx->admin = gost__calloc(ctx, 1, sizeof *ctx->admin);
-    if (ctx->admin) {
-      ctx->admin->ctx = ctx;
-      ctx->admin->started = ev_time();
-    }
+    struct gost_admin *a = gost__calloc(ctx, 1, sizeof *a);
+    if (!a) return NULL;
+    a->ctx = ctx;
+    a->started = ev_time();
+    gost__ctx_child_init(&a->child, child_destroy, child_stop);
+    gost__ctx_adopt(ctx, &a->child, GOST__RANK_ADMIN);
+    ctx->admin = a;
   }
   return ctx->admin;
 }
@@ -31,16 +38,16 @@ static void server_stop(struct gost_admin_server *s) {
 
 /* gost_ctx_stop on a borrowed loop: the listeners go so that the caller's ev_run can return;
  * a later gost_ctx_start starts them again from the config. */
-void gost__admin_stop(gost_ctx_t *ctx) {
-  struct gost_admin *a = ctx->admin;
-  if (!a) return;
+static void child_stop(struct gost_ctx_child *c) {
+  struct gost_admin *a = gost_container_of(c, struct gost_admin, child);
   server_stop(&a->api);
   server_stop(&a->metrics);
 }
 
-void gost__admin_free(gost_ctx_t *ctx) {
-  struct gost_admin *a = ctx->admin;
-  if (!a) return;
+static void child_destroy(struct gost_ctx_child *c) {
+  struct gost_admin *a = gost_container_of(c, struct gost_admin, child);
+  gost_ctx_t *ctx = a->ctx;
+  gost__ctx_disown(c);
   ctx->event_tap = NULL;
   server_stop(&a->api);
   server_stop(&a->metrics);
@@ -218,5 +225,8 @@ int gost__admin_sync_servers(gost_ctx_t *ctx) {
   return rc;
 }
 
-/* Called by gost_ctx_start (lib/api) through a weak reference. */
-int gost__admin_start(gost_ctx_t *ctx) { return gost__admin_sync_servers(ctx); }
+/* The public start: services (lib/api), then the config's api:/metrics: servers, all or nothing. */
+int gost_ctx_start(gost_ctx_t *ctx) {
+  if (!ctx) return gost__error(GOST_EINVAL, "ctx is NULL");
+  return gost__ctx_start_services(ctx, gost__admin_sync_servers);
+}

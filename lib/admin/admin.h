@@ -17,6 +17,7 @@ struct gost_admin_server {
 };
 
 struct gost_admin {
+  struct gost_ctx_child child; /* owned by the ctx (rank ADMIN) */
   gost_ctx_t *ctx;
   struct gost_admin_server api, metrics;
   double started;

@@ -175,7 +175,7 @@ static int execute(gost_ctx_t *ctx, json_t *tree, struct plan *p) {
   }
   json_array_foreach(p->svc_auth, i, v) {
     gost_service_t *svc = gost_ctx_service(ctx, name_of(v));
-    if (svc) gost__config_service_auths(svc, tree, v);
+    if (svc) gost__config_service_auths(ctx, svc, tree, v);
   }
   json_t *doc = json_object();
   set_if(doc, "authers", section(tree, "authers"));

@@ -7,7 +7,7 @@
 
 #include "codec/httphead.h"
 #include "core/list.h"
-#include "service/private.h"
+#include "model/private.h"
 
 #define GOST_HTTPD_BODY_MAX (1024 * 1024)
 #define GOST_HTTPD_HEAD_TIMEOUT 10.0 /* s to send a complete request */

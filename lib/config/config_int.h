@@ -32,8 +32,7 @@ int gost__config_read_file(const char *path, json_t **out);
 
 /* Replaces the credentials of a running service with those item (its entry in root) names:
  * handler.auth, handler.auther, handler.authers (authers swap in place on reload). */
-struct gost_service;
-int gost__config_service_auths(struct gost_service *svc, json_t *root, json_t *item);
+int gost__config_service_auths(gost_ctx_t *ctx, gost_service_t *svc, json_t *root, json_t *item);
 
 /* Case-insensitive object member lookup (GOST's config keys ignore case). */
 json_t *gost__cfg_get(const json_t *obj, const char *key);

@@ -3,11 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain/dial.h"
 #include "codec/uuid.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/meta.h"
-#include "handler/tunnel_stat.h"
+#include "handler/handlers.h"
 #include "tunnel/entry.h"
 #include "tunnel/handshake.h"
 
@@ -234,33 +235,6 @@ static void tunnel_stop(gost_service_t *svc) {
 
 const struct gost_handler_ops gost__handler_tunnel = {"tunnel", tunnel_start, tunnel_handle, tunnel_stop};
 const struct gost_handler_ops gost__handler_relay = {"relay", relay_start, tunnel_handle, tunnel_stop};
-
-/* A tunnel server's connections are its tunnel clients plus the public entrypoint ones; its
- * bytes are those carried to and from the tunnel clients (live sessions and ended ones). */
-int gost__tunnel_service_stat(const gost_service_t *svc, int which, uint64_t *out) {
-  if (!svc->running || (svc->handler != &gost__handler_tunnel && svc->handler != &gost__handler_relay))
-    return 0;
-  const struct gost_tunnel_server *srv = svc->handler_state;
-  if (!srv) return 0;
-  struct gost_tunnel_totals t;
-  gost__tunnel_registry_totals(srv->reg, &t);
-  uint64_t n = svc->stats[GOST_STAT_CONNECTIONS];
-  switch (which) {
-  case GOST_STAT_CONNECTIONS:
-    for (size_t i = 0; i < srv->neps; i++) n += gost__entrypoint_connections(srv->eps[i]);
-    *out = n;
-    break;
-  case GOST_STAT_ACTIVE:
-    *out = (uint64_t)gost__tunnel_registry_info(srv->reg, NULL, NULL);
-    break;
-  case GOST_STAT_BYTES_IN:
-    *out = t.bytes_in;
-    break;
-  default:
-    *out = t.bytes_out;
-  }
-  return 1;
-}
 
 static struct gost_tunnel_server *server_of(gost_service_t *svc) {
   if (!svc) {

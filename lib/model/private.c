@@ -1,4 +1,4 @@
-#include "service/private.h"
+#include "model/private.h"
 
 #include <string.h>
 

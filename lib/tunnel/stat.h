@@ -1,6 +1,6 @@
 /* gost_service_stat of a running tunnel server, which counts beyond svc->stats. */
-#ifndef GOST_HANDLER_TUNNEL_STAT_H
-#define GOST_HANDLER_TUNNEL_STAT_H
+#ifndef GOST_TUNNEL_STAT_H
+#define GOST_TUNNEL_STAT_H
 
 #include <stdint.h>
 

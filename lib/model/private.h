@@ -4,7 +4,7 @@
 #ifndef GOST_SERVICE_PRIVATE_H
 #define GOST_SERVICE_PRIVATE_H
 
-#include "service/service.h"
+#include "model/service.h"
 
 /* Binds addr and delivers each accepted stream to h->handle(l, s, info) with
  * l->handler_state == state. l is the caller's storage (zeroed here). */
