@@ -2,6 +2,9 @@
  * (unchanged objects untouched, ingress swapped in place, all-or-nothing), events, and the
  * YAML writer read back by the YAML loader. */
 #include <check.h>
+#include <glob.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -9,6 +12,9 @@
 
 #include "admin/admin.h"
 #include "config/config_int.h"
+#include "core/ctx_int.h"
+#include "core/log.h"
+#include "core/logsink.h"
 #include "gost/gost.h"
 
 /* ---- gost_ctx_call ---- */
@@ -160,6 +166,46 @@ START_TEST(test_yaml_roundtrip) {
 }
 END_TEST
 
+/* ---- log file: rotation by size, backups pruned, reopen after a move ---- */
+
+START_TEST(test_log_rotation) {
+  char dir[] = "/tmp/gost-logrot-XXXXXX", path[128], pat[160];
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  snprintf(path, sizeof path, "%s/gost.log", dir);
+  gost_ctx_t *ctx;
+  ck_assert_int_eq(gost_ctx_new(&ctx), 0);
+  struct gost_log_rotation rot = {1, 2, 0, 0}; /* 1 MB, keep 2 backups */
+  ck_assert_int_eq(gost__log_configure(ctx, "text", path, &rot), 0);
+  char filler[900];
+  memset(filler, 'x', sizeof filler - 1);
+  filler[sizeof filler - 1] = '\0';
+  for (int i = 0; i < 4000; i++) GOST_INFO(ctx, "record %d %s", i, filler); /* ~3.7 MB */
+  struct stat st;
+  ck_assert_int_eq(stat(path, &st), 0);
+  ck_assert_int_le(st.st_size, 1024 * 1024);
+  snprintf(pat, sizeof pat, "%s.*", path);
+  glob_t g;
+  ck_assert_int_eq(glob(pat, 0, NULL, &g), 0);
+  ck_assert_int_eq(g.gl_pathc, 2); /* older backups were deleted */
+  globfree(&g);
+  char moved[200];
+  snprintf(moved, sizeof moved, "%s/moved.log", dir);
+  ck_assert_int_eq(rename(path, moved), 0);
+  ck_assert_int_eq(gost_ctx_reopen_log(ctx), 0);
+  GOST_INFO(ctx, "after reopen");
+  FILE *f = fopen(path, "r");
+  ck_assert_ptr_nonnull(f);
+  char line[256] = "";
+  ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+  fclose(f);
+  ck_assert_msg(strstr(line, " INFO  after reopen") != NULL, "%s", line);
+  gost_ctx_free(ctx);
+  char cmd[200];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir); /* this test's directory only */
+  ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("control");
   TCase *tc = tcase_create("control");
@@ -167,6 +213,7 @@ int main(void) {
   tcase_add_test(tc, test_call_from_threads);
   tcase_add_test(tc, test_apply_diff);
   tcase_add_test(tc, test_yaml_roundtrip);
+  tcase_add_test(tc, test_log_rotation);
   suite_add_tcase(s, tc);
   SRunner *r = srunner_create(s);
   srunner_run_all(r, CK_NORMAL);

@@ -178,3 +178,23 @@ assert b" 400 " in s.recv(1000)
 PY
 "${C[@]}" "$B/api/status" | grep -q '"services":2' || fail "server unwell after hostile requests"
 pass "hostile requests refused, server fine"
+
+# pathPrefix and an auther (looked up per request), and stock's -api [user:pass@]addr flag
+read -r API2 API3 < <(free_ports 2)
+cat > prefix.yaml <<EOF2
+services: []
+authers: [{name: admins, auths: [{username: ops, password: pw1}, {username: dev, password: pw2}]}]
+api: {addr: "127.0.0.1:$API2", pathPrefix: /gost, auther: admins}
+EOF2
+bg prefixed "$GOST" -C prefix.yaml
+bg cliapi "$GOST" -api "root:toor@127.0.0.1:$API3"
+wait_tcp "$API2"; wait_tcp "$API3"
+curl -sf --max-time 5 -u dev:pw2 "http://127.0.0.1:$API2/gost/api/status" | grep -q '"services":0' || fail "pathPrefix + auther"
+code=$(curl -s -o /dev/null -w '%{http_code}' -u dev:pw2 "http://127.0.0.1:$API2/api/status")
+[ "$code" = 404 ] || fail "path outside the prefix: HTTP $code"
+code=$(curl -s -o /dev/null -w '%{http_code}' -u dev:pw1 "http://127.0.0.1:$API2/gost/config")
+[ "$code" = 401 ] || fail "wrong auther password: HTTP $code"
+curl -sf --max-time 5 -u root:toor "http://127.0.0.1:$API3/api/status" | grep -q '"version"' || fail "-api user:pass@addr"
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$API3/api/status")
+[ "$code" = 401 ] || fail "-api credentials not enforced: HTTP $code"
+pass "pathPrefix, auther, -api user:pass@addr"

@@ -95,3 +95,13 @@ curl -s --max-time 5 -XPOST "http://127.0.0.1:$API/config/reload" > r.json || tr
 grep -q '"code":40001' r.json || fail "reload of the invalid file through the API: $(cat r.json)"
 retry 25 grep -q 'config not applied' gost.log || fail "no log line in the reopened file"
 pass "SIGUSR1 reopens the log file"
+
+# POST /config writes the running config over the -C file; reading it back changes nothing
+curl -sf --max-time 5 -XPOST "http://127.0.0.1:$API/config" | grep -q '"msg":"OK"' || fail "POST /config"
+grep -q "b.example.com" gost.yaml || fail "saved config lacks the reloaded rule: $(cat gost.yaml)"
+n=$(grep -c 'event: config_applied' events.log)
+kill -HUP "$SPID"
+retry 25 sh -c "[ \$(grep -c 'event: config_applied' events.log) -gt $n ]" || fail "reload of the saved file"
+grep 'event: config_applied' -A1 events.log | tail -1 | grep -q '0 added, 0 changed, 0 removed, 2 unchanged' ||
+  fail "saved file differs from the running config: $(tail -2 events.log)"
+pass "POST /config saves the running config; reloading it is a no-op"
