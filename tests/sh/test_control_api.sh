@@ -180,15 +180,22 @@ PY
 pass "hostile requests refused, server fine"
 
 # pathPrefix and an auther (looked up per request), and stock's -api [user:pass@]addr flag
-read -r API2 API3 < <(free_ports 2)
-cat > prefix.yaml <<EOF2
+# ports picked now can be taken by another test before the bind: pick again on a collision
+for attempt in 1 2 3; do
+  read -r API2 API3 < <(free_ports 2)
+  cat > prefix.yaml <<EOF2
 services: []
 authers: [{name: admins, auths: [{username: ops, password: pw1}, {username: dev, password: pw2}]}]
 api: {addr: "127.0.0.1:$API2", pathPrefix: /gost, auther: admins}
 EOF2
-bg prefixed "$GOST" -C prefix.yaml
-bg cliapi "$GOST" -api "root:toor@127.0.0.1:$API3"
-wait_tcp "$API2"; wait_tcp "$API3"
+  bg prefixed$attempt "$GOST" -C prefix.yaml
+  bg cliapi$attempt "$GOST" -api "root:toor@127.0.0.1:$API3"
+  if wait_tcp "$API2" 2>/dev/null && wait_tcp "$API3" 2>/dev/null &&
+     ! grep -q 'already in use' "$WORK/prefixed$attempt.log" "$WORK/cliapi$attempt.log"; then
+    break
+  fi
+  [ "$attempt" -lt 3 ] || fail "could not start the API servers: $(cat "$WORK"/prefixed*.log "$WORK"/cliapi*.log)"
+done
 curl -sf --max-time 5 -u dev:pw2 "http://127.0.0.1:$API2/gost/api/status" | grep -q '"services":0' || fail "pathPrefix + auther"
 code=$(curl -s -o /dev/null -w '%{http_code}' -u dev:pw2 "http://127.0.0.1:$API2/api/status")
 [ "$code" = 404 ] || fail "path outside the prefix: HTTP $code"
