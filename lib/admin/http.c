@@ -18,14 +18,17 @@ struct gost_httpd_conn {
   char *buf; /* head + body of the request being read */
   size_t len, cap;
   int sse;
-  int busy; /* inside the handler: a close is deferred */
-  int dead;
+  gost_ctx_t *ctx;
+  int busy;   /* inside the handler: a close is deferred */
+  int dead;   /* closed while busy: freed after the handler */
+  int orphan; /* its server stopped while busy (an API change restarted the API): finish
+                 the response, then close, without touching the server again */
   int status; /* of the last response, for the access log */
   char client[64];
 };
 
 static void conn_free(struct gost_httpd_conn *c) {
-  gost_ctx_t *ctx = c->srv->ctx;
+  gost_ctx_t *ctx = c->ctx;
   gost_list_remove(&c->link);
   ev_timer_stop(ctx->loop, &c->timer);
   if (c->s) gost_stream_close(c->s);
@@ -56,14 +59,14 @@ static void conn_finish(struct gost_httpd_conn *c) {
 
 static void on_timeout(struct ev_loop *loop, ev_timer *w, int revents) {
   struct gost_httpd_conn *c = w->data;
-  GOST_DEBUG(c->srv->ctx, "api: %s: timeout", c->client);
+  GOST_DEBUG(c->ctx, "api: %s: timeout", c->client);
   conn_close(c);
 }
 
 static void simple_error(struct gost_httpd_conn *c, int status, const char *why) {
   char body[160];
   int n = snprintf(body, sizeof body, "{\"code\":%d,\"msg\":\"%s\"}", status, why);
-  GOST_WARN(c->srv->ctx, "api: %s: %d %s", c->client, status, why);
+  GOST_WARN(c->ctx, "api: %s: %d %s", c->client, status, why);
   c->busy = 1;
   gost__httpd_respond(c, status, "application/json", "Connection: close\r\n", body, (size_t)n);
   c->busy = 0;
@@ -137,18 +140,24 @@ static int handle_one(struct gost_httpd_conn *c, const struct gost_http_req *req
   r.body_len = total - req->f.head_len;
   snprintf(r.client, sizeof r.client, "%s", c->client);
   double t0 = ev_time();
+  int accesslog = c->srv->accesslog;
   c->busy = 1;
   c->srv->handler(c, &r, c->srv->user);
   c->busy = 0;
-  if (c->srv->accesslog) {
+  if (accesslog) {
     char f[256];
     char ms[32], code[8];
     snprintf(ms, sizeof ms, "%.3f ms", (ev_time() - t0) * 1000.0);
     snprintf(code, sizeof code, "%d", c->sse ? 200 : c->status);
-    GOST_LOGF(c->srv->ctx, GOST_LOG_INFO,
+    GOST_LOGF(c->ctx, GOST_LOG_INFO,
               gost__log_fields(f, sizeof f, "kind", "api", "method", r.method, "uri", r.path, "code", code,
                                "client", r.client, "duration", ms, NULL),
               "| %s | %s | %s %s", code, r.client, r.method, r.path);
+  }
+  if (c->orphan) { /* the response is queued: it leaves, then the connection closes */
+    if (c->dead || !c->s) conn_free(c);
+    else conn_finish(c);
+    return -1;
   }
   return 0;
 }
@@ -177,7 +186,7 @@ static void process(struct gost_httpd_conn *c) {
     memmove(c->buf, c->buf + total, c->len - total);
     c->len -= total;
     ev_timer_set(&c->timer, c->len ? GOST_HTTPD_HEAD_TIMEOUT : GOST_HTTPD_IDLE_TIMEOUT, 0.);
-    ev_timer_again(c->srv->ctx->loop, &c->timer);
+    ev_timer_again(c->ctx->loop, &c->timer);
   }
 }
 
@@ -190,7 +199,7 @@ static void on_read(gost_stream *s, ssize_t n, const char *data, void *user) {
   if (c->len + (size_t)n > c->cap) {
     size_t cap = c->cap ? c->cap : 4096;
     while (cap < c->len + (size_t)n) cap *= 2;
-    char *nb = gost__realloc(c->srv->ctx, c->buf, cap);
+    char *nb = gost__realloc(c->ctx, c->buf, cap);
     if (!nb) return conn_close(c);
     c->buf = nb;
     c->cap = cap;
@@ -198,7 +207,7 @@ static void on_read(gost_stream *s, ssize_t n, const char *data, void *user) {
   memcpy(c->buf + c->len, data, (size_t)n);
   if (!c->len) { /* a request started: the head deadline replaces the idle one */
     ev_timer_set(&c->timer, GOST_HTTPD_HEAD_TIMEOUT, 0.);
-    ev_timer_again(c->srv->ctx->loop, &c->timer);
+    ev_timer_again(c->ctx->loop, &c->timer);
   }
   c->len += (size_t)n;
   process(c);
@@ -212,6 +221,7 @@ static void on_accept(gost_service_t *l, gost_stream *s, const struct gost_conn_
     return;
   }
   c->srv = h;
+  c->ctx = h->ctx;
   c->s = s;
   gost__sockaddr_fmt((const struct sockaddr *)&s->peer, c->client, sizeof c->client);
   gost_list_insert_tail(&h->conns, &c->link);
@@ -252,7 +262,15 @@ void gost__httpd_stop(struct gost_httpd *h) {
   if (!h->ctx) return;
   gost__private_close(&h->lsvc);
   ev_timer_stop(h->ctx->loop, &h->ping);
-  while (!gost_list_empty(&h->conns)) conn_free(gost_container_of(h->conns.next, struct gost_httpd_conn, link));
+  while (!gost_list_empty(&h->conns)) {
+    struct gost_httpd_conn *c = gost_container_of(h->conns.next, struct gost_httpd_conn, link);
+    if (!c->busy) {
+      conn_free(c);
+      continue;
+    }
+    c->orphan = 1; /* its handler is running (it stopped us): it finishes the connection */
+    gost_list_remove(&c->link);
+  }
   while (!gost_list_empty(&h->sse)) conn_free(gost_container_of(h->sse.next, struct gost_httpd_conn, link));
   h->ctx = NULL;
 }
@@ -281,10 +299,10 @@ void gost__httpd_sse_start(struct gost_httpd_conn *c) {
     return;
   }
   c->sse = 1;
-  ev_timer_stop(c->srv->ctx->loop, &c->timer);
+  ev_timer_stop(c->ctx->loop, &c->timer);
   gost_list_remove(&c->link);
   gost_list_insert_tail(&c->srv->sse, &c->link);
-  if (!ev_is_active(&c->srv->ping)) ev_timer_start(c->srv->ctx->loop, &c->srv->ping);
+  if (!ev_is_active(&c->srv->ping)) ev_timer_start(c->ctx->loop, &c->srv->ping);
 }
 
 void gost__httpd_sse_broadcast(struct gost_httpd *h, const char *event, const char *data) {

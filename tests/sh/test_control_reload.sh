@@ -105,3 +105,13 @@ retry 25 sh -c "[ \$(grep -c 'event: config_applied' events.log) -gt $n ]" || fa
 grep 'event: config_applied' -A1 events.log | tail -1 | grep -q '0 added, 0 changed, 0 removed, 2 unchanged' ||
   fail "saved file differs from the running config: $(tail -2 events.log)"
 pass "POST /config saves the running config; reloading it is a no-op"
+
+# a reload through the API that changes the api section itself restarts the listener that is
+# serving the request: the answer still arrives, and the new listener serves the next one
+sed -i '/^api:/a\  accesslog: true' gost.yaml
+curl -sf --max-time 5 -XPOST "http://127.0.0.1:$API/config/reload" | grep -q '"msg":"OK"' ||
+  fail "reload that restarts the API did not answer"
+curl -sf --max-time 5 "http://127.0.0.1:$API/api/status" | grep -q '"version"' || fail "API gone after restarting itself"
+retry 25 grep -q '"kind":"api".*"uri":"/api/status"' gost.log || fail "accesslog from the reloaded api section"
+kill -0 "$SPID" || fail "server died"
+pass "the API restarts itself through its own reload endpoint"
