@@ -60,7 +60,7 @@ retry 25 curl -sf --max-time 2 -H "Host: a.example.com" "http://127.0.0.1:$E/" -
 grep -qE '"time":"[0-9T:.-]+[+-][0-9]{2}:[0-9]{2}"' gost.log || fail "log time has no time zone: $(head -2 gost.log)"
 pass "log.output file with RFC 3339 time zones"
 
-wrk -t1 -c8 -d4s -H "Host: a.example.com" "http://127.0.0.1:$E/" > wrk.txt 2>&1 &
+wrk -t1 -c8 -d4s --timeout 10s -H "Host: a.example.com" "http://127.0.0.1:$E/" > wrk.txt 2>&1 &
 wpid=$!
 sleep 1
 config "  - {hostname: b.example.com, endpoint: $TID}" \
