@@ -49,6 +49,8 @@ static void child_destroy(struct gost_ctx_child *c) {
   gost_ctx_t *ctx = a->ctx;
   gost__ctx_disown(c);
   ctx->event_tap = NULL;
+  ctx->log_tap = NULL;
+  for (size_t i = 0; i < GOST_ADMIN_RECENT; i++) gost__free(ctx, a->recent[i]);
   server_stop(&a->api);
   server_stop(&a->metrics);
   gost__free(ctx, a);
@@ -80,6 +82,27 @@ static void tap(gost_ctx_t *ctx, const gost_event_t *ev) {
   if (data) gost__httpd_sse_broadcast(&a->api.http, name ? name : "unknown", data);
   free(data);
   json_decref(o);
+}
+
+/* Warnings and errors: kept for GET /api/errors and sent as SSE "log" events. */
+static void log_tap(gost_ctx_t *ctx, int level, const char *rec) {
+  struct gost_admin *a = ctx->admin;
+  if (!a) return;
+  char **slot = &a->recent[a->nrecent++ % GOST_ADMIN_RECENT];
+  gost__free(ctx, *slot);
+  *slot = gost__strdup(ctx, rec);
+  if (a->api.on) gost__httpd_sse_broadcast(&a->api.http, "log", rec);
+}
+
+json_t *gost__admin_errors_json(const struct gost_admin *a) {
+  json_t *arr = json_array();
+  size_t n = a->nrecent < GOST_ADMIN_RECENT ? a->nrecent : GOST_ADMIN_RECENT;
+  for (size_t i = a->nrecent - n; i < a->nrecent; i++) {
+    const char *r = a->recent[i % GOST_ADMIN_RECENT];
+    json_t *o = r ? json_loads(r, 0, NULL) : NULL;
+    if (o) json_array_append_new(arr, o);
+  }
+  return json_pack("{s:o}", "errors", arr);
 }
 
 /* ---- auth ---- */
@@ -163,7 +186,10 @@ int gost_ctx_serve_api(gost_ctx_t *ctx, const char *addr, const char *user, cons
   size_t n = strlen(a->api.prefix);
   if (n && a->api.prefix[n - 1] == '/') a->api.prefix[n - 1] = '\0';
   int rc = server_start(ctx, &a->api, "api", addr, gost__admin_api);
-  if (rc == GOST_OK) ctx->event_tap = tap;
+  if (rc == GOST_OK) {
+    ctx->event_tap = tap;
+    ctx->log_tap = log_tap;
+  }
   return rc;
 }
 

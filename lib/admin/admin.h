@@ -16,11 +16,15 @@ struct gost_admin_server {
   char prefix[256]; /* api: pathPrefix; metrics: path */
 };
 
+#define GOST_ADMIN_RECENT 50
+
 struct gost_admin {
   struct gost_ctx_child child; /* owned by the ctx (rank ADMIN) */
   gost_ctx_t *ctx;
   struct gost_admin_server api, metrics;
   double started;
+  char *recent[GOST_ADMIN_RECENT]; /* last warn/error log records (JSON), ring */
+  size_t nrecent;                  /* records ever kept: the next slot is nrecent % N */
 };
 
 struct gost_admin *gost__admin_get(gost_ctx_t *ctx);
@@ -50,5 +54,7 @@ json_t *gost__admin_services_json(gost_ctx_t *ctx);
 json_t *gost__admin_service_json(gost_service_t *svc);
 json_t *gost__admin_tunnels_json(gost_ctx_t *ctx);
 json_t *gost__admin_status_json(gost_ctx_t *ctx);
+/* {"errors":[record, ...]}: the last warn/error log records, oldest first. */
+json_t *gost__admin_errors_json(const struct gost_admin *a);
 
 #endif

@@ -250,6 +250,7 @@ static void api_routes(struct gost_httpd_conn *c, const struct gost_httpd_reques
   if (n == 2 && !strcmp(s[1], "events") && get) return gost__httpd_sse_start(c);
   if (n == 2 && !strcmp(s[1], "status") && get) return gost__admin_json(c, 200, gost__admin_status_json(ctx));
   if (n == 2 && !strcmp(s[1], "tunnels") && get) return gost__admin_json(c, 200, gost__admin_tunnels_json(ctx));
+  if (n == 2 && !strcmp(s[1], "errors") && get) return gost__admin_json(c, 200, gost__admin_errors_json(ctx->admin));
   if (n == 2 && !strcmp(s[1], "services") && get) return gost__admin_json(c, 200, gost__admin_services_json(ctx));
   if (n >= 3 && !strcmp(s[1], "services")) {
     gost_service_t *svc = gost_ctx_service(ctx, s[2]);

@@ -72,6 +72,7 @@ struct gost_ctx {
   gost_event_cb event_cb;
   void *event_user;
   void (*event_tap)(gost_ctx_t *ctx, const gost_event_t *ev); /* lib/admin: SSE fan-out */
+  void (*log_tap)(gost_ctx_t *ctx, int level, const char *rec); /* lib/admin: warn+ records */
   struct gost_counters ctr;   /* counters for metrics: an increment on the hot path */
   double started_at;          /* wall clock at creation, for uptime */
 };

@@ -92,6 +92,8 @@ void gost__log(gost_ctx_t *ctx, int level, const char *fields, const char *fmt, 
                           fields && *fields ? "," : "", fields ? fields : "", ts);
   if (pos >= sizeof rec) pos = sizeof rec - 1;
 
+  /* warnings and errors also go to the control plane (recent errors, SSE "log" events) */
+  if (ctx && ctx->log_tap && level >= GOST_LOG_WARN) ctx->log_tap(ctx, level, rec);
   if (ctx && ctx->log_cb) {
     ctx->log_cb(ctx, level, rec, ctx->log_user);
   } else if (ctx && ctx->log_text) {

@@ -119,7 +119,9 @@ code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "Host: b.example.c
 # the stock way: replace the whole ingress
 "${C[@]}" -XPUT "$B/config/ingresses/ing" -d "{\"rules\":[{\"hostname\":\"a.example.com\",\"endpoint\":\"$TID\"},{\"hostname\":\"d.example.com\",\"endpoint\":\"$TID2\"}]}" > r.json
 grep -q '"msg":"OK"' r.json || fail "PUT ingress: $(cat r.json)"
-pass "ingress rules: add, route, remove, replace"
+"${C[@]}" "$B/api/errors" | grep -q '502 Bad Gateway (b.example.com:80)' || fail "recent errors: $("${C[@]}" "$B/api/errors")"
+grep -q '^event: log' events.log || fail "no SSE log event"
+pass "ingress rules: add, route, remove, replace; recent errors"
 
 wait "$xfer" || fail "transfer across the changes failed"
 cmp -s big.bin got.bin || fail "transfer across the changes is not byte-exact"
