@@ -29,6 +29,7 @@ struct gost_httpd_conn {
 
 static void conn_free(struct gost_httpd_conn *c) {
   gost_ctx_t *ctx = c->ctx;
+  if (!c->orphan && c->srv->nconns) c->srv->nconns--;
   gost_list_remove(&c->link);
   ev_timer_stop(ctx->loop, &c->timer);
   if (c->s) gost_stream_close(c->s);
@@ -215,11 +216,13 @@ static void on_read(gost_stream *s, ssize_t n, const char *data, void *user) {
 
 static void on_accept(gost_service_t *l, gost_stream *s, const struct gost_conn_info *info) {
   struct gost_httpd *h = l->handler_state;
-  struct gost_httpd_conn *c = gost__calloc(h->ctx, 1, sizeof *c);
+  struct gost_httpd_conn *c = h->nconns < GOST_HTTPD_CONNS_MAX ? gost__calloc(h->ctx, 1, sizeof *c) : NULL;
   if (!c) {
+    GOST_WARN(h->ctx, "%s: connection refused: %zu connections open", l->name, h->nconns);
     gost_stream_close(s);
     return;
   }
+  h->nconns++;
   c->srv = h;
   c->ctx = h->ctx;
   c->s = s;
@@ -249,6 +252,7 @@ int gost__httpd_start(struct gost_httpd *h, gost_ctx_t *ctx, const char *name, c
   h->ctx = ctx;
   h->handler = handler;
   h->user = user;
+  h->nconns = 0;
   gost_list_init(&h->conns);
   gost_list_init(&h->sse);
   int rc = gost__private_listen(&h->lsvc, ctx, name, addr, &httpd_ops, h);
@@ -269,6 +273,7 @@ void gost__httpd_stop(struct gost_httpd *h) {
       continue;
     }
     c->orphan = 1; /* its handler is running (it stopped us): it finishes the connection */
+    h->nconns--;
     gost_list_remove(&c->link);
   }
   while (!gost_list_empty(&h->sse)) conn_free(gost_container_of(h->sse.next, struct gost_httpd_conn, link));

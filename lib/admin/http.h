@@ -13,6 +13,7 @@
 #define GOST_HTTPD_HEAD_TIMEOUT 10.0 /* s to send a complete request */
 #define GOST_HTTPD_IDLE_TIMEOUT 60.0 /* s a keep-alive connection may stay idle */
 #define GOST_HTTPD_SSE_QUEUE_MAX (1024 * 1024) /* a slow SSE reader beyond this is dropped */
+#define GOST_HTTPD_CONNS_MAX 256 /* connections (event streams included) per server */
 
 struct gost_httpd;
 struct gost_httpd_conn;
@@ -38,6 +39,7 @@ struct gost_httpd {
   int accesslog;
   struct gost_list conns;
   struct gost_list sse; /* connections turned into event streams */
+  size_t nconns;        /* both lists */
   ev_timer ping;        /* SSE keep-alive comments */
 };
 
