@@ -74,13 +74,14 @@ static void on_connector(const gost_connector_info_t *c, void *user) {
 }
 
 static void ingress_hostnames(struct tunnels_acc *acc, const struct gost_ingress *ing) {
-  for (size_t i = 0; ing && i < ing->nrules; i++) {
+  const struct gost_ingress_rule *r;
+  for (size_t i = 0; (r = gost__ingress_rule_at(ing, i)) != NULL; i++) {
     char tid[37];
-    gost__uuid_format(ing->rules[i].id, tid);
+    gost__uuid_format(r->id, tid);
     json_t *t = tunnel_obj(acc, tid);
     json_array_append_new(json_object_get(t, "hostnames"),
-                          json_pack("{s:s,s:b,s:s?}", "hostname", ing->rules[i].host, "private",
-                                    ing->rules[i].priv, "ingress", ing->name));
+                          json_pack("{s:s,s:b,s:s?}", "hostname", r->host, "private", r->priv, "ingress",
+                                    ing->name));
   }
 }
 

@@ -72,7 +72,9 @@ static int uses_auther(const json_t *svc, const json_t *authers) {
 
 /* Rules of a config ingress item into a live ingress object, replacing the old ones. */
 static void swap_rules(gost_ingress_t *ing, const json_t *item) {
-  while (ing->nrules) gost_ingress_remove_rule(ing, ing->rules[ing->nrules - 1].host);
+  const struct gost_ingress_rule *r0;
+  while ((r0 = gost__ingress_rule_at(ing, 0)) != NULL && gost_ingress_remove_rule(ing, r0->host) == GOST_OK) {
+  }
   json_t *rules = gost__cfg_get(item, "rules"), *r;
   size_t i;
   json_array_foreach(rules, i, r) {
