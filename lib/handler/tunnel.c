@@ -255,14 +255,25 @@ static struct gost_tunnel_server *server_of(gost_service_t *svc) {
   return svc->handler_state;
 }
 
-int gost_service_foreach_connector(gost_service_t *svc, gost_connector_cb cb, void *user) {
-  struct gost_tunnel_server *srv = server_of(svc);
-  return srv ? gost__tunnel_registry_foreach(srv->reg, cb, user) : svc ? GOST_ESTATE : GOST_EINVAL;
-}
-
 int gost_service_connectors(gost_service_t *svc, gost_connector_info_cb cb, void *user) {
   struct gost_tunnel_server *srv = server_of(svc);
-  return srv ? gost__tunnel_registry_info(srv->reg, cb, user) : svc ? GOST_ESTATE : GOST_EINVAL;
+  return srv ? gost__tunnel_registry_foreach(srv->reg, svc, cb, user) : svc ? GOST_ESTATE : GOST_EINVAL;
+}
+
+/* The older positional callback, served through the info one. */
+struct positional {
+  gost_connector_cb cb;
+  void *user;
+};
+
+static void to_positional(gost_service_t *svc, const gost_connector_info_t *i, void *user) {
+  const struct positional *p = user;
+  p->cb(i->tunnel_id, i->connector_id, i->udp, i->weight, i->streams, i->bytes_in, i->bytes_out, p->user);
+}
+
+int gost_service_foreach_connector(gost_service_t *svc, gost_connector_cb cb, void *user) {
+  struct positional p = {cb, user};
+  return gost_service_connectors(svc, cb ? to_positional : NULL, &p);
 }
 
 int gost_service_disconnect(gost_service_t *svc, const char *connector_id) {
