@@ -4,6 +4,7 @@
 #define GOST_SERVICE_SERVICE_H
 
 #include <jansson.h>
+#include <stdint.h>
 
 #include "core/ctx_int.h"
 #include "core/list.h"
@@ -43,8 +44,16 @@ struct gost_chain {
   size_t nhops;
 };
 
+/* Tunnel IDs one user may use (docs/security.md, per-user tunnel ownership). */
+struct gost_auth_ids {
+  size_t n;
+  uint8_t id[][16];
+};
+
 struct gost_auth {
   char *user, *pass;
+  /* NULL: any tunnel (stock behaviour); else only these IDs, possibly none. */
+  struct gost_auth_ids *bind, *visit;
 };
 
 struct gost_listener_ops;
@@ -124,6 +133,10 @@ const struct gost_connector_ops *gost__connector_find(const char *name);
 void gost__service_accept(gost_service_t *svc, gost_stream *s, const struct gost_conn_info *info);
 /* 1 if the service has no credentials configured or user/pass match one of them. */
 int gost__service_auth_ok(const gost_service_t *svc, const char *user, const char *pass);
+/* Tunnel ownership: 1 if the (already authenticated) user may BIND (visit == 0) or CONNECT to
+ * (visit == 1) tunnel id. Always 1 without credentials or for users without a list. */
+int gost__service_tunnel_allowed(const gost_service_t *svc, const char *user, int visit,
+                                 const uint8_t id[16]);
 /* Metadata lookup: handler, then listener, then service scope. */
 const char *gost__service_meta(const gost_service_t *svc, const char *key, const char *def);
 
