@@ -44,6 +44,10 @@ GOST_EXTERN int gost_service_add_node(gost_service_t *svc, const char *name, con
 GOST_EXTERN int gost_service_set_node_meta(gost_service_t *svc, const char *node,
                                            const char *key, const char *value);
 
+/* Where the service was defined, e.g. "services[0]" of a config file; start-up errors begin
+ * with it ("services[0].handler.metadata.entrypoint: listen 80: ..."). Default: its name. */
+GOST_EXTERN int gost_service_set_origin(gost_service_t *svc, const char *origin);
+
 /* Binds and starts now; later failures are logged (and reported through tunnel callbacks). */
 GOST_EXTERN int gost_service_start(gost_service_t *svc);
 GOST_EXTERN int gost_service_stop(gost_service_t *svc);

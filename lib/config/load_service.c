@@ -196,7 +196,8 @@ static int load_service(struct cfg *c, const json_t *item, size_t i) {
   }
   gost_service_t *svc = NULL;
   if (!c->dry) {
-    if ((rc = gost_service_new(&svc, c->ctx, name)) || (rc = gost_service_set_handler(svc, htype)) ||
+    if ((rc = gost_service_new(&svc, c->ctx, name)) || (rc = gost_service_set_origin(svc, path)) ||
+        (rc = gost_service_set_handler(svc, htype)) ||
         (rc = gost_service_set_listener(svc, ltype, addr)))
       return gost__cfg_fail_api(path, rc);
     /* One chain slot: the listener's for rtcp/rudp (it dials the server), else the handler's. */

@@ -63,6 +63,7 @@ struct gost_service {
   struct gost_list link;
   gost_ctx_t *ctx;
   char *name;
+  char *origin; /* where it was defined ("services[0]"), for start-up errors; NULL: the name */
   char *listener_type, *handler_type;
   char *addr;
   json_t *handler_meta, *listener_meta, *service_meta;

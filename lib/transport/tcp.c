@@ -92,7 +92,7 @@ static int tcp_start(gost_service_t *svc) {
   int fd = -1, e = 0;
   for (int i = 0; i < n && fd < 0; i++) e = listen_on(&cand[i], &fd);
   if (fd < 0)
-    return gost__error_sys(gost__errno_to_code(-e), -e, "listen tcp %s: %s",
+    return gost__error_sys(gost__errno_to_code(-e), -e, "listen %s: %s",
                            svc->addr ? svc->addr : "", strerror(-e));
   struct tcp_listener *t = gost__calloc(svc->ctx, 1, sizeof *t);
   if (!t) {
