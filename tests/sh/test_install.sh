@@ -71,7 +71,9 @@ fi
 
 # The Python bindings install from the source tree with no network (Debian's setuptools + wheel).
 if /usr/bin/python3 -m pip --version >/dev/null 2>&1; then
-  /usr/bin/python3 -m pip install -q --no-index --no-build-isolation --target "$WORK/py" "$SRC/bindings/python" \
+  # From a copy: setuptools writes build/ and *.egg-info next to the sources it builds.
+  cp -r "$SRC/bindings/python" "$WORK/pysrc" && rm -rf "$WORK/pysrc/build" "$WORK"/pysrc/*.egg-info
+  /usr/bin/python3 -m pip install -q --no-index --no-build-isolation --target "$WORK/py" "$WORK/pysrc" \
     >"$WORK/pip.log" 2>&1 || fail "offline pip install of bindings/python: $(tail -5 "$WORK/pip.log")"
   [ ! -e "$WORK/py/tests" ] || fail "the bindings' tests were installed as a package"
   out=$(cd "$WORK" && GOST_LIBRARY="$libdir/libgost.so.0" PYTHONPATH="$WORK/py" /usr/bin/python3 -c 'import gost; print(gost.version())') \
