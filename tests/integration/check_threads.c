@@ -203,6 +203,85 @@ START_TEST(stop_before_run) {
 }
 END_TEST
 
+/* The Python binding's pattern (Context.run_in_thread / stop / inspect), in C because the
+ * interpreter cannot run under a preloaded TSan: a tunnel server and a tunnel client, each loop
+ * on its own thread; callbacks (log, tunnel state) run on the loop threads and hand results to
+ * the main thread under a lock, as the GIL would; the main thread stops both and then reads the
+ * connector list. */
+struct shared {
+  pthread_mutex_t mu;
+  int registered, log_lines;
+};
+
+static void on_log(gost_ctx_t *ctx, int level, const char *json, void *user) {
+  struct shared *sh = user;
+  pthread_mutex_lock(&sh->mu);
+  sh->log_lines++;
+  pthread_mutex_unlock(&sh->mu);
+}
+
+static void on_state(gost_tunnel_t *t, int state, const char *detail, void *user) {
+  struct shared *sh = user;
+  pthread_mutex_lock(&sh->mu);
+  if (state == GOST_TUNNEL_REGISTERED) sh->registered = 1;
+  pthread_mutex_unlock(&sh->mu);
+}
+
+static int registered(struct shared *sh) {
+  pthread_mutex_lock(&sh->mu);
+  int r = sh->registered;
+  pthread_mutex_unlock(&sh->mu);
+  return r;
+}
+
+static void count_connector(const char *tid, const char *cid, int udp, int weight, uint64_t streams,
+                            uint64_t in, uint64_t out, void *user) {
+  ++*(int *)user;
+}
+
+START_TEST(python_pattern) {
+  struct shared sh = {.mu = PTHREAD_MUTEX_INITIALIZER};
+  struct echo e;
+  echo_start(&e);
+  gost_ctx_t *server, *client;
+  ck_assert_int_eq(gost_ctx_new(&server), 0);
+  ck_assert_int_eq(gost_ctx_new(&client), 0);
+  gost_ctx_set_log_cb(server, GOST_LOG_INFO, on_log, &sh);
+  gost_ctx_set_log_cb(client, GOST_LOG_INFO, on_log, &sh);
+  const char *L[] = {"tunnel://127.0.0.1:0?tunnel=.example.com:4d21094e-b74c-4916-86c1-d9fa36ea677b"};
+  ck_assert_int_eq(gost_ctx_load_urls(server, L, 1, NULL, 0), 0);
+  ck_assert_int_eq(gost_ctx_start(server), 0);
+  gost_service_t *svc = gost_ctx_service_at(server, 0);
+  char url[64], target[32];
+  snprintf(url, sizeof url, "tunnel://127.0.0.1:%u", gost_service_port(svc));
+  snprintf(target, sizeof target, "127.0.0.1:%u", e.port);
+  gost_tunnel_t *t;
+  ck_assert_int_eq(gost_tunnel_new(&t, client, url, "4d21094e-b74c-4916-86c1-d9fa36ea677b", ":0"), 0);
+  ck_assert_int_eq(gost_tunnel_add_target(t, target, NULL), 0);
+  ck_assert_int_eq(gost_tunnel_set_state_cb(t, on_state, &sh), 0);
+  ck_assert_int_eq(gost_tunnel_start(t), 0);
+  struct runner rs = {.ctx = server}, rc = {.ctx = client};
+  ck_assert_int_eq(pthread_create(&rs.th, NULL, run_main, &rs), 0);
+  ck_assert_int_eq(pthread_create(&rc.th, NULL, run_main, &rc), 0);
+  for (int i = 0; i < 500 && !registered(&sh); i++) usleep(10000);
+  ck_assert(registered(&sh));
+  gost_ctx_stop(client);
+  gost_ctx_stop(server);
+  pthread_join(rc.th, NULL);
+  pthread_join(rs.th, NULL);
+  int n = 0;
+  ck_assert_int_ge(gost_service_foreach_connector(svc, count_connector, &n), 0);
+  ck_assert_int_eq(n, 1);
+  pthread_mutex_lock(&sh.mu);
+  ck_assert_int_gt(sh.log_lines, 0);
+  pthread_mutex_unlock(&sh.mu);
+  gost_tunnel_free(t);
+  gost_ctx_free(client);
+  gost_ctx_free(server);
+  echo_stop(&e);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("threads");
   TCase *tc = tcase_create("threads");
@@ -210,6 +289,7 @@ int main(void) {
   tcase_add_test(tc, stop_from_another_thread_under_traffic);
   tcase_add_test(tc, contexts_on_threads);
   tcase_add_test(tc, stop_before_run);
+  tcase_add_test(tc, python_pattern);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

@@ -90,6 +90,11 @@ bg guest-bind "$GOST" -L "rtcp://:0/127.0.0.1:$WA" -F "tunnel://guest:gpass@127.
 refused server guest bind "$T2"
 pass "guest (visit list only) binding $T2 refused"
 
+echo "# a wrong password is refused before any list is consulted"
+bg mallory "$GOST" -L "rtcp://:0/127.0.0.1:$WA" -F "tunnel://alice:wrong@127.0.0.1:$T?tunnel.id=$T1"
+retry 50 grep -q 'refused: Unauthorized (authentication failed)' "$WORK/server.log" || fail "wrong password not refused"
+pass "alice with a wrong password refused (Unauthorized)"
+
 echo "# the same from the command line: -L ...?auth.bind=ID for the URL's user"
 bg server9 "$GOST" -L "tunnel://carol:cpass@127.0.0.1:$T9?entrypoint=127.0.0.1:$E9&tunnel=carol.test:$T3&auth.bind=$T3"
 wait_tcp "$T9"; wait_tcp "$E9"
