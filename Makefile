@@ -4,7 +4,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGOST_WERROR=ON
 
-.PHONY: all deps deps-test build run test test-asan test-tsan bench install clean
+.PHONY: all deps deps-test build run test test-asan test-tsan bench install clean test-interop
 
 all: build
 
@@ -48,6 +48,10 @@ test-tsan:
 	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DGOST_WERROR=ON -DGOST_SANITIZE=thread >/dev/null
 	@cmake --build $(TSAN_BUILD) -j$(JOBS) --target libgost check_threads
 	@bash scripts/tsan.sh $(TSAN_BUILD)
+
+# Against real stock GOST (tests/interop): make test-interop STOCK_GOST=… STOCK_GOST_RC5=…
+test-interop: build
+	@STOCK_GOST="$(STOCK_GOST)" STOCK_GOST_RC5="$(STOCK_GOST_RC5)" GOST_BIN=$(BUILD)/gost bash tests/interop/run.sh "$(INTEROP)"
 
 bench: build
 	@bash scripts/install-deps.sh bench

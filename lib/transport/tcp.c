@@ -10,7 +10,7 @@
 #include "core/log.h"
 #include "io/later.h"
 #include "io/sock.h"
-#include "service/builtin.h"
+#include "transport/transport_ops.h"
 #include "transport/bindaddr.h"
 
 #define ACCEPT_BATCH 32

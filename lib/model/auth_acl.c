@@ -1,7 +1,7 @@
 /* Per-user tunnel ownership: which tunnel IDs an authenticated user may bind or visit. */
 #include <string.h>
 
-#include "service/service.h"
+#include "model/service.h"
 
 /* Without either list a user may use any tunnel (stock). With one, the other missing means
  * none: a visitor-only user must not bind (and steal traffic), a client-only user must not
