@@ -30,7 +30,8 @@ static int start_fail(const gost_service_t *svc, int rc, const char *part) {
   snprintf(msg, sizeof msg, "%s", gost_last_error());
   if (!strncmp(msg, "handler.", 8) || !strncmp(msg, "listener.", 9))
     return gost__error(rc, "%s.%s", origin, msg);
-  if (!strncmp(msg, "listen ", 7)) return gost__error(rc, "%s.addr: %s", origin, msg);
+  if (!strncmp(msg, "listen ", 7) || !strncmp(msg, "cannot resolve listen address", 29))
+    return gost__error(rc, "%s.addr: %s", origin, msg);
   return gost__error(rc, "%s.%s: %s", origin, part, msg);
 }
 

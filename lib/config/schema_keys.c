@@ -165,6 +165,10 @@ const struct gost_cfg_key gost__cfg_meta_keys[] = {
     MK("sniffing", BOOL, H),
     MK("sniffing.timeout", DUR, H),
     MR("proxyProtocol", INT, H, 0, 2),
+    /* remote forwarding without a tunnel (docs/remote-forwarding.md): relay/socks5 binds, SOCKS5 UDP */
+    MK("bind", BOOL, H),
+    MK("udp", BOOL, H),
+    MK("udp.ttl", DUR, H),
     /* UDP listener */
     MK("keepalive", BOOL, L),
     MK("ttl", DUR, L),
@@ -207,7 +211,6 @@ const struct gost_cfg_key gost__cfg_meta_keys[] = {
     MNS("header", H | C),
     MNS("probeResistance", H),
     MNS("knock", H),
-    MNS("udp", H),
     MNS("udpBufferSize", H),
     MNS("compatibilityMode", H),
     MNS("mitm.certFile", H),
