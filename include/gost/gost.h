@@ -13,5 +13,6 @@
 #include <gost/config.h>
 #include <gost/tunnel.h>
 #include <gost/cluster.h>
+#include <gost/control.h>
 
 #endif /* GOST_GOST_H */
