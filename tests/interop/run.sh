@@ -29,6 +29,7 @@ jobs() {
     done
   done; echo "pool.sh $s"; for p in proxy tunnel forward; do echo "seeds.sh $s $p"; done; done
   for s in lib rc5; do for c in lib rc5; do for v in lib rc5; do echo "relay.sh $s $c $v"; done; done; done
+  echo "seeds_relay.sh lib relay"; echo "seeds_relay.sh lib relayid"; echo "seeds_relay.sh rc5 relayid"
 }
 
 OUT=$(mktemp -d)
