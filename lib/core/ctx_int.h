@@ -4,6 +4,7 @@
 
 #include <ev.h>
 
+#include "core/budget.h"
 #include "core/buf.h"
 #include "core/list.h"
 #include "core/mem.h"
@@ -34,6 +35,10 @@ struct gost_ctx {
   struct gost_list authers;
   struct gost_list tunnels;
   struct gost_list pipes; /* live relay pipes (io/pipe.c) */
+
+  /* Resource budget (docs/limits.md): defaults for streams and the counters of limits hit. */
+  int64_t write_timeout_ms; /* sockets that cannot drain for this long are reset (0: never) */
+  struct gost_budget_counters budget;
 };
 
 /* The context's allocator, for internals: gost__malloc(ctx, n). */

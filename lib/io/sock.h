@@ -15,6 +15,12 @@
  * Sets TCP_NODELAY for TCP and fills peer/local. NULL on ENOMEM (fd left open). */
 gost_stream *gost__sock_new(gost_ctx_t *ctx, int fd, int dgram);
 
+/* Write timeout of a TCP socket stream (ms; 0: none): when queued bytes make no progress for
+ * this long the peer is taken as gone: queued writes fail with GOST_ETIMEDOUT, the owner is told
+ * through the read callback and close() resets the connection. Default: ctx write_timeout_ms.
+ * No-op for other streams. */
+void gost__sock_set_write_timeout(gost_stream *s, int64_t ms);
+
 struct gost_connect; /* an in-flight connect */
 
 /* Resolves addr ("host:port") and connects (TCP, or a connected UDP socket), trying each

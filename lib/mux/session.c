@@ -66,6 +66,13 @@ static void on_window(struct gost_smux *s, uint32_t sid, void *user) {
 
 /* ---- carrier I/O ---- */
 
+/* Housekeeping timers must not keep the loop alive (the carrier does): unref while active. */
+static void timer_stop_unref(struct gost_mux_session *m, ev_timer *t) {
+  if (!ev_is_active(t)) return;
+  ev_ref(m->ctx->loop);
+  ev_timer_stop(m->ctx->loop, t);
+}
+
 static void arm_keepalive(struct gost_mux_session *m) {
   if (m->dead) return;
   uint64_t now = gost__now_ms(m->ctx);
@@ -74,10 +81,7 @@ static void arm_keepalive(struct gost_mux_session *m) {
     gost__smux_tick(m->smux, now);
     dl = gost__smux_next_deadline(m->smux);
   }
-  if (ev_is_active(&m->ka)) {
-    ev_ref(m->ctx->loop);
-    ev_timer_stop(m->ctx->loop, &m->ka);
-  }
+  timer_stop_unref(m, &m->ka);
   if (dl == UINT64_MAX) return;
   double after = dl > now ? (double)(dl - now) / 1000.0 : 0.001;
   ev_timer_set(&m->ka, after, 0.);
@@ -181,13 +185,48 @@ void gost__mux_schedule(struct gost_mux_session *m) {
   if (!ev_is_active(&m->wake)) ev_idle_start(m->ctx->loop, &m->wake);
 }
 
+void gost__mux_rx_pause(struct gost_mux_session *m) {
+  m->rx_paused = 1;
+  gost__smux_set_recv_paused(m->smux, 1);
+  gost_stream_read_stop(m->carrier);
+  if (!ev_is_active(&m->rx_stall)) {
+    ev_timer_set(&m->rx_stall, GOST_MUX_RX_STALL_S, GOST_MUX_RX_SHED_EVERY_S);
+    ev_timer_start(m->ctx->loop, &m->rx_stall);
+    ev_unref(m->ctx->loop);
+  }
+}
+
 void gost__mux_rx_released(struct gost_mux_session *m, size_t n) {
   m->rx_buffered -= n < m->rx_buffered ? n : m->rx_buffered;
   if (m->rx_paused && !m->dead && m->rx_buffered < GOST_MUX_RX_MAX / 2) {
     m->rx_paused = 0;
+    timer_stop_unref(m, &m->rx_stall);
     gost__smux_set_recv_paused(m->smux, 0);
     gost_stream_read_start(m->carrier);
   }
+}
+
+/* The receive buffer stayed full: the stream holding the most bytes its reader does not take
+ * is stalled (its destination does not drain); reset it so that the others move again. While
+ * the carrier is not read the keepalive check cannot run, so this also bounds that blind time. */
+static void rx_stall_cb(struct ev_loop *loop, ev_timer *w, int revents) {
+  (void)loop;
+  (void)revents;
+  struct gost_mux_session *m = w->data;
+  struct mux_stream *worst = NULL;
+  struct gost_list *pos;
+  gost_list_foreach(pos, &m->streams) {
+    struct mux_stream *st = gost_container_of(pos, struct mux_stream, link);
+    if (!st->reading && !st->reset && (!worst || st->rxq.bytes > worst->rxq.bytes)) worst = st;
+  }
+  if (!worst || !worst->rxq.bytes) return;
+  GOST_WARN(m->ctx, "mux: stream %u reset: %zu bytes unread while the session receive buffer "
+            "(%u KiB) stayed full", worst->sid, worst->rxq.bytes, GOST_MUX_RX_MAX / 1024);
+  m->ctx->budget.mux_streams_shed++;
+  m->in_cb++;
+  gost__mux_stream_reset(worst, gost__error(GOST_ETIMEDOUT, "smux: stream stalled"));
+  m->in_cb--;
+  gost__mux_maybe_free(m);
 }
 
 void gost__mux_die(struct gost_mux_session *m, int status, int notify) {
@@ -195,10 +234,8 @@ void gost__mux_die(struct gost_mux_session *m, int status, int notify) {
   m->dead = 1;
   m->status = status;
   m->in_cb++; /* nothing below may free m */
-  if (ev_is_active(&m->ka)) {
-    ev_ref(m->ctx->loop);
-    ev_timer_stop(m->ctx->loop, &m->ka);
-  }
+  timer_stop_unref(m, &m->ka);
+  timer_stop_unref(m, &m->rx_stall);
   gost_stream_close(m->carrier);
   m->carrier = NULL;
   struct gost_list *pos, *tmp;
@@ -253,6 +290,8 @@ int gost__mux_session_new(struct gost_mux_session **out, gost_ctx_t *ctx, gost_s
   m->wake.data = m;
   ev_timer_init(&m->ka, ka_cb, 1., 0.);
   m->ka.data = m;
+  ev_init(&m->rx_stall, rx_stall_cb);
+  m->rx_stall.data = m;
   gost_stream_set_read_cb(carrier, carrier_read, m);
   carrier->on_drain = carrier_drain;
   carrier->drain_user = m;

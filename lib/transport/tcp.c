@@ -8,6 +8,7 @@
 #include "core/addr.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/meta.h"
 #include "io/later.h"
 #include "io/sock.h"
 #include "service/builtin.h"
@@ -21,7 +22,34 @@ struct tcp_listener {
   int fd;
   ev_io io;
   ev_timer pause;
+  int64_t write_timeout_ms; /* writeTimeout for accepted sockets */
+  /* An out-of-descriptors episode, from the first failed accept until the backlog is drained:
+   * logged once when it starts and once, with the number of pauses, when it ends. */
+  uint64_t pauses;
+  ev_tstamp paused_since;
 };
+
+static const char *svc_name(const gost_service_t *svc) { return svc->name ? svc->name : ""; }
+
+static void pause_accepts(struct tcp_listener *t, int err) {
+  struct ev_loop *loop = t->svc->ctx->loop;
+  if (t->pauses++ == 0) {
+    t->paused_since = ev_now(loop);
+    GOST_WARN(t->svc->ctx, "%s: accept: %s; pausing accepts, retrying every %.0f s",
+              svc_name(t->svc), strerror(err), EMFILE_PAUSE);
+  }
+  t->svc->ctx->budget.accept_paused++;
+  ev_io_stop(loop, &t->io);
+  /* A one-shot timer keeps its fired value of 0 s: set the pause again each time. */
+  ev_timer_set(&t->pause, EMFILE_PAUSE, 0.);
+  ev_timer_start(loop, &t->pause);
+}
+
+static void accepts_resumed(struct tcp_listener *t) {
+  GOST_WARN(t->svc->ctx, "%s: accepting again after %llu pauses over %.1f s", svc_name(t->svc),
+            (unsigned long long)t->pauses, ev_now(t->svc->ctx->loop) - t->paused_since);
+  t->pauses = 0;
+}
 
 static void on_wrapped(gost_ctx_t *ctx, gost_stream *s, int status, void *user) {
   gost_service_t *svc = user;
@@ -40,11 +68,10 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents) {
   for (int i = 0; i < ACCEPT_BATCH; i++) {
     int fd = accept4(t->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
-      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-        GOST_WARN(svc->ctx, "%s: accept: %s; pausing", svc->name ? svc->name : "", strerror(errno));
-        ev_io_stop(loop, w);
-        ev_timer_start(loop, &t->pause);
-      }
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+        pause_accepts(t, errno);
+      else if (errno == EAGAIN && t->pauses) /* backlog drained: the episode is over */
+        accepts_resumed(t);
       return;
     }
     gost_stream *s = gost__sock_new(svc->ctx, fd, 0);
@@ -52,6 +79,7 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents) {
       close(fd);
       continue;
     }
+    if (t->write_timeout_ms >= 0) gost__sock_set_write_timeout(s, t->write_timeout_ms);
     const struct gost_listener_ops *l = svc->listener;
     if (l && l->wrap) {
       /* TLS/WS listeners reuse this accept loop and wrap each connection. */
@@ -86,6 +114,9 @@ static int listen_on(const struct sockaddr_storage *a, int *out) {
 }
 
 static int tcp_start(gost_service_t *svc) {
+  const char *wt = gost__service_meta(svc, "writeTimeout", NULL);
+  int64_t wto = wt ? gost__duration_ms(wt) : -1;
+  if (wt && wto < 0) return gost__error(GOST_EINVAL, "bad writeTimeout \"%s\"", wt);
   struct sockaddr_storage cand[2];
   int n = gost__bind_addrs(svc->addr ? svc->addr : ":0", cand);
   if (n < 0) return n;
@@ -105,6 +136,7 @@ static int tcp_start(gost_service_t *svc) {
   svc->port = gost__sockaddr_port((struct sockaddr *)&local);
   t->svc = svc;
   t->fd = fd;
+  t->write_timeout_ms = wto;
   ev_io_init(&t->io, on_accept, fd, EV_READ);
   t->io.data = t;
   ev_timer_init(&t->pause, on_pause_end, EMFILE_PAUSE, 0.);

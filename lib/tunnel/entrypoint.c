@@ -204,6 +204,9 @@ static int ep_start(struct gost_tunnel_server *srv, const char *addr, const char
   l->handler_meta = json_object();
   l->listener_meta = json_object();
   l->service_meta = json_object();
+  /* the public side is where stalled readers come from: it shares the service's writeTimeout */
+  const char *wt = gost__service_meta(srv->svc, "writeTimeout", NULL);
+  if (wt && l->service_meta) json_object_set_new(l->service_meta, "writeTimeout", json_string(wt));
   l->listener = tcp;
   l->handler = &ep_handler;
   l->handler_state = ep;

@@ -43,6 +43,18 @@ wait_tcp() {
   return 1
 }
 
+# log_port FILE PCRE: the port a service wrote to its log on start (it listened on port 0);
+# PCRE uses \K before the port digits. Waits 10 s at most.
+log_port() {
+  local p
+  for _ in $(seq 1 100); do
+    p=$(grep -oP "$2" "$1" 2>/dev/null | head -n 1) && [ -n "$p" ] && { echo "$p"; return 0; }
+    sleep 0.1
+  done
+  echo "no port matching '$2' in $1" >&2
+  return 1
+}
+
 # retry N CMD...: runs CMD until it succeeds, N times at most, 0.2 s apart.
 retry() {
   local n=$1; shift
