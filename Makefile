@@ -18,7 +18,14 @@ build: deps
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
 
-run: build
+# Quiet: the build goes to $(BUILD)/build.log (V=1 shows it); the demo prints three useful lines.
+run: deps
+ifeq ($(V),1)
+	@$(MAKE) --no-print-directory build
+else
+	@mkdir -p $(BUILD); echo "building libgost (log: $(BUILD)/build.log; V=1 to show it)..."
+	@$(MAKE) --no-print-directory build >$(BUILD)/build.log 2>&1 || { tail -n 30 $(BUILD)/build.log; exit 1; }
+endif
 	@bash examples/run-demo.sh $(BUILD)
 
 test: deps-test

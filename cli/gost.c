@@ -5,17 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_URLS 64
+#include "options.h"
 
-static void usage(FILE *f) {
-  fputs("Usage: gost [-L url]... [-F url]... [-C file] [-D] [-V]\n"
-        "  -L url   service, scheme handler+listener, e.g. tunnel://:8443?entrypoint=:80\n"
-        "  -F url   chain node (one hop per -F), scheme connector+dialer, e.g. tunnel+wss://host:443\n"
-        "  -C file  configuration file (YAML or JSON)\n"
-        "  -D       debug logging\n"
-        "  -V       print the version and exit\n",
-        f);
-}
+#define MAX_URLS 64
 
 static void on_signal(struct ev_loop *loop, ev_signal *w, int revents) {
   (void)w;
@@ -39,7 +31,7 @@ int main(int argc, char **argv) {
       printf("gost %s (libgost)\n", gost_version_string());
       return 0;
     } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      usage(stdout);
+      gost_cli_usage(stdout);
       return 0;
     } else if (!strcmp(a, "-D")) {
       debug = 1;
@@ -61,7 +53,7 @@ int main(int argc, char **argv) {
     }
   }
   if (!config && nl == 0) {
-    usage(stderr);
+    gost_cli_usage(stderr);
     return 2;
   }
 

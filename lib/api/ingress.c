@@ -7,6 +7,11 @@
 #include "core/error.h"
 #include "ingress/ingress.h"
 
+/* At ctx teardown every service is gone, so references no longer matter. */
+static void ingress_destroy(struct gost_ctx_child *c) {
+  gost__ingress_destroy(gost_container_of(c, struct gost_ingress, child));
+}
+
 int gost_ingress_new(gost_ingress_t **out, gost_ctx_t *ctx, const char *name) {
   if (!out) return gost__error(GOST_EINVAL, "out is NULL");
   *out = NULL;
@@ -23,6 +28,8 @@ int gost_ingress_new(gost_ingress_t **out, gost_ctx_t *ctx, const char *name) {
     return gost__error(GOST_ENOMEM, "out of memory");
   }
   gost_list_insert_tail(&ctx->ingresses, &ing->link);
+  gost__ctx_child_init(&ing->child, ingress_destroy, NULL);
+  gost__ctx_adopt(ctx, &ing->child, GOST__RANK_INGRESS);
   *out = ing;
   return GOST_OK;
 }
@@ -93,6 +100,7 @@ void gost__ingress_ref(struct gost_ingress *ing) { ing->refs++; }
 void gost__ingress_destroy(struct gost_ingress *ing) {
   gost_ctx_t *ctx = ing->ctx;
   gost_list_remove(&ing->link);
+  gost__ctx_disown(&ing->child);
   for (size_t i = 0; i < ing->nrules; i++) gost__free(ctx, ing->rules[i].host);
   gost__free(ctx, ing->rules);
   gost__free(ctx, ing->name);
@@ -104,3 +112,9 @@ void gost__ingress_unref(struct gost_ingress *ing) {
 }
 
 void gost_ingress_free(gost_ingress_t *ing) { gost__ingress_unref(ing); }
+
+int gost_ingress_normalize_host(const char *hostname, char *out, size_t cap) {
+  if (!hostname || !out) return gost__error(GOST_EINVAL, "hostname or out is NULL");
+  int n = gost__ingress_host_norm(hostname, out, cap);
+  return n < 0 ? gost__error(GOST_EINVAL, "invalid ingress hostname") : n;
+}

@@ -3,15 +3,16 @@
 #include <string.h>
 
 #include "codec/uuid.h"
-#include "api/api_int.h"
 #include "config/load_int.h"
+#include "config/schema.h"
 #include "core/error.h"
+#include "gost/chain.h"
 #include "gost/ingress.h"
-#include "ingress/ingress.h"
+#include "gost/service.h"
 
 int gost__cfg_tunnel_rules(const char *path, const char *spec, gost_ingress_t *ing) {
   char buf[1024];
-  uint8_t id[GOST__INGRESS_ID_LEN];
+  uint8_t id[GOST__UUID_LEN];
   if (strlen(spec) >= sizeof buf) return gost__cfg_fail(path, "too long");
   snprintf(buf, sizeof buf, "%s", spec);
   for (char *save = NULL, *r = strtok_r(buf, ",", &save); r; r = strtok_r(NULL, ",", &save)) {
@@ -19,8 +20,8 @@ int gost__cfg_tunnel_rules(const char *path, const char *spec, gost_ingress_t *i
     if (!colon) return gost__cfg_fail(path, "rule \"%s\": expected host:tunnel-id", r);
     *colon = '\0';
     const char *host = r, *ep = colon + 1;
-    char norm[GOST__INGRESS_HOST_MAX + 1];
-    if (!*ep || gost__ingress_host_norm(host, norm, sizeof norm) < 0) continue; /* dropped */
+    char norm[256];
+    if (!*ep || gost_ingress_normalize_host(host, norm, sizeof norm) < 0) continue; /* dropped */
     if (gost__uuid_parse(ep + (*ep == '$'), strlen(ep + (*ep == '$')), id) != GOST_OK)
       return gost__cfg_fail(path, "invalid tunnel ID \"%s\"", ep);
     if (ing) {
@@ -70,10 +71,10 @@ int gost__cfg_ingresses(struct cfg *c) {
       if ((rc = gost__cfg_str(rule, rpath, "hostname", &host)) ||
           (rc = gost__cfg_str(rule, rpath, "endpoint", &ep)))
         return rc;
-      char norm[GOST__INGRESS_HOST_MAX + 1];
-      uint8_t id[GOST__INGRESS_ID_LEN];
+      char norm[256];
+      uint8_t id[GOST__UUID_LEN];
       /* GOST drops rules with an empty hostname or endpoint. */
-      if (!host || !ep || !*ep || gost__ingress_host_norm(host, norm, sizeof norm) < 0) continue;
+      if (!host || !ep || !*ep || gost_ingress_normalize_host(host, norm, sizeof norm) < 0) continue;
       if (gost__uuid_parse(ep + (*ep == '$'), strlen(ep + (*ep == '$')), id) != GOST_OK) {
         char ep_path[160];
         snprintf(ep_path, sizeof ep_path, "%s.endpoint", rpath);
@@ -133,29 +134,41 @@ static int run_pass(struct cfg *c) {
   return cfg_log(c);
 }
 
-/* Frees everything appended to the context's lists after the given tails. */
-static void rollback(gost_ctx_t *ctx, struct gost_list *svc, struct gost_list *chn,
-                     struct gost_list *ing) {
-  while (ctx->services.prev != svc)
-    gost_service_free(gost_container_of(ctx->services.prev, gost_service_t, link));
-  while (ctx->chains.prev != chn)
-    gost__chain_destroy(gost_container_of(ctx->chains.prev, gost_chain_t, link));
-  while (ctx->ingresses.prev != ing)
-    gost__ingress_destroy(gost_container_of(ctx->ingresses.prev, gost_ingress_t, link));
+/* Frees, newest first, every object of section that the build pass created. The dry pass
+ * refused names already in the context, so each document name found there is this load's. */
+static void rollback_section(const struct cfg *c, const char *section, const char *prefix) {
+  json_t *arr = gost__cfg_get(c->root, section);
+  char buf[64];
+  for (size_t i = json_array_size(arr); i-- > 0;) {
+    json_t *item = json_array_get(arr, i);
+    if (!json_is_object(item)) continue;
+    const char *name = gost__cfg_name(item, prefix, i, buf, sizeof buf);
+    if (!strcmp(section, "services")) gost_service_free(gost_ctx_service(c->ctx, name));
+    else if (!strcmp(section, "chains")) gost_chain_free(gost_ctx_chain(c->ctx, name));
+    else gost_ingress_free(gost_ctx_ingress(c->ctx, name));
+  }
+}
+
+/* Services first: they hold references on the chains and ingresses. */
+static void rollback(const struct cfg *c) {
+  rollback_section(c, "services", "service");
+  rollback_section(c, "chains", "chain");
+  rollback_section(c, "ingresses", "ingress");
 }
 
 int gost__config_load(gost_ctx_t *ctx, json_t *root) {
   if (!ctx) return gost__error(GOST_EINVAL, "ctx is NULL");
   if (!json_is_object(root)) return gost__error(GOST_ECONFIG, "config: expected an object");
   struct cfg c = {.ctx = ctx, .root = root, .dry = 1};
-  int rc = run_pass(&c);
+  int rc = gost__schema_check(ctx, root);
   if (rc) return rc;
-  struct gost_list *svc = ctx->services.prev, *chn = ctx->chains.prev, *ing = ctx->ingresses.prev;
+  rc = run_pass(&c);
+  if (rc) return rc;
   c.dry = 0;
   if ((rc = run_pass(&c)) != GOST_OK) {
     char msg[512];
     snprintf(msg, sizeof msg, "%s", gost_last_error());
-    rollback(ctx, svc, chn, ing);
+    rollback(&c);
     return gost__error(rc, "%s", msg);
   }
   return GOST_OK;

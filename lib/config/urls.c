@@ -6,6 +6,7 @@
 
 #include "codec/base64.h"
 #include "config/config_int.h"
+#include "config/schema.h"
 #include "core/error.h"
 #include "gost/config.h"
 
@@ -61,37 +62,57 @@ static void set_auth(json_t *obj, const char *user, const char *pass) {
   json_object_set_new(obj, "auth", json_pack("{s:s,s:s}", "username", user, "password", pass));
 }
 
-/* Query keys into metadata: a known prefix picks one target (and is stripped), otherwise the
- * key goes to every default target. `auth` is base64 credentials, not metadata. */
-static int apply_query(char *query, json_t *const *targets, const char *const *prefixes, size_t nt,
-                       size_t ndef, char *auth, size_t auth_cap) {
+/* Query keys into metadata. A known prefix picks one target (and is stripped); otherwise the
+ * key goes to every default target whose metadata the schema allows it in, as stock GOST hands
+ * the whole query to each object and each reads its own keys. Unknown, unsupported or
+ * unparsable keys are refused here, naming the key. `auth` is base64 credentials. */
+static int apply_query(char *query, json_t *const *targets, const char *const *prefixes,
+                       const unsigned *scopes, size_t nt, char *auth, size_t auth_cap) {
+  unsigned all = 0;
+  for (size_t i = 0; i < nt; i++) all |= scopes[i];
   for (char *save = NULL, *kv = query ? strtok_r(query, "&", &save) : NULL; kv;
        kv = strtok_r(NULL, "&", &save)) {
     char *v = strchr(kv, '=');
     if (v) *v++ = '\0';
     else v = kv + strlen(kv);
-    if (gost__pct_decode(kv, 1) || gost__pct_decode(v, 1)) return GOST_EINVAL;
-    for (char *p = kv; *p; p++) *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+    if (gost__pct_decode(kv, 1) || gost__pct_decode(v, 1))
+      return gost__error(GOST_ECONFIG, "bad percent-encoding");
     if (!*kv) continue;
-    if (!strcmp(kv, "auth")) {
+    if (!strcasecmp(kv, "auth")) {
       size_t alen = 0;
-      if (gost__base64_decode(v, strlen(v), (uint8_t *)auth, auth_cap - 1, &alen) != GOST_OK) return GOST_EAUTH;
-      auth[alen] = '\0';
-      if (!strchr(auth, ':')) return GOST_EAUTH;
+      if (gost__base64_decode(v, strlen(v), (uint8_t *)auth, auth_cap - 1, &alen) != GOST_OK ||
+          (auth[alen] = '\0', !strchr(auth, ':')))
+        return gost__error(GOST_ECONFIG, "auth: invalid (base64 of user:pass)");
       continue;
     }
-    size_t i;
-    for (i = 0; i < nt; i++) {
+    const char *key = kv;
+    unsigned mask = all;
+    for (size_t i = 0; i < nt; i++) {
       size_t pl = strlen(prefixes[i]);
-      if (!strncmp(kv, prefixes[i], pl) && kv[pl]) {
-        json_object_set_new(meta_of(targets[i]), kv + pl, json_string(v));
+      if (!strncasecmp(kv, prefixes[i], pl) && kv[pl]) {
+        key = kv + pl;
+        mask = scopes[i];
         break;
       }
     }
-    if (i == nt)
-      for (i = 0; i < ndef; i++) json_object_set_new(meta_of(targets[i]), kv, json_string(v));
+    const struct gost_cfg_key *row = gost__schema_meta_key(key, mask);
+    if (!row) return gost__schema_meta_unknown(kv, key, mask);
+    if (row->status == GOST_CK_UNSUP) return gost__error(GOST_ECONFIG, "%s: not supported by libgost", kv);
+    json_t *jv = json_string(v);
+    int rc = gost__schema_meta_value(row, jv, kv);
+    json_decref(jv);
+    if (rc) return rc;
+    for (size_t i = 0; i < nt; i++)
+      if (scopes[i] & mask & row->where) json_object_set_new(meta_of(targets[i]), key, json_string(v));
   }
   return GOST_OK;
+}
+
+/* "-L \"raw\": <the error already recorded>". */
+static int url_wrap(const char *flag, const char *raw) {
+  char msg[400];
+  snprintf(msg, sizeof msg, "%s", gost_last_error());
+  return gost__error(GOST_ECONFIG, "%s \"%s\": %s", flag, raw, msg);
 }
 
 /* Scheme words: "a+b", or one word meaning both when it names a type of each kind. */
@@ -160,8 +181,9 @@ static int service_tree(const char *raw, size_t i, int has_chain, json_t *servic
   json_t *h = json_object_get(svc, "handler"), *l = json_object_get(svc, "listener");
   json_t *targets[3] = {h, l, svc};
   static const char *const prefixes[3] = {"handler.", "listener.", "service."};
-  if ((rc = apply_query(u.query, targets, prefixes, 3, 3, auth, sizeof auth))) {
-    rc = url_fail("-L", raw, rc == GOST_EAUTH ? "invalid auth%s" : "bad percent-encoding%s", "");
+  static const unsigned scopes[3] = {GOST_MS_HANDLER, GOST_MS_LISTENER, GOST_MS_SERVICE};
+  if ((rc = apply_query(u.query, targets, prefixes, scopes, 3, auth, sizeof auth))) {
+    rc = url_wrap("-L", raw);
     goto out;
   }
   if (u.user) set_auth(h, u.user, u.pass);
@@ -198,12 +220,13 @@ static int hop_tree(const char *raw, size_t j, json_t *hops) {
   json_array_append_new(hops, hop);
   /* Every node of the hop shares scheme, credentials and options: build one, then copy. */
   json_t *proto = json_pack("{s:{s:s},s:{s:s}}", "connector", "type", ct, "dialer", "type", dt);
-  json_t *targets[4] = {json_object_get(proto, "connector"), json_object_get(proto, "dialer"), proto, hop};
-  static const char *const prefixes[4] = {"connector.", "dialer.", "node.", "hop."};
-  rc = apply_query(u.query, targets, prefixes, 4, 3, auth, sizeof auth);
+  json_t *targets[3] = {json_object_get(proto, "connector"), json_object_get(proto, "dialer"), proto};
+  static const char *const prefixes[3] = {"connector.", "dialer.", "node."};
+  static const unsigned scopes[3] = {GOST_MS_CONNECTOR, GOST_MS_DIALER, GOST_MS_NODE};
+  rc = apply_query(u.query, targets, prefixes, scopes, 3, auth, sizeof auth);
   if (rc) {
     json_decref(proto);
-    rc = url_fail("-F", raw, rc == GOST_EAUTH ? "invalid auth%s" : "bad percent-encoding%s", "");
+    rc = url_wrap("-F", raw);
     goto out;
   }
   if (u.user) set_auth(targets[0], u.user, u.pass);

@@ -11,7 +11,7 @@
 #include "core/log.h"
 #include "io/msgread.h"
 #include "io/sock.h"
-#include "service/builtin.h"
+#include "connector/connectors.h"
 
 struct sc {
   gost_ctx_t *ctx;

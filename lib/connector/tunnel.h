@@ -7,7 +7,7 @@
 
 #include "codec/relay.h"
 #include "codec/uuid.h"
-#include "service/service.h"
+#include "model/service.h"
 
 /* Per-node connector options (wire-spec §6, §7, §13). */
 struct gost_tunnel_opts {

@@ -16,6 +16,28 @@
 
 struct gost_resolver;
 
+/* Objects the ctx owns, as libuv's handle queue: every module embeds a gost_ctx_child in its
+ * long-lived objects, so the core walks them without knowing (or declaring) any module.
+ * gost_ctx_free destroys children rank by rank, lowest first, newest first within a rank;
+ * gost_ctx_stop on a borrowed loop calls every child's stop. */
+enum gost_ctx_rank {
+  GOST__RANK_PIPE,    /* relays first: their done callbacks may touch their owners */
+  GOST__RANK_TUNNEL,  /* client tunnels own a service and a chain */
+  GOST__RANK_SERVICE, /* services hold references on chains and ingresses */
+  GOST__RANK_CHAIN,
+  GOST__RANK_INGRESS,
+  GOST__RANK_COUNT
+};
+
+struct gost_ctx_child;
+typedef void (*gost_ctx_child_fn)(struct gost_ctx_child *c);
+
+struct gost_ctx_child {
+  struct gost_list link;     /* ctx->children[rank], or self-linked when not adopted */
+  gost_ctx_child_fn destroy; /* frees the object; must gost__ctx_disown first or inside */
+  gost_ctx_child_fn stop;    /* stops serving (gost_ctx_stop, borrowed loop); may be NULL */
+};
+
 struct gost_ctx {
   struct ev_loop *loop;
   int owns_loop;
@@ -28,18 +50,28 @@ struct gost_ctx {
   gost_log_cb log_cb;
   void *log_user;
 
-  /* Named objects, in creation order. */
+  struct gost_list children[GOST__RANK_COUNT];
+  /* Lookup indexes of the api layer (gost_ctx_service, ...), in creation order. */
   struct gost_list services;
   struct gost_list chains;
   struct gost_list ingresses;
-  struct gost_list authers;
-  struct gost_list tunnels;
-  struct gost_list pipes; /* live relay pipes (io/pipe.c) */
 
   /* Resource budget (docs/limits.md): defaults for streams and the counters of limits hit. */
   int64_t write_timeout_ms; /* sockets that cannot drain for this long are reset (0: never) */
   struct gost_budget_counters budget;
 };
+
+/* Makes c a child of ctx (c->destroy and c->stop set by the caller). */
+void gost__ctx_adopt(gost_ctx_t *ctx, struct gost_ctx_child *c, enum gost_ctx_rank rank);
+/* Removes c from its ctx; a no-op on a child never adopted (its link initialised). */
+void gost__ctx_disown(struct gost_ctx_child *c);
+/* A child initialised as not adopted, with its functions. */
+static inline void gost__ctx_child_init(struct gost_ctx_child *c, gost_ctx_child_fn destroy,
+                                        gost_ctx_child_fn stop) {
+  gost_list_init(&c->link);
+  c->destroy = destroy;
+  c->stop = stop;
+}
 
 /* The context's allocator, for internals: gost__malloc(ctx, n). */
 #define gost__malloc(ctx, n) gost__mem_malloc(&(ctx)->mem, (n))

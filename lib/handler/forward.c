@@ -13,8 +13,8 @@
 #include "core/meta.h"
 #include "handler/remote_sniff.h"
 #include "io/pipe.h"
-#include "service/builtin.h"
-#include "service/stats.h"
+#include "handler/handlers.h"
+#include "model/stats.h"
 
 #define MAX_TRIES 3
 

@@ -7,7 +7,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/meta.h"
-#include "service/stats.h"
+#include "model/stats.h"
 
 #define DEFAULT_READ_MS 15000
 

@@ -9,7 +9,7 @@
 #include "core/list.h"
 #include "io/msgread.h"
 #include "io/pipe.h"
-#include "service/service.h"
+#include "model/service.h"
 
 #define GOST__PROXY_TARGET_MAX (GOST__SOCKS5_NAME_MAX + 16) /* "[host]:65535" */
 

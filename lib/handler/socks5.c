@@ -8,7 +8,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "handler/proxy.h"
-#include "service/builtin.h"
+#include "handler/handlers.h"
 
 #define MSG_MAX 1024 /* every SOCKS5 client message is smaller: a peer sending more is broken */
 

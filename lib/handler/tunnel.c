@@ -3,10 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain/dial.h"
 #include "codec/uuid.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/meta.h"
+#include "handler/handlers.h"
 #include "tunnel/entry.h"
 #include "tunnel/handshake.h"
 

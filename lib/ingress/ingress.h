@@ -20,7 +20,8 @@ struct gost_ingress_rule {
 };
 
 struct gost_ingress {
-  struct gost_list link;
+  struct gost_list link;       /* ctx->ingresses: lookup by name */
+  struct gost_ctx_child child; /* teardown by the ctx */
   gost_ctx_t *ctx;
   char *name; /* NULL for an anonymous ingress (URL `tunnel=` option) */
   int refs;   /* the creator's reference plus one per service */

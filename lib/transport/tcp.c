@@ -11,7 +11,7 @@
 #include "core/meta.h"
 #include "io/later.h"
 #include "io/sock.h"
-#include "service/builtin.h"
+#include "transport/transport_ops.h"
 #include "transport/bindaddr.h"
 
 #define ACCEPT_BATCH 32

@@ -7,7 +7,7 @@
 #include "core/error.h"
 #include "core/meta.h"
 #include "io/udpflow.h"
-#include "service/builtin.h"
+#include "transport/transport_ops.h"
 #include "transport/bindaddr.h"
 
 static void on_flow(struct gost_udpflow_listener *l, gost_stream *flow, void *user) {

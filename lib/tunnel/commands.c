@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "chain/dial.h"
 #include "codec/uuid.h"
 #include "core/error.h"
 #include "core/log.h"

@@ -4,8 +4,9 @@
 
 #include <ev.h>
 
-#include "chain/dial.h"
 #include "tunnel/server.h"
+
+struct gost_dial; /* chain/dial.h: only commands.c dials */
 
 /* Legitimate requests are well under 1 KiB (auth 512 + two addresses + IDs); room for one
  * read of early data behind them (a socket read is at most 64 KiB). */

@@ -8,7 +8,7 @@
 
 #include "codec/relay.h"
 #include "mux/session.h"
-#include "service/service.h"
+#include "model/service.h"
 #include "tunnel/registry.h"
 
 #define GOST_TUNNEL_MAX_ENTRYPOINTS 8

@@ -29,6 +29,21 @@ if [ -z "${GOST_NO_PYTHON:-}" ]; then
   pass "examples/python_tunnel.py"
 fi
 
-out=$(timeout 30 bash "$SRC/examples/run-demo.sh" "$B" </dev/null)
-echo "$out" | grep -q '^response:   hello from the web backend behind the tunnel' || fail "run-demo: $out"
-pass "make run demo script"
+# The demo stays up with stdin not a terminal: its printed curl line works after it printed it,
+# and SIGTERM stops it with every process it started.
+bash "$SRC/examples/run-demo.sh" "$B" </dev/null >"$WORK/demo.out" 2>&1 &
+demo=$!
+for _ in $(seq 1 150); do grep -q '^try it:' "$WORK/demo.out" && break; kill -0 $demo 2>/dev/null || break; sleep 0.2; done
+grep -q '^response:   hello from the web backend behind the tunnel' "$WORK/demo.out" || fail "run-demo: $(cat "$WORK/demo.out")"
+sleep 1
+kill -0 $demo 2>/dev/null || fail "run-demo exited with stdin not a terminal: $(cat "$WORK/demo.out")"
+line=$(sed -n 's/^try it:     //p' "$WORK/demo.out")
+out=$($line -fsS --max-time 5) || fail "the printed curl line failed: $line"
+[ "$out" = "hello from the web backend behind the tunnel" ] || fail "curl line answered: $out"
+entry_port=$(echo "$line" | sed -E 's/.*:([0-9]+)\/$/\1/')
+kill -TERM $demo
+for _ in $(seq 1 50); do kill -0 $demo 2>/dev/null || break; sleep 0.1; done
+kill -0 $demo 2>/dev/null && fail "run-demo ignored SIGTERM"
+wait $demo || true
+(exec 3<>/dev/tcp/127.0.0.1/"$entry_port") 2>/dev/null && fail "entrypoint $entry_port still listening after SIGTERM"
+pass "make run demo: stays up without a terminal, curl line works, SIGTERM stops everything"

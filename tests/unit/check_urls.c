@@ -6,7 +6,7 @@
 #include "core/meta.h"
 #include "gost/gost.h"
 #include "ingress/ingress.h"
-#include "service/service.h"
+#include "model/service.h"
 
 #define T1 "4d21094e-b74c-4916-86c1-d9fa36ea677b"
 
@@ -31,8 +31,9 @@ START_TEST(server_inline_ingress) {
   ck_assert_str_eq(s->listener_type, "tcp");
   ck_assert_str_eq(s->addr, ":8443");
   ck_assert_str_eq(hmeta("service-0", "entrypoint"), ":80");
-  ck_assert_str_eq(gost__meta_str(s->listener_meta, "entrypoint", ""), ":80");
-  ck_assert_str_eq(gost__meta_str(s->service_meta, "entrypoint", ""), ":80");
+  /* a query key goes only to the objects whose schema knows it (handler here) */
+  ck_assert_ptr_null(gost__meta_get(s->listener_meta, "entrypoint"));
+  ck_assert_ptr_null(gost__meta_get(s->service_meta, "entrypoint"));
   ck_assert_uint_eq(gost_ingress_rule_count(s->ingress), 2);
   char id[37];
   ck_assert_int_eq(gost_ingress_lookup(s->ingress, "example.com", id, sizeof id, NULL), 0);
@@ -65,8 +66,8 @@ END_TEST
 
 START_TEST(auth_base64_and_prefixes) {
   /* dXNlcjpwYXNz = base64("user:pass") */
-  ck_assert_int_eq(urls("http://:8080?auth=dXNlcjpwYXNz&Handler.ReadTimeout=5s&listener.backlog=9&SERVICE.x=1&Both=2",
-                        NULL, NULL, NULL), 0);
+  ck_assert_int_eq(urls("http://:8080?auth=dXNlcjpwYXNz&Handler.ReadTimeout=5s&listener.keepalive=true"
+                        "&SERVICE.certFile=x&Path=/p", NULL, NULL, NULL), 0);
   gost_service_t *s = gost_ctx_service(ctx, "service-0");
   ck_assert_str_eq(s->handler_type, "http");
   ck_assert_str_eq(s->auths[0].user, "user");
@@ -74,11 +75,14 @@ START_TEST(auth_base64_and_prefixes) {
   ck_assert_ptr_null(gost__meta_get(s->handler_meta, "auth"));
   ck_assert_str_eq(gost__meta_str(s->handler_meta, "readtimeout", ""), "5s");
   ck_assert_ptr_null(gost__meta_get(s->listener_meta, "readtimeout"));
-  ck_assert_str_eq(gost__meta_str(s->listener_meta, "backlog", ""), "9");
-  ck_assert_ptr_null(gost__meta_get(s->handler_meta, "backlog"));
-  ck_assert_str_eq(gost__meta_str(s->service_meta, "x", ""), "1");
-  ck_assert_str_eq(gost__meta_str(s->handler_meta, "both", ""), "2");
-  ck_assert_str_eq(gost__meta_str(s->listener_meta, "both", ""), "2");
+  ck_assert_str_eq(gost__meta_str(s->listener_meta, "keepalive", ""), "true");
+  ck_assert_ptr_null(gost__meta_get(s->handler_meta, "keepalive"));
+  ck_assert_str_eq(gost__meta_str(s->service_meta, "certfile", ""), "x");
+  ck_assert_ptr_null(gost__meta_get(s->listener_meta, "certfile"));
+  /* unprefixed: every default object whose schema knows the key (listener and service) */
+  ck_assert_ptr_null(gost__meta_get(s->handler_meta, "path"));
+  ck_assert_str_eq(gost__meta_str(s->listener_meta, "path", ""), "/p");
+  ck_assert_str_eq(gost__meta_str(s->service_meta, "path", ""), "/p");
 }
 END_TEST
 
@@ -96,7 +100,8 @@ START_TEST(client_rtcp_chain_on_listener) {
   ck_assert_str_eq(n->connector, "tunnel");
   ck_assert_str_eq(n->dialer, "tcp");
   ck_assert_str_eq(gost__meta_str(n->connector_meta, "tunnel.id", ""), T1);
-  ck_assert_str_eq(gost__meta_str(n->dialer_meta, "tunnel.weight", ""), "1");
+  ck_assert_ptr_null(gost__meta_get(n->dialer_meta, "tunnel.weight"));
+  ck_assert_str_eq(gost__meta_str(n->connector_meta, "tunnel.weight", ""), "1");
   ck_assert_str_eq(gost__meta_str(n->meta, "tunnel.id", ""), T1);
   ck_assert_str_eq(s->nodes[0]->addr, "192.168.1.1:80");
   ck_assert_str_eq(s->nodes[0]->name, "target-0");
@@ -130,7 +135,7 @@ END_TEST
 
 START_TEST(hops_nodes_ranges) {
   ck_assert_int_eq(urls(":8080", "tcp://:9000/10.0.0.1:8000-8002,10.0.0.9:22", "http://u:p@a:1,b:2",
-                        "socks5://192.168.1.2:1080?connector.x=1&dialer.y=2&node.z=3&hop.w=4"), 0);
+                        "socks5://192.168.1.2:1080?connector.connectTimeout=1s&dialer.serverName=y&node.backup=true"), 0);
   gost_service_t *s = gost_ctx_service(ctx, "service-0");
   ck_assert_str_eq(s->handler_type, "auto");
   ck_assert_str_eq(s->listener_type, "tcp");
@@ -143,11 +148,10 @@ START_TEST(hops_nodes_ranges) {
   ck_assert_str_eq(c->hops[0]->nodes[1]->user, "u");
   ck_assert_str_eq(c->hops[1]->nodes[0]->connector, "socks5");
   struct gost_node *n = c->hops[1]->nodes[0];
-  ck_assert_str_eq(gost__meta_str(n->connector_meta, "x", ""), "1");
-  ck_assert_ptr_null(gost__meta_get(n->dialer_meta, "x"));
-  ck_assert_str_eq(gost__meta_str(n->dialer_meta, "y", ""), "2");
-  ck_assert_str_eq(gost__meta_str(n->meta, "z", ""), "3");
-  ck_assert_ptr_null(gost__meta_get(n->meta, "w"));
+  ck_assert_str_eq(gost__meta_str(n->connector_meta, "connecttimeout", ""), "1s");
+  ck_assert_ptr_null(gost__meta_get(n->dialer_meta, "connecttimeout"));
+  ck_assert_str_eq(gost__meta_str(n->dialer_meta, "servername", ""), "y");
+  ck_assert_str_eq(gost__meta_str(n->meta, "backup", ""), "true");
   gost_service_t *t = gost_ctx_service(ctx, "service-1");
   ck_assert_uint_eq(t->nnodes, 4);
   ck_assert_str_eq(t->nodes[0]->addr, "10.0.0.1:8000");
@@ -170,9 +174,27 @@ START_TEST(bad_urls) {
   bad("tcp://:80", "tunnel+kcp://s:1", "-F \"tunnel+kcp://s:1\": unknown dialer \"kcp\"");
   bad("tcp://:80", "bogus://s:1", "-F \"bogus://s:1\": unknown connector \"bogus\"");
   bad("tcp://", NULL, "-L \"tcp://\": missing address");
-  bad("tcp://:80?auth=!!", NULL, "-L \"tcp://:80?auth=!!\": invalid auth");
+  bad("tcp://:80?auth=!!", NULL, "-L \"tcp://:80?auth=!!\": auth: invalid (base64 of user:pass)");
   bad("tcp://:80/a:9-1", NULL, "-L \"tcp://:80/a:9-1\": bad port range \"a:9-1\"");
   bad("tcp://:80?x=%zz", NULL, "-L \"tcp://:80?x=%zz\": bad percent-encoding");
+  /* strict query keys (issue 9, finding 4) */
+  bad("tunnel://:80?entrypiont=:81", NULL,
+      "-L \"tunnel://:80?entrypiont=:81\": entrypiont: unknown key, did you mean `entrypoint`?");
+  bad("tunnel://:80?readTimeout=soon", NULL,
+      "-L \"tunnel://:80?readTimeout=soon\": readTimeout: \"soon\" is not a duration (like 10s, 1m30s, 500ms)");
+  bad("tcp://:80?listener.entrypoint=:81", NULL,
+      "-L \"tcp://:80?listener.entrypoint=:81\": listener.entrypoint: not valid here (it belongs in handler metadata)");
+  bad("tcp://:80?backlog=9", NULL, "-L \"tcp://:80?backlog=9\": backlog: not supported by libgost");
+  bad("rtcp://:0/a:1", "tunnel://s:1?tunnel.id=not-a-uuid",
+      "-F \"tunnel://s:1?tunnel.id=not-a-uuid\": tunnel.id: \"not-a-uuid\" is not a tunnel ID (a UUID such as "
+      "4d21094e-b74c-4916-86c1-d9fa36ea677b)");
+  bad("rtcp://:0/a:1", "tunnel://s:1?tunnel_id=" T1,
+      "-F \"tunnel://s:1?tunnel_id=" T1 "\": tunnel_id: unknown key, did you mean `tunnel.id`?");
+  bad("rtcp://:0/a:1", "tunnel://s:1?tunnel.id=", "-F \"tunnel://s:1?tunnel.id=\": tunnel.id: empty tunnel ID");
+  bad("rtcp://:0/a:1", "tunnel://s:1?tunnel.weight=heavy",
+      "-F \"tunnel://s:1?tunnel.weight=heavy\": tunnel.weight: \"heavy\" is not an integer");
+  bad("rtcp://:0/a:1", "tunnel://s:1",
+      "chains[0].hops[0].nodes[0].connector.metadata.tunnel.id: missing: a tunnel client needs the ID of its tunnel");
   bad("tunnel://:80?tunnel=a.com:nope", NULL, "services[0].handler.metadata.tunnel: invalid tunnel ID \"nope\"");
 }
 END_TEST
@@ -188,7 +210,7 @@ START_TEST(to_json_same_tree) {
       "\"listener\":{\"type\":\"rtcp\",\"chain\":\"chain-0\"},\"forwarder\":{\"nodes\":[{\"name\":"
       "\"target-0\",\"addr\":\"192.168.1.1:80\"}]}}],\"chains\":[{\"name\":\"chain-0\",\"hops\":[{"
       "\"name\":\"hop-0\",\"nodes\":[{\"connector\":{\"type\":\"tunnel\",\"metadata\":{\"tunnel.id\":\""
-      T1 "\"}},\"dialer\":{\"type\":\"tcp\",\"metadata\":{\"tunnel.id\":\"" T1 "\"}},\"metadata\":{"
+      T1 "\"}},\"dialer\":{\"type\":\"tcp\"},\"metadata\":{"
       "\"tunnel.id\":\"" T1 "\"},\"name\":\"node-0\",\"addr\":\":8443\"}]}]}]}");
   /* The exported tree loads like a config file. */
   ck_assert_int_eq(gost_ctx_load_json(ctx, buf, len), 0);

@@ -8,7 +8,7 @@
 #include "core/log.h"
 #include "io/dgramframe.h"
 #include "io/msgread.h"
-#include "transport/rtcp_int.h"
+#include "tunnel/rtcp_int.h"
 
 /* a header holds two Addr features: 4 + 2 * (3 + 1 + 1 + 255 + 2) bytes at most, plus slack
  * for features nightly servers might add */

@@ -1,7 +1,7 @@
 /* Internal layout of services, nodes and chains, and the registries of listener, handler,
  * dialer and connector types. The api layer fills these; the modules read them. */
-#ifndef GOST_SERVICE_SERVICE_H
-#define GOST_SERVICE_SERVICE_H
+#ifndef GOST_MODEL_SERVICE_H
+#define GOST_MODEL_SERVICE_H
 
 #include <jansson.h>
 
@@ -35,7 +35,8 @@ struct gost_hop {
 };
 
 struct gost_chain {
-  struct gost_list link;
+  struct gost_list link;        /* ctx->chains: lookup by name */
+  struct gost_ctx_child child;  /* teardown by the ctx */
   gost_ctx_t *ctx;
   char *name;
   int refs; /* the caller's reference plus one per service using it */
@@ -51,7 +52,8 @@ struct gost_listener_ops;
 struct gost_handler_ops;
 
 struct gost_service {
-  struct gost_list link;
+  struct gost_list link;        /* ctx->services: lookup by name */
+  struct gost_ctx_child child;  /* teardown and stop by the ctx */
   gost_ctx_t *ctx;
   char *name;
   char *listener_type, *handler_type;

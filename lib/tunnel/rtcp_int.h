@@ -1,11 +1,11 @@
-/* Private to lib/transport/rtcp*.c. */
-#ifndef GOST_TRANSPORT_RTCP_INT_H
-#define GOST_TRANSPORT_RTCP_INT_H
+/* Private to lib/tunnel/rtcp*.c. */
+#ifndef GOST_TUNNEL_RTCP_INT_H
+#define GOST_TUNNEL_RTCP_INT_H
 
 #include "connector/tunnel.h"
 #include "core/ctx_int.h"
 #include "mux/session.h"
-#include "transport/rtcp.h"
+#include "tunnel/rtcp.h"
 
 struct gost_dial;
 

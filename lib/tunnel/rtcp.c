@@ -8,7 +8,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/meta.h"
-#include "transport/rtcp_int.h"
+#include "tunnel/rtcp_int.h"
 
 static const char *const state_names[] = {"connecting", "registered", "lost", "retrying", "stopped"};
 

@@ -2,8 +2,8 @@
 #include <string.h>
 
 #include "core/meta.h"
-#include "service/service.h"
-#include "service/stats.h"
+#include "model/service.h"
+#include "model/stats.h"
 
 void gost__service_accept(gost_service_t *svc, gost_stream *s, const struct gost_conn_info *info) {
   static const struct gost_conn_info none = {NULL, 0};

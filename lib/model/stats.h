@@ -1,8 +1,8 @@
 /* Per-service counters kept by handlers. */
-#ifndef GOST_SERVICE_STATS_H
-#define GOST_SERVICE_STATS_H
+#ifndef GOST_MODEL_STATS_H
+#define GOST_MODEL_STATS_H
 
-#include "service/service.h"
+#include "model/service.h"
 
 /* A connection counted by gost__service_accept ended after relaying in / out bytes
  * (in: from the client, out: to the client). */

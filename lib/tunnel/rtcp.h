@@ -1,10 +1,10 @@
 /* Listeners "rtcp" and "rudp" over a tunnel server (wire-spec §7.1, §7.2, §7.5): one tunnel
  * connection per service, registered with BIND, carrying an smux session in which the server
  * opens one stream per visitor/public connection. */
-#ifndef GOST_TRANSPORT_RTCP_H
-#define GOST_TRANSPORT_RTCP_H
+#ifndef GOST_TUNNEL_RTCP_H
+#define GOST_TUNNEL_RTCP_H
 
-#include "service/service.h"
+#include "model/service.h"
 
 /* Registration states; the values equal the public GOST_TUNNEL_* ones. */
 enum gost_rtcp_state {
