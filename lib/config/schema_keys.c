@@ -165,6 +165,8 @@ const struct gost_cfg_key gost__cfg_meta_keys[] = {
     MK("sniffing", BOOL, H),
     MK("sniffing.timeout", DUR, H),
     MR("proxyProtocol", INT, H, 0, 2),
+    /* resource budget (docs/limits.md) */
+    MK("writeTimeout", DUR, H | L | S),
     /* UDP listener */
     MK("keepalive", BOOL, L),
     MK("ttl", DUR, L),
