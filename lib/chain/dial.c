@@ -163,6 +163,7 @@ struct gost_dial *gost__chain_dial(gost_ctx_t *ctx, gost_chain_t *chain, const c
   d->udp = !strcmp(network, "udp");
   d->info.host = d->info_host;
   d->info.udp = info ? info->udp : d->udp;
+  if (info) d->info.client = info->client;
   d->cb = cb;
   d->user = user;
   if (!d->chain) {

@@ -142,6 +142,7 @@ static void fwd_handle(gost_service_t *svc, gost_stream *s, const struct gost_co
   f->udp = info->udp || !strcmp(svc->handler->name, "udp");
   f->info.host = f->host;
   f->info.udp = f->udp;
+  f->info.client = s->peer;
   if (svc->nnodes == 0) { /* sniffing mode (checked at start) */
     f->sn = gost__calloc(svc->ctx, 1, sizeof *f->sn);
     if (f->sn) f->mr = gost__remote_sniff(svc->ctx, s, st->sniff_timeout_ms, f->sn, on_sniffed, f);

@@ -93,7 +93,8 @@ static void on_dialed(gost_ctx_t *ctx, gost_stream *s, int status, void *user) {
 
 void gost__proxy_dial(struct gost_proxy_conn *pc, gost_proxy_dialed_fn dialed) {
   gost_service_t *svc = pc->svc;
-  struct gost_conn_info info = {pc->target, 0};
+  struct gost_conn_info info = {.host = pc->target};
+  if (pc->client) info.client = pc->client->peer;
   pc->dialed = dialed;
   GOST_DEBUG(svc->ctx, "%s: %s -> %s", svc_name(svc), svc->handler->name, pc->target);
   pc->dial = gost__chain_dial(svc->ctx, svc->chain, "tcp", pc->target, &info, on_dialed, pc);

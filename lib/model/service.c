@@ -6,7 +6,7 @@
 #include "model/stats.h"
 
 void gost__service_accept(gost_service_t *svc, gost_stream *s, const struct gost_conn_info *info) {
-  static const struct gost_conn_info none = {NULL, 0};
+  static const struct gost_conn_info none = {.host = NULL};
   svc->stats[GOST_STAT_CONNECTIONS]++;
   svc->stats[GOST_STAT_ACTIVE]++;
   if (!svc->handler) {

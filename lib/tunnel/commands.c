@@ -59,7 +59,8 @@ void gost__hs_bind(struct gost_hs *h) {
       host = ep; /* the name belongs to another tunnel */
   }
   char hostport[GOST__RELAY_HOST_MAX + 8], host_copy[GOST__RELAY_HOST_MAX + 1];
-  snprintf(hostport, sizeof hostport, "%s:%u", host, port);
+  if (srv->legacy) gost__entrypoint_bind_addr(srv, hostport, sizeof hostport);
+  else snprintf(hostport, sizeof hostport, "%s:%u", host, port);
   snprintf(host_copy, sizeof host_copy, "%s", host);
   host = host_copy; /* it pointed into h->msg, which take_stream() frees */
 
@@ -186,7 +187,7 @@ void gost__hs_plain_connect(struct gost_hs *h) {
     return gost__hs_refuse(h, GOST__RELAY_BAD_REQUEST, "no target");
   if (is_udp(&h->msg)) /* needs a datagram adapter for framing (A); not offered yet */
     return gost__hs_refuse(h, GOST__RELAY_SERVICE_UNAVAILABLE, "udp relay not supported");
-  struct gost_conn_info info = {NULL, 0};
+  struct gost_conn_info info = {.host = NULL};
   h->dial = gost__chain_dial(h->srv->ctx, h->srv->svc->chain, "tcp", dst, &info, dialed, h);
   if (!h->dial) gost__hs_refuse(h, GOST__RELAY_HOST_UNREACHABLE, gost_last_error());
 }

@@ -4,6 +4,7 @@
  *
  * Each listener is the ordinary "tcp" listener run on a private service object whose handler
  * is the dispatcher below, so accepting and socket streams stay in one place (io-forward). */
+#include <stdio.h>
 #include <string.h>
 
 #include "core/error.h"
@@ -245,6 +246,20 @@ int gost__entrypoints_start(struct gost_tunnel_server *srv) {
     }
   }
   return GOST_OK;
+}
+
+void gost__entrypoint_bind_addr(const struct gost_tunnel_server *srv, char *buf, size_t cap) {
+  const char *h = "";
+  size_t hl = 0, pl;
+  const char *p;
+  const gost_service_t *l = srv->neps ? &srv->eps[0]->lsvc : NULL;
+  if (!l) {
+    snprintf(buf, cap, ":0");
+    return;
+  }
+  if (gost__hostport_split(l->addr, strlen(l->addr), &h, &hl, &p, &pl) != 0) hl = 0;
+  if (hl && memchr(h, ':', hl)) snprintf(buf, cap, "[%.*s]:%u", (int)hl, h, (unsigned)l->port);
+  else snprintf(buf, cap, "%.*s:%u", (int)hl, h, (unsigned)l->port);
 }
 
 void gost__entrypoints_stop(struct gost_tunnel_server *srv) {

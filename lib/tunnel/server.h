@@ -74,6 +74,10 @@ void gost__tunnel_serve_relay(struct gost_tunnel_server *srv, gost_stream *s, co
 /* entrypoint.c */
 int gost__entrypoints_start(struct gost_tunnel_server *srv);
 void gost__entrypoints_stop(struct gost_tunnel_server *srv);
+/* "host:port" of the first entrypoint as configured (host may be empty) with its bound port,
+ * or ":0" without one: what the legacy relay tunnel reports in a BIND reply, because 3.0.0-rc
+ * clients resolve that Addr as a TCP address (a name that does not resolve fails the bind). */
+void gost__entrypoint_bind_addr(const struct gost_tunnel_server *srv, char *buf, size_t cap);
 
 /* One relay loop for every path: hands both streams to gost__pipe_start (io/pipe.c). */
 void gost__tunnel_pipe(struct gost_tunnel_server *srv, gost_stream *a, gost_stream *b);
