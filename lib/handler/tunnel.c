@@ -59,7 +59,7 @@ static void dispatch(struct gost_hs *h) {
   int tunnel = m->has_tunnel && !gost__uuid_is_zero(m->tunnel.id);
   if (!srv->legacy && !tunnel) return gost__hs_refuse(h, GOST__RELAY_BAD_REQUEST, "zero tunnel ID");
   if (!h->from_ep) {
-    if (!gost__service_auth_ok(srv->svc, m->has_auth ? m->user : NULL, m->has_auth ? m->pass : NULL))
+    if (!gost__service_auth_ok(srv->svc, m->has_auth ? m->user : NULL, m->user_len, m->pass, m->pass_len))
       return gost__hs_refuse(h, GOST__RELAY_UNAUTHORIZED, "authentication failed");
   } else if (!tunnel || m->cmd != GOST__RELAY_CMD_CONNECT) {
     return gost__hs_refuse(h, GOST__RELAY_BAD_REQUEST, "entrypoint takes tunnel CONNECT only");
