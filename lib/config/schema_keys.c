@@ -167,6 +167,7 @@ const struct gost_cfg_key gost__cfg_meta_keys[] = {
     MR("proxyProtocol", INT, H, 0, 2),
     /* resource budget (docs/limits.md) */
     MK("writeTimeout", DUR, H | L | S),
+    MR("handshake.max", INT, H, 1, 1000000),
     /* UDP listener */
     MK("keepalive", BOOL, L),
     MK("ttl", DUR, L),

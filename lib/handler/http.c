@@ -61,6 +61,12 @@ static void on_dialed(struct gost_proxy_conn *pc, gost_stream *s, int status) {
     }
     struct gost_http_edit ed = {drop, sizeof drop / sizeof drop[0], add, nadd, pr.path};
     rc = gost__httphead_write_request(&req, &ed, out, sizeof out, &n);
+    if (rc == GOST_EPROTO) { /* 100 headers and no Connection among them: ours would be 101 */
+      GOST_WARN(s->ctx, "http: request head too large to forward with our headers");
+      gost_stream_close(s);
+      reply_status(pc, 431, req.f.version_minor);
+      return;
+    }
     if (rc == 0) rc = gost_stream_write_buf(s, out, n, NULL, NULL);
   }
   if (rc != 0) {
@@ -88,7 +94,7 @@ static void on_head(gost_stream *s, int status, void *user) {
     return;
   }
   const char *user_ = pr.auth == GOST__HTTPPROXY_AUTH_BASIC ? pr.user : NULL;
-  if (pr.auth == GOST__HTTPPROXY_AUTH_INVALID || !gost__service_auth_ok(pc->svc, user_, pr.pass)) {
+  if (pr.auth == GOST__HTTPPROXY_AUTH_INVALID || !gost__service_auth_ok(pc->svc, user_, pr.ulen, pr.pass, pr.plen)) {
     struct gost_proxy_state *st = pc->svc->handler_state;
     char out[512];
     size_t n = 0;

@@ -86,7 +86,8 @@ static int parse_userpass(const uint8_t *b, size_t n, void *out, size_t *used) {
 static void on_userpass(gost_stream *s, int status, void *user) {
   struct gost_proxy_conn *pc = user;
   if (!read_ok(pc, s, status)) return;
-  int ok = gost__service_auth_ok(pc->svc, pc->s5.up.user, pc->s5.up.pass);
+  int ok = gost__service_auth_ok(pc->svc, pc->s5.up.user, pc->s5.up.ulen, pc->s5.up.pass,
+                                 pc->s5.up.plen);
   uint8_t out[2];
   size_t n = 0;
   gost__socks5_encode_userpass_reply(ok ? 0x00 : 0x01, out, sizeof out, &n);

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "core/meta.h"
+#include "core/secret.h"
 #include "model/service.h"
 #include "model/stats.h"
 
@@ -23,15 +24,19 @@ void gost__service_conn_done(gost_service_t *svc, uint64_t in, uint64_t out) {
   svc->stats[GOST_STAT_BYTES_OUT] += out;
 }
 
-int gost__service_auth_ok(const gost_service_t *svc, const char *user, const char *pass) {
+int gost__service_auth_ok(const gost_service_t *svc, const char *user, size_t ulen, const char *pass,
+                          size_t plen) {
   if (svc->nauths == 0) return 1;
   if (!user) return 0;
-  for (size_t i = 0; i < svc->nauths; i++) {
+  int ok = 0;
+  for (size_t i = 0; i < svc->nauths; i++) { /* no early exit: every entry costs the same */
     const struct gost_auth *a = &svc->auths[i];
-    if (a->user && !strcmp(a->user, user) && !strcmp(a->pass ? a->pass : "", pass ? pass : ""))
-      return 1;
+    const char *ap = a->pass ? a->pass : "";
+    int u = a->user && gost__secret_equal(a->user, strlen(a->user), user, ulen);
+    int p = gost__secret_equal(ap, strlen(ap), pass ? pass : "", pass ? plen : 0);
+    ok |= u & p;
   }
-  return 0;
+  return ok;
 }
 
 const char *gost__service_meta(const gost_service_t *svc, const char *key, const char *def) {

@@ -126,8 +126,11 @@ const struct gost_connector_ops *gost__connector_find(const char *name);
 
 /* Listener -> handler hand-off: counts the connection and calls handler->handle. */
 void gost__service_accept(gost_service_t *svc, gost_stream *s, const struct gost_conn_info *info);
-/* 1 if the service has no credentials configured or user/pass match one of them. */
-int gost__service_auth_ok(const gost_service_t *svc, const char *user, const char *pass);
+/* 1 if the service has no credentials configured or user/pass match one of them. Lengths are
+ * the received ones (a NUL inside is a mismatch, not an end); compared in constant time.
+ * user NULL: no credentials offered. */
+int gost__service_auth_ok(const gost_service_t *svc, const char *user, size_t ulen, const char *pass,
+                          size_t plen);
 /* Metadata lookup: handler, then listener, then service scope. */
 const char *gost__service_meta(const gost_service_t *svc, const char *key, const char *def);
 

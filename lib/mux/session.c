@@ -186,11 +186,15 @@ void gost__mux_schedule(struct gost_mux_session *m) {
 }
 
 void gost__mux_rx_pause(struct gost_mux_session *m) {
+  GOST_INFO(m->ctx, "mux: session receive buffer full (%zu KiB unread); carrier reads paused",
+            m->rx_buffered / 1024);
   m->rx_paused = 1;
   gost__smux_set_recv_paused(m->smux, 1);
   gost_stream_read_stop(m->carrier);
   if (!ev_is_active(&m->rx_stall)) {
-    ev_timer_set(&m->rx_stall, GOST_MUX_RX_STALL_S, GOST_MUX_RX_SHED_EVERY_S);
+    int again = m->last_shed > 0 && ev_now(m->ctx->loop) - m->last_shed < GOST_MUX_RX_STALL_S;
+    ev_timer_set(&m->rx_stall, again ? GOST_MUX_RX_SHED_EVERY_S : GOST_MUX_RX_STALL_S,
+                 GOST_MUX_RX_SHED_EVERY_S);
     ev_timer_start(m->ctx->loop, &m->rx_stall);
     ev_unref(m->ctx->loop);
   }
@@ -210,21 +214,23 @@ void gost__mux_rx_released(struct gost_mux_session *m, size_t n) {
  * is stalled (its destination does not drain); reset it so that the others move again. While
  * the carrier is not read the keepalive check cannot run, so this also bounds that blind time. */
 static void rx_stall_cb(struct ev_loop *loop, ev_timer *w, int revents) {
-  (void)loop;
   (void)revents;
   struct gost_mux_session *m = w->data;
-  struct mux_stream *worst = NULL;
-  struct gost_list *pos;
-  gost_list_foreach(pos, &m->streams) {
-    struct mux_stream *st = gost_container_of(pos, struct mux_stream, link);
-    if (!st->reading && !st->reset && (!worst || st->rxq.bytes > worst->rxq.bytes)) worst = st;
-  }
-  if (!worst || !worst->rxq.bytes) return;
-  GOST_WARN(m->ctx, "mux: stream %u reset: %zu bytes unread while the session receive buffer "
-            "(%u KiB) stayed full", worst->sid, worst->rxq.bytes, GOST_MUX_RX_MAX / 1024);
-  m->ctx->budget.mux_streams_shed++;
   m->in_cb++;
-  gost__mux_stream_reset(worst, gost__error(GOST_ETIMEDOUT, "smux: stream stalled"));
+  while (m->rx_paused && !m->dead) { /* rx_released resumes the carrier at half */
+    struct mux_stream *worst = NULL;
+    struct gost_list *pos;
+    gost_list_foreach(pos, &m->streams) {
+      struct mux_stream *st = gost_container_of(pos, struct mux_stream, link);
+      if (!st->reading && !st->reset && (!worst || st->rxq.bytes > worst->rxq.bytes)) worst = st;
+    }
+    if (!worst || !worst->rxq.bytes) break;
+    GOST_WARN(m->ctx, "mux: stream %u reset: %zu bytes unread while the session receive buffer "
+              "(%u KiB) stayed full", worst->sid, worst->rxq.bytes, GOST_MUX_RX_MAX / 1024);
+    m->ctx->budget.mux_streams_shed++;
+    m->last_shed = ev_now(loop);
+    gost__mux_stream_reset(worst, gost__error(GOST_ETIMEDOUT, "smux: stream stalled"));
+  }
   m->in_cb--;
   gost__mux_maybe_free(m);
 }

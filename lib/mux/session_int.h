@@ -12,9 +12,10 @@
 /* Session-wide cap of received bytes held for streams whose reader is stopped; beyond it the
  * carrier is not read (Go's MaxReceiveBuffer bucket, §3.4). */
 #define GOST_MUX_RX_MAX (4u * 1024 * 1024)
-/* A session whose receive buffer stays full this long (seconds) resets the stream that holds
- * the most unread bytes, then one more every GOST_MUX_RX_SHED_EVERY_S while still full: one
- * stalled reader must not stop every other stream of the tunnel (docs/limits.md). */
+/* A session whose receive buffer stays full this long (seconds) resets the streams that hold
+ * the most unread bytes until it is half empty; when it fills again soon after a reset, the
+ * wait is GOST_MUX_RX_SHED_EVERY_S: stalled readers must not stop every other stream of the
+ * tunnel (docs/limits.md). */
 #define GOST_MUX_RX_STALL_S 5.0
 #define GOST_MUX_RX_SHED_EVERY_S 1.0
 /* Per-stream cap of bytes accepted by write() beyond the peer window. */
@@ -56,6 +57,7 @@ struct gost_mux_session {
   ev_timer rx_stall; /* runs while the receive buffer is full (rx_paused) */
   struct gost_list streams, pending;
   int dead, status, owner_done, in_cb, rx_paused, waiting_drain;
+  ev_tstamp last_shed; /* when rx_stall last reset a stream */
   size_t rx_buffered;
   struct gost_mux_counters cnt;
 };
