@@ -168,6 +168,8 @@ const struct gost_cfg_key gost__cfg_meta_keys[] = {
     /* resource budget (docs/limits.md) */
     MK("writeTimeout", DUR, H | L | S),
     MR("handshake.max", INT, H, 1, 1000000),
+    MR("conns.max", INT, H | L | S, 1, 100000000),
+    MR("udp.maxFlows", INT, L | S, 1, 1000000),
     /* UDP listener */
     MK("keepalive", BOOL, L),
     MK("ttl", DUR, L),

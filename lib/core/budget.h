@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #define GOST_WRITE_TIMEOUT_DEFAULT_MS 60000 /* writeTimeout: a socket that cannot drain */
+#define GOST_CONNS_DEFAULT_MAX 50000         /* conns.max: open connections per TCP listener */
 
 struct gost_budget_counters {
   uint64_t accept_paused;       /* accept() failed for lack of descriptors/memory (each pause) */
@@ -14,7 +15,8 @@ struct gost_budget_counters {
   uint64_t write_errors;        /* asynchronous write failures reported to the stream's owner */
   uint64_t mux_streams_shed;    /* smux streams reset for holding a full session's receive buffer */
   uint64_t handshakes_refused;  /* connections refused above handshake.max */
-  uint64_t conns_refused;       /* connections refused above a listener's connection limit */
+  uint64_t conns_refused;       /* connections refused above a listener's conns.max */
+  uint64_t udp_flows_refused;   /* datagrams from new sources dropped above udp.maxFlows */
 };
 
 #endif

@@ -39,6 +39,7 @@ struct gost_sock {
   int shut_pending, shut_done;
   int closed;
   int busy; /* callbacks in progress: free is deferred until they return */
+  struct gost_conn_count *count; /* the accepting listener's, or NULL */
 };
 
 static struct ev_loop *loop_of(struct gost_sock *k) { return k->s.ctx->loop; }
@@ -293,6 +294,11 @@ static void sock_close(gost_stream *s) {
   }
   close(k->fd);
   k->fd = -1;
+  if (k->count) {
+    k->count->live--;
+    if (k->count->orphaned && !k->count->live) gost__free(k->s.ctx, k->count);
+    k->count = NULL;
+  }
   if (k->busy == 0) sock_free(k);
 }
 
@@ -341,4 +347,17 @@ void gost__sock_set_write_timeout(gost_stream *s, int64_t ms) {
   k->stall.repeat = ms > 0 ? (double)ms / 1000.0 : 0.;
   if (k->stall.repeat == 0.) ev_timer_stop(loop_of(k), &k->stall);
   else stall_clock(k, 0);
+}
+
+void gost__sock_count(gost_stream *s, struct gost_conn_count *c) {
+  if (s->ops != &tcp_ops) return;
+  struct gost_sock *k = (struct gost_sock *)s;
+  k->count = c;
+  c->live++;
+}
+
+void gost__conn_count_release(struct gost_conn_count *c) {
+  if (!c) return;
+  if (!c->live) gost__free(c->ctx, c);
+  else c->orphaned = 1;
 }

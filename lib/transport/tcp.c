@@ -1,6 +1,7 @@
 /* "tcp" listener (accept loop -> socket streams -> the service's handler) and the "tcp"
  * dialer (the identity: a connected socket is already the stream). */
 #include <errno.h>
+#include <stdlib.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,6 +24,9 @@ struct tcp_listener {
   ev_io io;
   ev_timer pause;
   int64_t write_timeout_ms; /* writeTimeout for accepted sockets */
+  size_t conns_max;         /* conns.max: accepted connections open at once */
+  struct gost_conn_count *conns;
+  ev_tstamp refuse_logged;
   /* An out-of-descriptors episode, from the first failed accept until the backlog is drained:
    * logged once when it starts and once, with the number of pauses, when it ends. */
   uint64_t pauses;
@@ -61,6 +65,20 @@ static void on_wrapped(gost_ctx_t *ctx, gost_stream *s, int status, void *user) 
   gost__service_accept(svc, s, NULL);
 }
 
+/* Above conns.max: closed at once (a reset, no buffer), logged once a second, counted. */
+static void refuse_conn(struct tcp_listener *t, int fd) {
+  struct linger lg = {1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+  close(fd);
+  gost_ctx_t *ctx = t->svc->ctx;
+  ctx->budget.conns_refused++;
+  if (ev_now(ctx->loop) - t->refuse_logged >= 1.0) {
+    t->refuse_logged = ev_now(ctx->loop);
+    GOST_WARN(ctx, "%s: %zu connections open (conns.max); refusing new ones (%llu refused so far)",
+              svc_name(t->svc), t->conns->live, (unsigned long long)ctx->budget.conns_refused);
+  }
+}
+
 static void on_accept(struct ev_loop *loop, ev_io *w, int revents) {
   (void)revents;
   struct tcp_listener *t = w->data;
@@ -74,12 +92,17 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents) {
         accepts_resumed(t);
       return;
     }
+    if (t->conns->live >= t->conns_max) {
+      refuse_conn(t, fd);
+      continue;
+    }
     gost_stream *s = gost__sock_new(svc->ctx, fd, 0);
     if (!s) {
       close(fd);
       continue;
     }
     if (t->write_timeout_ms >= 0) gost__sock_set_write_timeout(s, t->write_timeout_ms);
+    gost__sock_count(s, t->conns);
     const struct gost_listener_ops *l = svc->listener;
     if (l && l->wrap) {
       /* TLS/WS listeners reuse this accept loop and wrap each connection. */
@@ -117,6 +140,9 @@ static int tcp_start(gost_service_t *svc) {
   const char *wt = gost__service_meta(svc, "writeTimeout", NULL);
   int64_t wto = wt ? gost__duration_ms(wt) : -1;
   if (wt && wto < 0) return gost__error(GOST_EINVAL, "bad writeTimeout \"%s\"", wt);
+  const char *cm = gost__service_meta(svc, "conns.max", NULL);
+  long long cmax = cm ? strtoll(cm, NULL, 10) : GOST_CONNS_DEFAULT_MAX;
+  if (cmax <= 0) return gost__error(GOST_EINVAL, "bad conns.max \"%s\"", cm);
   struct sockaddr_storage cand[2];
   int n = gost__bind_addrs(svc->addr ? svc->addr : ":0", cand);
   if (n < 0) return n;
@@ -137,6 +163,14 @@ static int tcp_start(gost_service_t *svc) {
   t->svc = svc;
   t->fd = fd;
   t->write_timeout_ms = wto;
+  t->conns_max = (size_t)cmax;
+  t->conns = gost__calloc(svc->ctx, 1, sizeof *t->conns);
+  if (!t->conns) {
+    close(fd);
+    gost__free(svc->ctx, t);
+    return gost__error(GOST_ENOMEM, "out of memory");
+  }
+  t->conns->ctx = svc->ctx;
   ev_io_init(&t->io, on_accept, fd, EV_READ);
   t->io.data = t;
   ev_timer_init(&t->pause, on_pause_end, EMFILE_PAUSE, 0.);
@@ -151,6 +185,7 @@ static void tcp_stop(gost_service_t *svc) {
   if (!t) return;
   ev_io_stop(svc->ctx->loop, &t->io);
   ev_timer_stop(svc->ctx->loop, &t->pause);
+  gost__conn_count_release(t->conns);
   close(t->fd);
   svc->listener_state = NULL;
   gost__free(svc->ctx, t);

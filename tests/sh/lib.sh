@@ -22,7 +22,11 @@ trap cleanup EXIT
 # concurrently running tests cannot take them between this call and the bind; all N are held
 # while choosing, so they are distinct. Usage: read -r A B C < <(free_ports 3)
 free_ports() {
-  python3 "$SRC/scripts/free-ports.py" "$@"
+  # printed only once the picker has exited: it holds the ports until then, and a caller reading
+  # them through < <(free_ports N) would otherwise race it to bind
+  local out
+  out=$(python3 "$SRC/scripts/free-ports.py" "$@")
+  echo "$out"
 }
 free_port() { free_ports 1 "${1:-tcp}"; }
 
