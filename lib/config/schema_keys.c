@@ -170,6 +170,10 @@ const struct gost_cfg_key gost__cfg_meta_keys[] = {
     MR("handshake.max", INT, H, 1, 1000000),
     MR("conns.max", INT, H | L | S, 1, 100000000),
     MR("udp.maxFlows", INT, L | S, 1, 1000000),
+    /* remote forwarding without a tunnel (docs/remote-forwarding.md): relay/socks5 binds, SOCKS5 UDP */
+    MK("bind", BOOL, H),
+    MK("udp", BOOL, H),
+    MK("udp.ttl", DUR, H),
     /* UDP listener */
     MK("keepalive", BOOL, L),
     MK("ttl", DUR, L),
@@ -212,7 +216,6 @@ const struct gost_cfg_key gost__cfg_meta_keys[] = {
     MNS("header", H | C),
     MNS("probeResistance", H),
     MNS("knock", H),
-    MNS("udp", H),
     MNS("udpBufferSize", H),
     MNS("compatibilityMode", H),
     MNS("mitm.certFile", H),

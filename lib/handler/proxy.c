@@ -60,7 +60,9 @@ struct gost_proxy_conn *gost__proxy_conn_new(gost_service_t *svc, gost_stream *s
 }
 
 void gost__proxy_conn_end(struct gost_proxy_conn *pc) {
-  if (pc->pipe) {
+  if (pc->session) {
+    pc->session_free(pc->session);
+  } else if (pc->pipe) {
     gost__pipe_abort(pc->pipe);
   } else {
     gost__msg_read_cancel(pc->mr);

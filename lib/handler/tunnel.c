@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/meta.h"
 #include "handler/handlers.h"
+#include "handler/relay_bind.h"
 #include "tunnel/entry.h"
 #include "tunnel/handshake.h"
 
@@ -24,6 +25,7 @@ void gost__hs_free(struct gost_hs *h, int close_stream) {
   gost_list_remove(&h->p.link);
   ev_timer_stop(h->srv->ctx->loop, &h->timer);
   if (h->dial) gost__dial_cancel(h->dial);
+  gost__ingress_cancel(&h->route);
   if (h->s) {
     gost_stream_read_stop(h->s);
     gost_stream_set_read_cb(h->s, NULL, NULL);
@@ -68,7 +70,10 @@ static void dispatch(struct gost_hs *h) {
   }
   if (!tunnel) { /* "relay" without a Tunnel feature: a plain relay proxy */
     if (m->cmd == GOST__RELAY_CMD_CONNECT) return gost__hs_plain_connect(h);
-    if (m->cmd == GOST__RELAY_CMD_BIND) return gost__hs_refuse(h, GOST__RELAY_FORBIDDEN, "bind disabled");
+    if (m->cmd == GOST__RELAY_CMD_BIND) {
+      if (!srv->bind) return gost__hs_refuse(h, GOST__RELAY_FORBIDDEN, "bind disabled (set bind=true)");
+      return gost__relay_plain_bind(h);
+    }
     return gost__hs_refuse(h, GOST__RELAY_BAD_REQUEST, "unknown command");
   }
   if (m->cmd == GOST__RELAY_CMD_BIND) return gost__hs_bind(h);
@@ -180,7 +185,7 @@ static void srv_free(struct gost_tunnel_server *srv) {
     p->abort(p);
   }
   gost__tunnel_registry_free(srv->reg);
-  gost__free(srv->ctx, srv->rules);
+  gost__tunnel_rules_free(srv);
   gost__free(srv->ctx, srv);
 }
 
@@ -196,6 +201,7 @@ static int start_common(gost_service_t *svc, int legacy) {
   int rc = gost__mux_config_from_meta(&srv->mux, meta, 1, legacy ? 1 : 2);
   if (rc != GOST_OK) goto fail;
   srv->direct = gost__str_bool(gost__service_meta(svc, "tunnel.direct", NULL), 0);
+  srv->bind = gost__str_bool(gost__service_meta(svc, "bind", NULL), 0);
   srv->has_entry_id = uuid_opt(gost__service_meta(svc, "entrypoint.id", NULL), srv->entry_id);
   const char *v = gost__service_meta(svc, "readTimeout", NULL);
   srv->read_timeout_ms = v ? gost__duration_ms(v) : GOST_TUNNEL_DEFAULT_TIMEOUT_MS;

@@ -8,7 +8,7 @@
 #include "core/meta.h"
 #include "io/udpflow.h"
 #include "transport/transport_ops.h"
-#include "transport/bindaddr.h"
+#include "io/bindaddr.h"
 
 static void on_flow(struct gost_udpflow_listener *l, gost_stream *flow, void *user) {
   (void)l;

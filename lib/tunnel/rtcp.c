@@ -43,8 +43,10 @@ static void reset_attempt(struct gost_rtcp *r) {
   ev_timer_stop(r->ctx->loop, &r->deadline);
   if (r->dial) gost__dial_cancel(r->dial);
   r->dial = NULL;
-  if (r->op) gost__tunnel_op_cancel(r->op);
+  if (r->op) gost__bind_op_cancel(r->op);
   r->op = NULL;
+  gost__rtcp_dgram_stop(r->dgram);
+  r->dgram = NULL;
   gost__rtcp_cancel_headers(r);
   if (r->mux) gost__mux_session_close(r->mux);
   r->mux = NULL;
@@ -63,14 +65,18 @@ static void schedule_retry(struct gost_rtcp *r, const char *reason) {
   ev_timer_start(r->ctx->loop, &r->retry);
 }
 
+void gost__rtcp_lost(struct gost_rtcp *r, const char *why) {
+  r->failures = 0; /* a lost session starts again at 1 s */
+  schedule_retry(r, why);
+}
+
 static void on_mux_closed(struct gost_mux_session *m, int status, void *user) {
   (void)m;
   struct gost_rtcp *r = user;
   r->mux = NULL; /* the session frees itself after on_closed */
   char why[128];
   snprintf(why, sizeof why, "session closed: %s", gost_strerror(status));
-  r->failures = 0; /* a lost session starts again at 1 s */
-  schedule_retry(r, why);
+  gost__rtcp_lost(r, why);
 }
 
 static void on_bound(gost_stream *s, int status, const struct gost_tunnel_bind_info *bi, void *user) {
@@ -80,6 +86,14 @@ static void on_bound(gost_stream *s, int status, const struct gost_tunnel_bind_i
     gost_stream_close(s);
     schedule_retry(r, gost_last_error());
     return;
+  }
+  r->hdr = bi->hdr;
+  if (bi->dgram) {
+    if (gost__rtcp_dgram_start(r, s) != GOST_OK) {
+      schedule_retry(r, gost_last_error());
+      return;
+    }
+    goto registered;
   }
   struct gost_smux_config cfg;
   int rc = gost__mux_config_from_meta(&cfg, r->node->connector_meta, 0, bi->mux_version);
@@ -96,6 +110,7 @@ static void on_bound(gost_stream *s, int status, const struct gost_tunnel_bind_i
     schedule_retry(r, "mux session");
     return;
   }
+registered:
   r->failures = 0;
   snprintf(r->endpoint, sizeof r->endpoint, "%s", bi->endpoint);
   set_state(r, GOST__RTCP_REGISTERED, r->endpoint);
@@ -103,7 +118,7 @@ static void on_bound(gost_stream *s, int status, const struct gost_tunnel_bind_i
 
 static void on_connected(struct gost_rtcp *r, gost_stream *s) {
   ev_timer_stop(r->ctx->loop, &r->deadline);
-  r->op = gost__tunnel_bind(r->node, r->ctx, s, r->udp, r->svc->addr ? r->svc->addr : ":0", on_bound, r);
+  r->op = gost__connector_bind(r->node, r->ctx, s, r->udp, r->svc->addr ? r->svc->addr : ":0", on_bound, r);
   if (!r->op) {
     gost_stream_close(s);
     schedule_retry(r, gost_last_error());

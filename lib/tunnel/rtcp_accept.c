@@ -6,7 +6,9 @@
 
 #include "core/error.h"
 #include "core/log.h"
+#include "codec/socks5.h"
 #include "io/dgramframe.h"
+#include "io/udptun.h"
 #include "io/msgread.h"
 #include "tunnel/rtcp_int.h"
 
@@ -26,6 +28,22 @@ static int parse_header(const uint8_t *buf, size_t len, void *out, size_t *consu
   int rc = gost__relay_decode_response(buf, len, out, consumed);
   if (rc == 0 && ((struct gost_relay_msg *)out)->status != GOST__RELAY_OK) return GOST_EPROTO;
   return rc;
+}
+
+/* SOCKS5 MUX BIND streams start with a reply {0x00, peer}: kept as a one-Addr relay header. */
+static int parse_socks5_header(const uint8_t *buf, size_t len, void *out, size_t *consumed) {
+  struct gost_socks5_msg rep;
+  int rc = gost__socks5_decode_reply(buf, len, &rep, consumed);
+  if (rc != GOST_OK) return rc;
+  if (rep.code != GOST__SOCKS5_REP_SUCCEEDED) return GOST_EPROTO;
+  struct gost_relay_msg *m = out;
+  gost__relay_msg_init(m);
+  struct sockaddr_storage ss;
+  socklen_t sl;
+  if (rep.addr.atyp != GOST__SOCKS5_ATYP_DOMAIN && gost__socks5_addr_to_sockaddr(&rep.addr, &ss, &sl) == GOST_OK &&
+      gost__udptun_addr_from_sa((const struct sockaddr *)&ss, &m->addr[0]) == GOST_OK)
+    m->naddr = 1;
+  return GOST_OK;
 }
 
 /* The stream's peer becomes the tunnelled client (header src), for logs and PROXY headers. */
@@ -82,7 +100,9 @@ void gost__rtcp_on_stream(struct gost_mux_session *m, gost_stream *s, void *user
   }
   h->r = r;
   h->s = s;
-  h->mr = gost__msg_read(r->ctx, s, HDR_MAX, r->header_timeout_ms, parse_header, &h->msg, on_header, h);
+  h->mr = gost__msg_read(r->ctx, s, HDR_MAX, r->header_timeout_ms,
+                         r->hdr == GOST__BIND_HDR_SOCKS5 ? parse_socks5_header : parse_header, &h->msg,
+                         on_header, h);
   if (!h->mr) {
     gost__free(r->ctx, h);
     gost_stream_close(s);

@@ -1,8 +1,10 @@
-#include "transport/bindaddr.h"
+#include "io/bindaddr.h"
 
+#include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/addr.h"
 #include "core/error.h"
@@ -34,4 +36,36 @@ int gost__bind_addrs(const char *addr, struct sockaddr_storage out[2]) {
   if (out[0].ss_family == AF_INET) ((struct sockaddr_in *)&out[0])->sin_port = htons(port);
   else ((struct sockaddr_in6 *)&out[0])->sin6_port = htons(port);
   return 1;
+}
+
+static int listen_on(const struct sockaddr_storage *a, int type, int *out) {
+  int fd = socket(a->ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -errno;
+  int one = 1, zero = 0;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  /* "" host binds [::] first: accept IPv4 there too */
+  if (a->ss_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+  if (bind(fd, (const struct sockaddr *)a, gost__sockaddr_len((const struct sockaddr *)a)) < 0 ||
+      (type == SOCK_STREAM && listen(fd, 511) < 0)) {
+    int e = errno;
+    close(fd);
+    return -e;
+  }
+  *out = fd;
+  return 0;
+}
+
+int gost__listen_fd(const char *addr, int type, struct sockaddr_storage *local) {
+  struct sockaddr_storage cand[2];
+  int n = gost__bind_addrs(addr ? addr : ":0", cand);
+  if (n < 0) return n;
+  int fd = -1, e = 0;
+  for (int i = 0; i < n && fd < 0; i++) e = listen_on(&cand[i], type, &fd);
+  if (fd < 0)
+    return gost__error_sys(gost__errno_to_code(-e), -e, "listen %s %s: %s",
+                           type == SOCK_STREAM ? "tcp" : "udp", addr ? addr : "", strerror(-e));
+  socklen_t len = sizeof *local;
+  memset(local, 0, sizeof *local);
+  getsockname(fd, (struct sockaddr *)local, &len);
+  return fd;
 }
