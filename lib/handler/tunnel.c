@@ -264,10 +264,27 @@ static void tunnel_stop(gost_service_t *svc) {
 const struct gost_handler_ops gost__handler_tunnel = {"tunnel", tunnel_start, tunnel_handle, tunnel_stop};
 const struct gost_handler_ops gost__handler_relay = {"relay", relay_start, tunnel_handle, tunnel_stop};
 
-int gost_service_foreach_connector(gost_service_t *svc, gost_connector_cb cb, void *user) {
+int gost_service_connectors(gost_service_t *svc, gost_connector_info_cb cb, void *user) {
   if (!svc) return gost__error(GOST_EINVAL, "service is NULL");
   if (!svc->running || !svc->handler_state ||
       (svc->handler != &gost__handler_tunnel && svc->handler != &gost__handler_relay))
     return gost__error(GOST_ESTATE, "service \"%s\" is not a running tunnel server", svc->name);
-  return gost__tunnel_registry_foreach(((struct gost_tunnel_server *)svc->handler_state)->reg, cb, user);
+  return gost__tunnel_registry_foreach(((struct gost_tunnel_server *)svc->handler_state)->reg, svc,
+                                       cb, user);
+}
+
+/* The older positional callback, served through the info one. */
+struct positional {
+  gost_connector_cb cb;
+  void *user;
+};
+
+static void to_positional(gost_service_t *svc, const gost_connector_info_t *i, void *user) {
+  const struct positional *p = user;
+  p->cb(i->tunnel_id, i->connector_id, i->udp, i->weight, i->streams, i->bytes_in, i->bytes_out, p->user);
+}
+
+int gost_service_foreach_connector(gost_service_t *svc, gost_connector_cb cb, void *user) {
+  struct positional p = {cb, user};
+  return gost_service_connectors(svc, cb ? to_positional : NULL, &p);
 }
