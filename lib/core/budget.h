@@ -14,6 +14,7 @@ struct gost_budget_counters {
   uint64_t write_stalls;        /* sockets reset after writeTimeout without progress */
   uint64_t write_errors;        /* asynchronous write failures reported to the stream's owner */
   uint64_t mux_streams_shed;    /* smux streams reset for holding a full session's receive buffer */
+  uint64_t mux_streams_refused; /* smux streams refused above mux.maxStreams */
   uint64_t handshakes_refused;  /* connections refused above handshake.max */
   uint64_t conns_refused;       /* connections refused above a listener's conns.max */
   uint64_t udp_flows_refused;   /* datagrams from new sources dropped above udp.maxFlows */

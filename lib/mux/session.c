@@ -25,6 +25,9 @@ int gost__mux_config_from_meta(struct gost_smux_config *cfg, const json_t *meta,
   v = gost__meta_int(meta, "mux.maxFrameSize", 32768);
   if (v <= 0 || v > 65535) return gost__error(GOST_EINVAL, "bad mux.maxFrameSize");
   cfg->max_frame_size = (uint32_t)v;
+  v = gost__meta_int(meta, "mux.maxStreams", GOST_MUX_STREAMS_DEFAULT_MAX);
+  if (v <= 0 || v > 1000000) return gost__error(GOST_EINVAL, "bad mux.maxStreams");
+  cfg->max_streams = (uint32_t)v;
   v = gost__meta_int(meta, "mux.maxStreamBuffer", 1048576);
   if (v <= 0 || v > INT32_MAX) return gost__error(GOST_EINVAL, "bad mux.maxStreamBuffer");
   cfg->max_stream_buffer = (uint32_t)v;
@@ -33,10 +36,23 @@ int gost__mux_config_from_meta(struct gost_smux_config *cfg, const json_t *meta,
 
 /* ---- machine callbacks ---- */
 
+/* mux.maxStreams: a session holds at most this many live streams; the excess is refused. */
+static int stream_room(struct gost_mux_session *m) {
+  size_t max = m->cfg.max_streams ? m->cfg.max_streams : GOST_MUX_STREAMS_DEFAULT_MAX;
+  if (m->nlive < max) return 1;
+  m->ctx->budget.mux_streams_refused++;
+  if (ev_now(m->ctx->loop) - m->full_logged >= 1.0) {
+    m->full_logged = ev_now(m->ctx->loop);
+    GOST_WARN(m->ctx, "mux: %zu streams open (mux.maxStreams); refusing new ones (%llu so far)",
+              m->nlive, (unsigned long long)m->ctx->budget.mux_streams_refused);
+  }
+  return 0;
+}
+
 static int on_open(struct gost_smux *s, uint32_t sid, void *user) {
   struct gost_mux_session *m = user;
   if (m->dead) return 1;
-  if (!m->cb.on_stream_accepted) return 1; /* refuse: FIN */
+  if (!m->cb.on_stream_accepted || !stream_room(m)) return 1; /* refuse: FIN */
   struct mux_stream *st = gost__mux_stream_new(m, sid);
   if (!st) return 1;
   m->cnt.streams_accepted++;
@@ -320,6 +336,7 @@ int gost__mux_session_new(struct gost_mux_session **out, gost_ctx_t *ctx, gost_s
 int gost__mux_open_stream(struct gost_mux_session *m, gost_stream **out) {
   *out = NULL;
   if (m->dead) return gost__error(GOST_ECLOSED, "mux: session closed");
+  if (!stream_room(m)) return gost__error(GOST_ESTATE, "mux: too many streams (mux.maxStreams)");
   uint32_t sid;
   int rc = gost__smux_open(m->smux, &sid);
   if (rc != GOST_OK) return rc;

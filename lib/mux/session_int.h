@@ -17,6 +17,7 @@
  * wait is GOST_MUX_RX_SHED_EVERY_S: stalled readers must not stop every other stream of the
  * tunnel (docs/limits.md). */
 #define GOST_MUX_RX_STALL_S 5.0
+#define GOST_MUX_STREAMS_DEFAULT_MAX 16384 /* mux.maxStreams */
 #define GOST_MUX_RX_SHED_EVERY_S 1.0
 /* Per-stream cap of bytes accepted by write() beyond the peer window. */
 #define GOST_MUX_TX_MAX (1u * 1024 * 1024)
@@ -58,6 +59,8 @@ struct gost_mux_session {
   struct gost_list streams, pending;
   int dead, status, owner_done, in_cb, rx_paused, waiting_drain;
   ev_tstamp last_shed; /* when rx_stall last reset a stream */
+  size_t nlive;        /* streams in m->streams (mux.maxStreams) */
+  ev_tstamp full_logged;
   size_t rx_buffered;
   struct gost_mux_counters cnt;
 };

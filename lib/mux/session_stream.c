@@ -22,6 +22,7 @@ struct mux_stream *gost__mux_stream_new(struct gost_mux_session *m, uint32_t sid
   st->sid = sid;
   gost_list_init(&st->plink);
   gost_list_insert_tail(&m->streams, &st->link);
+  m->nlive++;
   gost_bufq_init(&st->rxq);
   gost_bufq_init(&st->txq);
   st->wtail = &st->wreqs;
@@ -48,6 +49,7 @@ static void finalize(struct mux_stream *st) {
   }
   gost_list_remove(&st->link);
   gost_list_remove(&st->plink);
+  m->nlive--;
   gost__mux_rx_released(m, st->rxq.bytes);
   gost__bufq_clear(&st->rxq, &m->ctx->bufs);
   gost__bufq_clear(&st->txq, &m->ctx->bufs);

@@ -112,6 +112,20 @@ touch "$WORK/stop"
 wait "$HOLD"
 rm -f "$WORK/stop"
 
+# mux.maxStreams bounds the streams of one session: with 4, a fifth concurrent request is
+# refused (503) and logged; once the stalled readers are gone the tunnel serves again.
+start_server streams "writeTimeout=60s&mux.maxStreams=4"
+bg client-streams "$GOST" -L "rtcp://:0/127.0.0.1:$W" -F "tunnel://127.0.0.1:$T?tunnel.id=$TID"
+retry 50 healthy "$E" || fail "streams: tunnel never came up"
+abandon "$E" 6 30 &
+HOLD=$!
+wait_log server-streams 'mux.maxStreams' 10 || fail "streams: no refusal logged with 6 open downloads"
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 --resolve "web.test:$E:127.0.0.1" "http://web.test:$E/small")
+[ "$code" = 503 ] || fail "streams: request beyond mux.maxStreams=4 answered $code, want 503"
+touch "$WORK/stop"; wait "$HOLD"; rm -f "$WORK/stop"
+retry 50 healthy "$E" || fail "streams: tunnel did not serve again after the downloads closed"
+pass "streams: mux.maxStreams=4 refused the request beyond (503, logged); served again after"
+
 # The tunnel client dies while the server is blocked writing to a public client that does not
 # read: the public socket must be closed (no fd per round).
 start_server kill ""
