@@ -279,7 +279,8 @@ static void next_request(struct hc *h) {
 
 static void pub_read(gost_stream *s, ssize_t n, const char *data, void *user) {
   struct hc *h = user;
-  if (n == GOST_ECLOSED && h->state == HC_WAIT) { /* half-close after a request: answer it */
+  if (n == GOST_ECLOSED && (h->state == HC_WAIT || h->state == HC_CLOSING)) {
+    /* half-close after a request: the answer (or its queued tail) still goes out */
     h->client_ka = 0;
     gost_stream_read_stop(s);
     return;

@@ -40,6 +40,23 @@ while time.time() < end and not os.path.exists(sys.argv[4]):
 for s in socks: s.close()
 PY
 }
+# halfclose PORT: GET /big, shut the write side at once, then read: the whole body must arrive.
+halfclose() {
+  python3 - "$1" "$WORK/web/big" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(b"GET /big HTTP/1.1\r\nHost: web.test\r\n\r\n")
+s.shutdown(socket.SHUT_WR)
+out = b""
+while True:
+    b = s.recv(1 << 16)
+    if not b: break
+    out += b
+body = out.split(b"\r\n\r\n", 1)[1] if b"\r\n\r\n" in out else b""
+sys.exit(0 if body == open(sys.argv[2], "rb").read() else f"got {len(body)} body bytes")
+PY
+}
+
 # settle PID BASE: waits (writeTimeout + 8 s at most) for the server's fd count to fall back to
 # BASE + 2; prints the last count.
 settle() {
@@ -67,6 +84,7 @@ run_variant() {
   bg "client-$name" "$GOST" -L "rtcp://:0/127.0.0.1:$W" -F "tunnel://127.0.0.1:$T?tunnel.id=$TID"
   wait_tcp "$T"; wait_tcp "$E"
   retry 50 healthy "$E" || fail "$name: tunnel never came up"
+  halfclose "$E" || fail "$name: a client that half-closes after its request lost the response"
   local base; base=$(fds "$spid")
   for r in $(seq 1 "$ROUNDS"); do
     abandon "$E" 1
