@@ -1,5 +1,6 @@
 /* Handlers "tunnel" (§4) and "relay" (plain relay proxy, plus the rc-era relay tunnel of §13):
  * options, reading one relay request with a bound and a deadline, first checks, dispatch. */
+#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -217,6 +218,13 @@ static int start_common(gost_service_t *svc, int legacy) {
     rc = gost__error(GOST_EINVAL, "handshake.max must be a positive number");
     goto fail;
   }
+  uint8_t rnd[16], nid[16];
+  if (RAND_bytes(rnd, sizeof rnd) != 1) {
+    rc = gost__error(GOST_EIO, "tunnel server: no randomness for the node ID");
+    goto fail;
+  }
+  gost__uuid_v4_from_random(rnd, nid);
+  gost__uuid_format(nid, srv->node_id);
   srv->entry_keepalive = gost__str_bool(gost__service_meta(svc, "entrypoint.keepalive", NULL), 0);
   srv->relay_unsafe = gost__str_bool(gost__service_meta(svc, "entrypoint.relay.unsafe", NULL), 0);
   v = gost__service_meta(svc, "entrypoint.proxyProtocol", NULL);

@@ -90,7 +90,7 @@ void gost__mux_stream_data(struct mux_stream *st, const uint8_t *p, size_t n) {
     return;
   }
   m->rx_buffered += n;
-  if (!m->rx_paused && m->rx_buffered >= GOST_MUX_RX_MAX && m->carrier) gost__mux_rx_pause(m);
+  if (!m->rx_paused && m->rx_buffered >= gost__mux_rx_cap(m) && m->carrier) gost__mux_rx_pause(m);
   if (st->reading) mark_pending(st);
 }
 
