@@ -39,9 +39,13 @@ for s in socks: s.close()
 
 def refused(port, count, key, logname, limit):
     """count idle connections; the ones beyond limit must be closed by the server at once"""
-    socks = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(count)]
+    socks, closed = [], 0
+    for _ in range(count):
+        try:
+            socks.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+        except ConnectionResetError:  # reset by the server before connect() returned
+            closed += 1
     time.sleep(1.0)
-    closed = 0
     for s in socks:
         s.setblocking(False)
         try:

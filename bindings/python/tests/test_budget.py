@@ -8,9 +8,13 @@ import gost
 
 
 def closed_by_server(port, n):
-    socks = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(n)]
+    socks, closed = [], 0
+    for _ in range(n):
+        try:
+            socks.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+        except ConnectionResetError:  # reset by the server before connect() returned
+            closed += 1
     time.sleep(0.5)
-    closed = 0
     for s in socks:
         s.setblocking(False)
         try:
