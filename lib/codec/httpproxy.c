@@ -32,8 +32,6 @@ static enum gost_httpproxy_auth parse_basic(struct gost_http_slice v, struct gos
   o->user[ul] = 0;
   memcpy(o->pass, colon + 1, pl);
   o->pass[pl] = 0;
-  o->ulen = ul;
-  o->plen = pl;
   return GOST__HTTPPROXY_AUTH_BASIC;
 }
 

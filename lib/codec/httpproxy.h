@@ -23,9 +23,8 @@ struct gost_httpproxy_req {
   uint16_t port;               /* CONNECT: given; absolute-form: given or 80/443; else Host's or 80 */
   struct gost_http_slice path; /* origin-form to forward ("/" when absent); empty for CONNECT */
   enum gost_httpproxy_auth auth;
-  char user[GOST__HTTPPROXY_CRED_MAX + 1]; /* NUL-terminated copies; may hold NULs: use the lengths */
+  char user[GOST__HTTPPROXY_CRED_MAX + 1];
   char pass[GOST__HTTPPROXY_CRED_MAX + 1];
-  size_t ulen, plen;
 };
 
 /* Analyse a parsed request. GOST_OK, or GOST_EPROTO when the target is unusable: CONNECT
