@@ -1,6 +1,7 @@
 /* Handlers "tunnel" (§4) and "relay" (plain relay proxy, plus the rc-era relay tunnel of §13):
  * options, reading one relay request with a bound and a deadline, first checks, dispatch. */
 #include <openssl/rand.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +60,22 @@ static void drop(struct gost_hs *h, const char *why) {
   gost__hs_free(h, 1);
 }
 
+/* Per-user tunnel ownership (docs/security.md): a user with a bind/visit list may only
+ * register / visit the tunnels on it. Refused like a failed login, naming user and tunnel. */
+static int owner_ok(struct gost_hs *h) {
+  const struct gost_relay_msg *m = &h->msg;
+  int visit = m->cmd == GOST__RELAY_CMD_CONNECT;
+  if (m->cmd != GOST__RELAY_CMD_BIND && !visit) return 1;
+  if (gost__service_tunnel_allowed(h->srv->svc, m->has_auth ? m->user : NULL, visit, m->tunnel.id))
+    return 1;
+  char id[GOST__UUID_STR_LEN + 1], why[400];
+  gost__uuid_format(m->tunnel.id, id);
+  snprintf(why, sizeof why, "user \"%s\" may not %s tunnel %s", m->has_auth ? m->user : "",
+           visit ? "visit" : "bind", id);
+  gost__hs_refuse(h, GOST__RELAY_UNAUTHORIZED, why);
+  return 0;
+}
+
 static void authorised(struct gost_hs *h);
 
 static void on_auth(struct gost_auth_query *q, int ok) {
@@ -96,6 +113,7 @@ static void authorised(struct gost_hs *h) {
     }
     return gost__hs_refuse(h, GOST__RELAY_BAD_REQUEST, "unknown command");
   }
+  if (!h->from_ep && !owner_ok(h)) return;
   if (m->cmd == GOST__RELAY_CMD_BIND) return gost__hs_bind(h);
   if (m->cmd == GOST__RELAY_CMD_CONNECT) return gost__hs_connect(h);
   gost__hs_refuse(h, GOST__RELAY_BAD_REQUEST, "unknown command");
