@@ -20,4 +20,8 @@ struct gost_budget_counters {
   uint64_t udp_flows_refused;   /* datagrams from new sources dropped above udp.maxFlows */
 };
 
+/* Counts one hit of a budget limit: its own counter and the context's total that the metrics
+ * endpoint exports (ctx->ctr.budget_hits, gost_budget_limits_total). ctx: a gost_ctx_t *. */
+#define GOST_BUDGET_HIT(ctx, field) ((ctx)->budget.field++, (ctx)->ctr.budget_hits++)
+
 #endif

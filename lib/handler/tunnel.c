@@ -176,7 +176,7 @@ static void hs_timeout(struct ev_loop *loop, ev_timer *w, int revents) {
 /* Above handshake.max the connection is closed before anything is allocated for it. */
 static int hs_admit(struct gost_tunnel_server *srv, gost_stream *s) {
   if (srv->nhs < srv->hs_max) return 1;
-  srv->ctx->budget.handshakes_refused++;
+  GOST_BUDGET_HIT(srv->ctx, handshakes_refused);
   ev_tstamp now = ev_now(srv->ctx->loop);
   if (now - srv->hs_refuse_logged >= 1.0) {
     char peer[64];

@@ -122,7 +122,7 @@ static void on_stall(struct ev_loop *loop, ev_timer *w, int revents) {
   if (k->s.peer.ss_family) gost__sockaddr_fmt((const struct sockaddr *)&k->s.peer, peer, sizeof peer);
   GOST_INFO(k->s.ctx, "%s: write stalled for %.1f s with %zu bytes queued; connection reset",
             peer, w->repeat, k->q.bytes);
-  k->s.ctx->budget.write_stalls++;
+  GOST_BUDGET_HIT(k->s.ctx, write_stalls);
   fail_writes(k, gost__error(GOST_ETIMEDOUT, "write stalled: the peer does not read"));
 }
 

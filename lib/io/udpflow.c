@@ -300,7 +300,7 @@ static void dispatch(struct gost_udpflow_listener *l, const struct sockaddr_stor
   struct flow *f = lookup(l, from);
   if (!f) {
     if (l->nhashed >= l->o.max_flows) { /* udp.maxFlows: new sources wait for a free slot */
-      l->ctx->budget.udp_flows_refused++;
+      GOST_BUDGET_HIT(l->ctx, udp_flows_refused);
       if (ev_now(l->ctx->loop) - l->full_logged >= 1.0) {
         l->full_logged = ev_now(l->ctx->loop);
         GOST_WARN(l->ctx, "udp: %zu flows (udp.maxFlows); dropping datagrams from new sources "

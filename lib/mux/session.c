@@ -43,7 +43,7 @@ int gost__mux_config_from_meta(struct gost_smux_config *cfg, const json_t *meta,
 static int stream_room(struct gost_mux_session *m) {
   size_t max = m->cfg.max_streams ? m->cfg.max_streams : GOST_MUX_STREAMS_DEFAULT_MAX;
   if (m->nlive < max) return 1;
-  m->ctx->budget.mux_streams_refused++;
+  GOST_BUDGET_HIT(m->ctx, mux_streams_refused);
   if (ev_now(m->ctx->loop) - m->full_logged >= 1.0) {
     m->full_logged = ev_now(m->ctx->loop);
     GOST_WARN(m->ctx, "mux: %zu streams open (mux.maxStreams); refusing new ones (%llu so far)",
@@ -253,7 +253,7 @@ static void rx_stall_cb(struct ev_loop *loop, ev_timer *w, int revents) {
     if (!worst || !worst->rxq.bytes) break;
     GOST_WARN(m->ctx, "mux: stream %u reset: %zu bytes unread while the session receive buffer "
               "(%zu KiB) stayed full", worst->sid, worst->rxq.bytes, gost__mux_rx_cap(m) / 1024);
-    m->ctx->budget.mux_streams_shed++;
+    GOST_BUDGET_HIT(m->ctx, mux_streams_shed);
     m->last_shed = ev_now(loop);
     gost__mux_stream_reset(worst, gost__error(GOST_ETIMEDOUT, "smux: stream stalled"));
   }

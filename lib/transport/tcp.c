@@ -42,7 +42,7 @@ static void pause_accepts(struct tcp_listener *t, int err) {
     GOST_WARN(t->svc->ctx, "%s: accept: %s; pausing accepts, retrying every %.0f s",
               svc_name(t->svc), strerror(err), EMFILE_PAUSE);
   }
-  t->svc->ctx->budget.accept_paused++;
+  GOST_BUDGET_HIT(t->svc->ctx, accept_paused);
   ev_io_stop(loop, &t->io);
   /* A one-shot timer keeps its fired value of 0 s: set the pause again each time. */
   ev_timer_set(&t->pause, EMFILE_PAUSE, 0.);
@@ -71,7 +71,7 @@ static void refuse_conn(struct tcp_listener *t, int fd) {
   setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
   close(fd);
   gost_ctx_t *ctx = t->svc->ctx;
-  ctx->budget.conns_refused++;
+  GOST_BUDGET_HIT(ctx, conns_refused);
   if (ev_now(ctx->loop) - t->refuse_logged >= 1.0) {
     t->refuse_logged = ev_now(ctx->loop);
     GOST_WARN(ctx, "%s: %zu connections open (conns.max); refusing new ones (%llu refused so far)",
