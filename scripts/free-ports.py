@@ -16,4 +16,7 @@ for _ in range(20 * n + 100):
     except OSError:
         s.close(); continue
     held.append(s); out.append(s.getsockname()[1])
-print(" ".join(map(str, out)))
+# release before printing: the caller binds as soon as it reads the line, maybe before this
+# interpreter has exited (and its sockets would still hold the ports)
+for s in held: s.close()
+print(" ".join(map(str, out)), flush=True)

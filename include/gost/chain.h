@@ -20,6 +20,12 @@ GOST_EXTERN int gost_chain_set_node_meta(gost_chain_t *chain, const char *node, 
                                          const char *key, const char *value);
 GOST_EXTERN int gost_chain_set_node_auth(gost_chain_t *chain, const char *node, const char *user,
                                          const char *pass);
+/* Node by position (node names may repeat across hops): hop index and the index that
+ * gost_chain_add_node returned. Metadata value is JSON text; scope as above. */
+GOST_EXTERN int gost_chain_set_node_meta_json_at(gost_chain_t *chain, int hop, int idx,
+                                                 const char *scope, const char *key, const char *json);
+GOST_EXTERN int gost_chain_set_node_auth_at(gost_chain_t *chain, int hop, int idx, const char *user,
+                                            const char *pass);
 /* Drops the caller's reference; services using the chain keep theirs. NULL-safe. */
 GOST_EXTERN void gost_chain_free(gost_chain_t *chain);
 GOST_EXTERN const char *gost_chain_name(const gost_chain_t *chain);

@@ -18,6 +18,9 @@ GOST_EXTERN int gost_ingress_remove_rule(gost_ingress_t *ing, const char *hostna
  * if no rule matches. */
 GOST_EXTERN int gost_ingress_lookup(const gost_ingress_t *ing, const char *host, char *tunnel_id,
                                     size_t tunnel_id_len, int *is_private);
+/* A rule hostname as stored: trimmed, one leading '*' stripped, lower-cased, into out (256
+ * bytes suffice). Returns its length, or GOST_EINVAL when empty or over 255 bytes. */
+GOST_EXTERN int gost_ingress_normalize_host(const char *hostname, char *out, size_t cap);
 GOST_EXTERN size_t gost_ingress_rule_count(const gost_ingress_t *ing);
 GOST_EXTERN void gost_ingress_free(gost_ingress_t *ing);
 

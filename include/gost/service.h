@@ -36,6 +36,18 @@ GOST_EXTERN int gost_service_add_node(gost_service_t *svc, const char *name, con
 GOST_EXTERN int gost_service_set_node_meta(gost_service_t *svc, const char *node,
                                            const char *key, const char *value);
 
+/* Metadata whose value is JSON text (a list such as `entrypoints`, or "\"text\""); scope as
+ * gost_service_set_meta. GOST_EINVAL on text that is not JSON. */
+GOST_EXTERN int gost_service_set_meta_json(gost_service_t *svc, const char *scope, const char *key,
+                                           const char *json);
+/* Forwarder node idx (the index gost_service_add_node returned): protocol filter ("http",
+ * "tls", "ssh") and path prefix filter; NULL leaves a filter unchanged. */
+GOST_EXTERN int gost_service_set_node_filter(gost_service_t *svc, int idx, const char *protocol,
+                                             const char *path);
+/* Forwarder node idx metadata with a JSON-text value; scope "node" (or NULL). */
+GOST_EXTERN int gost_service_set_node_meta_json_at(gost_service_t *svc, int idx, const char *scope,
+                                                   const char *key, const char *json);
+
 /* Binds and starts now; later failures are logged (and reported through tunnel callbacks). */
 GOST_EXTERN int gost_service_start(gost_service_t *svc);
 GOST_EXTERN int gost_service_stop(gost_service_t *svc);

@@ -4,7 +4,7 @@
 
 #include <jansson.h>
 
-#include "service/service.h"
+#include "model/service.h"
 
 /* Names: non-empty, printable, at most 255 bytes. */
 int gost__name_valid(const char *name);
@@ -26,19 +26,25 @@ char *gost__filter_host_norm(gost_ctx_t *ctx, const char *filter);
 int gost__node_set_meta(struct gost_node *node, const char *scope, const char *key, json_t *value);
 int gost__node_set_auth(gost_ctx_t *ctx, struct gost_node *node, const char *user, const char *pass);
 
-/* Index-based access for the config loader (names may repeat across hops). */
-struct gost_node *gost__chain_node_at(gost_chain_t *chain, int hop, int idx);
-struct gost_node *gost__service_node_at(gost_service_t *svc, int idx);
+/* JSON text of a metadata value -> new reference; NULL with GOST_EINVAL set if not JSON. */
+json_t *gost__meta_json_parse(const char *json);
 /* Metadata with a JSON value (reference stolen); scope as gost_service_set_meta. */
 int gost__service_set_meta_json(gost_service_t *svc, const char *scope, const char *key,
                                 json_t *value);
-/* Forwarder node filters other than host (protocol, path); NULL leaves a field unchanged. */
-int gost__service_node_set_filter(gost_service_t *svc, int idx, const char *protocol,
-                                  const char *path);
+
+/* An ingress over any rule source (ingress/source.h); the ingress owns backend from here on,
+ * except on failure. gost_ingress_new is this with the memory source. */
+struct gost_ingress_ops;
+int gost__ingress_new_with(gost_ingress_t **out, gost_ctx_t *ctx, const char *name,
+                           const struct gost_ingress_ops *ops, void *backend);
 
 /* Chain references held by services; unref frees at zero. destroy ignores references. */
 void gost__chain_ref(gost_chain_t *chain);
 void gost__chain_unref(gost_chain_t *chain);
 void gost__chain_destroy(gost_chain_t *chain);
+
+/* gost_ctx_start's body: starts every stopped service, then also(ctx) (may be NULL); on any
+ * failure the services this call started are stopped again. */
+int gost__ctx_start_services(gost_ctx_t *ctx, int (*also)(gost_ctx_t *ctx));
 
 #endif

@@ -6,6 +6,11 @@
 #include "api/api_int.h"
 #include "core/error.h"
 
+/* At ctx teardown every service is gone, so references no longer matter. */
+static void chain_destroy(struct gost_ctx_child *c) {
+  gost__chain_destroy(gost_container_of(c, gost_chain_t, child));
+}
+
 int gost_chain_new(gost_chain_t **out, gost_ctx_t *ctx, const char *name) {
   char auto_name[32];
   if (!out) return gost__error(GOST_EINVAL, "out is NULL");
@@ -28,6 +33,8 @@ int gost_chain_new(gost_chain_t **out, gost_ctx_t *ctx, const char *name) {
   c->ctx = ctx;
   c->refs = 1;
   gost_list_insert_tail(&ctx->chains, &c->link);
+  gost__ctx_child_init(&c->child, chain_destroy, NULL);
+  gost__ctx_adopt(ctx, &c->child, GOST__RANK_CHAIN);
   *out = c;
   return GOST_OK;
 }
@@ -90,7 +97,7 @@ static struct gost_node *node_by_name(gost_chain_t *chain, const char *name) {
   return NULL;
 }
 
-struct gost_node *gost__chain_node_at(gost_chain_t *chain, int hop, int idx) {
+static struct gost_node *node_at(gost_chain_t *chain, int hop, int idx) {
   if (!chain || hop < 0 || (size_t)hop >= chain->nhops) return NULL;
   struct gost_hop *h = chain->hops[hop];
   return idx >= 0 && (size_t)idx < h->nnodes ? h->nodes[idx] : NULL;
@@ -112,11 +119,27 @@ int gost_chain_set_node_auth(gost_chain_t *chain, const char *node, const char *
   return gost__node_set_auth(chain->ctx, n, user, pass);
 }
 
+int gost_chain_set_node_meta_json_at(gost_chain_t *chain, int hop, int idx, const char *scope,
+                                     const char *key, const char *json) {
+  struct gost_node *n = node_at(chain, hop, idx);
+  if (!n || !key) return gost__error(GOST_EINVAL, "no node %d in hop %d, or key is NULL", idx, hop);
+  json_t *v = gost__meta_json_parse(json);
+  return v ? gost__node_set_meta(n, scope, key, v) : GOST_EINVAL;
+}
+
+int gost_chain_set_node_auth_at(gost_chain_t *chain, int hop, int idx, const char *user,
+                                const char *pass) {
+  struct gost_node *n = node_at(chain, hop, idx);
+  if (!n) return gost__error(GOST_EINVAL, "no node %d in hop %d", idx, hop);
+  return gost__node_set_auth(chain->ctx, n, user, pass);
+}
+
 void gost__chain_ref(gost_chain_t *chain) { chain->refs++; }
 
 void gost__chain_destroy(gost_chain_t *chain) {
   gost_ctx_t *ctx = chain->ctx;
   gost_list_remove(&chain->link);
+  gost__ctx_disown(&chain->child);
   for (size_t i = 0; i < chain->nhops; i++) {
     struct gost_hop *h = chain->hops[i];
     for (size_t j = 0; j < h->nnodes; j++) gost__node_free(ctx, h->nodes[j]);

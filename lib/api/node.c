@@ -64,6 +64,13 @@ char *gost__filter_host_norm(gost_ctx_t *ctx, const char *f) {
   return out;
 }
 
+json_t *gost__meta_json_parse(const char *json) {
+  json_error_t err;
+  json_t *v = json ? json_loads(json, JSON_DECODE_ANY, &err) : NULL;
+  if (!v) gost__error(GOST_EINVAL, "metadata value is not JSON: %s", json ? err.text : "NULL");
+  return v;
+}
+
 int gost__node_set_meta(struct gost_node *n, const char *scope, const char *key, json_t *value) {
   json_t *targets[3];
   size_t nt = 0;

@@ -1,13 +1,9 @@
-/* Context-owned objects: lookups, and lifetime glue between the ctx and the api layer. */
+/* Lookups of context objects by name (their teardown: gost_ctx_child in core/ctx_int.h). */
 #include <string.h>
 
 #include "api/api_int.h"
 #include "core/error.h"
 #include "ingress/ingress.h"
-
-/* The tunnel module frees its client tunnels first (they may use services' chains); weak so
- * the api layer links without it. */
-void gost__ctx_free_tunnels(gost_ctx_t *ctx) __attribute__((weak));
 
 gost_service_t *gost_ctx_service(gost_ctx_t *ctx, const char *name) {
   struct gost_list *pos;
@@ -54,20 +50,4 @@ gost_service_t *gost_ctx_service_at(gost_ctx_t *ctx, size_t i) {
     if (i-- == 0) return gost_container_of(pos, gost_service_t, link);
   }
   return NULL;
-}
-
-void gost__ctx_stop_services(gost_ctx_t *ctx) {
-  struct gost_list *pos;
-  gost_list_foreach(pos, &ctx->services) gost_service_stop(gost_container_of(pos, gost_service_t, link));
-}
-
-/* Reverse creation order; services first since they hold chain and ingress references. */
-void gost__ctx_free_objects(gost_ctx_t *ctx) {
-  if (gost__ctx_free_tunnels) gost__ctx_free_tunnels(ctx);
-  while (!gost_list_empty(&ctx->services))
-    gost_service_free(gost_container_of(ctx->services.prev, gost_service_t, link));
-  while (!gost_list_empty(&ctx->chains))
-    gost__chain_destroy(gost_container_of(ctx->chains.prev, gost_chain_t, link));
-  while (!gost_list_empty(&ctx->ingresses))
-    gost__ingress_destroy(gost_container_of(ctx->ingresses.prev, gost_ingress_t, link));
 }

@@ -6,6 +6,7 @@
 
 #include "api/api_int.h"
 #include "core/error.h"
+#include "tunnel/stat.h"
 #include "core/meta.h"
 #include "ingress/ingress.h"
 
@@ -13,6 +14,14 @@ static char *lower_dup(gost_ctx_t *ctx, const char *s) {
   char *d = gost__strdup(ctx, s);
   for (char *p = d; p && *p; p++) *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
   return d;
+}
+
+static void service_destroy(struct gost_ctx_child *c) {
+  gost_service_free(gost_container_of(c, gost_service_t, child));
+}
+
+static void service_stop(struct gost_ctx_child *c) {
+  gost_service_stop(gost_container_of(c, gost_service_t, child));
 }
 
 int gost_service_new(gost_service_t **out, gost_ctx_t *ctx, const char *name) {
@@ -34,6 +43,7 @@ int gost_service_new(gost_service_t **out, gost_ctx_t *ctx, const char *name) {
   if (!s) return gost__error(GOST_ENOMEM, "out of memory");
   s->ctx = ctx;
   gost_list_init(&s->link);
+  gost__ctx_child_init(&s->child, service_destroy, service_stop);
   s->name = gost__strdup(ctx, name);
   /* GOST's defaults: handler auto, listener tcp. */
   s->handler_type = gost__strdup(ctx, "auto");
@@ -47,6 +57,7 @@ int gost_service_new(gost_service_t **out, gost_ctx_t *ctx, const char *name) {
     return gost__error(GOST_ENOMEM, "out of memory");
   }
   gost_list_insert_tail(&ctx->services, &s->link);
+  gost__ctx_adopt(ctx, &s->child, GOST__RANK_SERVICE);
   *out = s;
   return GOST_OK;
 }
@@ -119,6 +130,12 @@ int gost_service_set_meta(gost_service_t *svc, const char *scope, const char *ke
   return gost__service_set_meta_json(svc, scope, key, json_string(value ? value : ""));
 }
 
+int gost_service_set_meta_json(gost_service_t *svc, const char *scope, const char *key,
+                               const char *json) {
+  json_t *v = gost__meta_json_parse(json);
+  return v ? gost__service_set_meta_json(svc, scope, key, v) : GOST_EINVAL;
+}
+
 int gost_service_set_auth(gost_service_t *svc, const char *user, const char *pass) {
   if (!svc) return gost__error(GOST_EINVAL, "service is NULL");
   gost__auths_clear(svc->ctx, &svc->auths, &svc->nauths);
@@ -175,13 +192,13 @@ int gost_service_add_node(gost_service_t *svc, const char *name, const char *add
   return (int)svc->nnodes++;
 }
 
-struct gost_node *gost__service_node_at(gost_service_t *svc, int idx) {
+static struct gost_node *node_at(gost_service_t *svc, int idx) {
   return svc && idx >= 0 && (size_t)idx < svc->nnodes ? svc->nodes[idx] : NULL;
 }
 
-int gost__service_node_set_filter(gost_service_t *svc, int idx, const char *protocol,
-                                  const char *path) {
-  struct gost_node *n = gost__service_node_at(svc, idx);
+int gost_service_set_node_filter(gost_service_t *svc, int idx, const char *protocol,
+                                 const char *path) {
+  struct gost_node *n = node_at(svc, idx);
   if (!n) return gost__error(GOST_EINVAL, "no forwarder node %d", idx);
   char *pr = protocol ? lower_dup(svc->ctx, protocol) : NULL;
   char *pa = path ? gost__strdup(svc->ctx, path) : NULL;
@@ -193,6 +210,14 @@ int gost__service_node_set_filter(gost_service_t *svc, int idx, const char *prot
   if (protocol) gost__free(svc->ctx, n->filter_protocol), n->filter_protocol = pr;
   if (path) gost__free(svc->ctx, n->filter_path), n->filter_path = pa;
   return GOST_OK;
+}
+
+int gost_service_set_node_meta_json_at(gost_service_t *svc, int idx, const char *scope,
+                                       const char *key, const char *json) {
+  struct gost_node *n = node_at(svc, idx);
+  if (!n || !key) return gost__error(GOST_EINVAL, "no forwarder node %d, or key is NULL", idx);
+  json_t *v = gost__meta_json_parse(json);
+  return v ? gost__node_set_meta(n, scope, key, v) : GOST_EINVAL;
 }
 
 int gost_service_set_node_meta(gost_service_t *svc, const char *node, const char *key,
@@ -210,6 +235,7 @@ void gost_service_free(gost_service_t *svc) {
   gost_ctx_t *ctx = svc->ctx;
   gost_service_stop(svc);
   gost_list_remove(&svc->link);
+  gost__ctx_disown(&svc->child);
   gost__chain_unref(svc->chain);
   gost__ingress_unref(svc->ingress);
   for (size_t i = 0; i < svc->nnodes; i++) gost__node_free(ctx, svc->nodes[i]);
@@ -231,5 +257,8 @@ uint16_t gost_service_entrypoint_port(const gost_service_t *svc) {
   return svc && svc->running ? svc->entrypoint_port : 0;
 }
 uint64_t gost_service_stat(const gost_service_t *svc, int which) {
-  return svc && which >= 0 && which < 4 ? svc->stats[which] : 0;
+  if (!svc || which < 0 || which >= 4) return 0;
+  uint64_t v;
+  if (gost__tunnel_service_stat(svc, which, &v)) return v; /* counts beyond svc->stats */
+  return svc->stats[which];
 }

@@ -11,8 +11,7 @@
 #include "gost/chain.h"
 #include "gost/service.h"
 #include "gost/tunnel.h"
-#include "api/tunnel_int.h"
-#include "transport/rtcp.h"
+#include "tunnel/rtcp.h"
 
 #define MAX_TARGETS 64
 
@@ -21,7 +20,7 @@ struct target {
 };
 
 struct gost_tunnel {
-  struct gost_list link; /* ctx->tunnels */
+  struct gost_ctx_child child; /* the ctx frees tunnels before services and chains */
   gost_ctx_t *ctx;
   char *scheme, *hostport, *user, *pass, *query, *tunnel_id, *bind;
   int weight, udp, state;
@@ -33,6 +32,10 @@ struct gost_tunnel {
   gost_service_t *svc;
   char endpoint[256];
 };
+
+static void tunnel_destroy(struct gost_ctx_child *c) {
+  gost_tunnel_free(gost_container_of(c, gost_tunnel_t, child));
+}
 
 static char *dup_n(gost_ctx_t *ctx, const char *s, size_t n) { return gost__mem_strndup(&ctx->mem, s, n); }
 
@@ -103,6 +106,7 @@ int gost_tunnel_new(gost_tunnel_t **out, gost_ctx_t *ctx, const char *server_url
   gost_tunnel_t *t = gost__calloc(ctx, 1, sizeof(*t));
   if (!t) return gost__error(GOST_ENOMEM, "tunnel");
   t->ctx = ctx;
+  gost__ctx_child_init(&t->child, tunnel_destroy, NULL);
   t->state = GOST_TUNNEL_STOPPED;
   int rc = parse_url(t, server_url);
   if (rc == 0 && tunnel_id && *tunnel_id) {
@@ -116,7 +120,7 @@ int gost_tunnel_new(gost_tunnel_t **out, gost_ctx_t *ctx, const char *server_url
     gost__free(ctx, t);
     return rc;
   }
-  gost_list_insert_tail(&ctx->tunnels, &t->link);
+  gost__ctx_adopt(ctx, &t->child, GOST__RANK_TUNNEL);
   *out = t;
   return 0;
 }
@@ -241,13 +245,7 @@ void gost_tunnel_free(gost_tunnel_t *t) {
   if (t->svc) gost__rtcp_observe(t->svc, NULL, NULL);
   gost_service_free(t->svc);
   gost_chain_free(t->chain);
-  gost_list_remove(&t->link);
+  gost__ctx_disown(&t->child);
   tunnel_free_fields(t);
   gost__free(t->ctx, t);
-}
-
-/* For the ctx's teardown: frees tunnels still alive (before their services go). */
-void gost__ctx_free_tunnels(gost_ctx_t *ctx) {
-  while (!gost_list_empty(&ctx->tunnels))
-    gost_tunnel_free(gost_container_of(ctx->tunnels.next, gost_tunnel_t, link));
 }

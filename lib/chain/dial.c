@@ -35,6 +35,7 @@ static void deliver(struct gost_dial *d, gost_stream *s, int status) {
   gost_stream_ready_cb cb = d->cb;
   void *user = d->user;
   gost_ctx_t *ctx = d->ctx;
+  if (status < 0 && d->chain) ctx->ctr.chain_errors++; /* gost_chain_errors_total */
   dial_free(d);
   cb(ctx, s, status, user);
 }
@@ -163,6 +164,7 @@ struct gost_dial *gost__chain_dial(gost_ctx_t *ctx, gost_chain_t *chain, const c
   d->udp = !strcmp(network, "udp");
   d->info.host = d->info_host;
   d->info.udp = info ? info->udp : d->udp;
+  if (info) d->info.client = info->client;
   d->cb = cb;
   d->user = user;
   if (!d->chain) {

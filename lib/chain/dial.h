@@ -2,7 +2,7 @@
 #ifndef GOST_CHAIN_DIAL_H
 #define GOST_CHAIN_DIAL_H
 
-#include "service/service.h"
+#include "model/service.h"
 
 struct gost_dial; /* an in-flight dial */
 

@@ -3,7 +3,7 @@
 #ifndef GOST_CHAIN_SELECTOR_H
 #define GOST_CHAIN_SELECTOR_H
 
-#include "service/service.h"
+#include "model/service.h"
 
 #define GOST_NODE_FAIL_TIMEOUT 10.0 /* seconds a node is skipped after a failed dial */
 

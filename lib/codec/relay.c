@@ -300,7 +300,8 @@ static int encode_msg(const struct gost_relay_msg *m, unsigned opts, uint8_t *bu
   if (m->naddr < 0 || m->naddr > 2 || (m->network != GOST__RELAY_NET_TCP && m->network != GOST__RELAY_NET_UDP))
     return gost__error(GOST_EINVAL, "relay: invalid message fields");
   if (cap < 4) goto small;
-  if (m->network == GOST__RELAY_NET_UDP) {
+  /* relay <= v0.4 (3.0.0-rc) has no Network feature: the cmd's UDP flag says it */
+  if (m->network == GOST__RELAY_NET_UDP && !(opts & GOST__RELAY_ENC_TUNNEL16)) {
     if (!(d = feature_hdr(buf, cap, off, GOST__RELAY_FEAT_NETWORK, 2))) goto small;
     wr16(buf + d, 1);
     off = d + 2;

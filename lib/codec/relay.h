@@ -50,7 +50,8 @@ enum gost_relay_status {
 /* Largest message the encoder can produce from a struct gost_relay_msg. */
 #define GOST__RELAY_MSG_MAX (4 + 5 + (3 + 2 + 2 * GOST__RELAY_CRED_MAX) + 2 * (3 + 4 + GOST__RELAY_HOST_MAX) + 23)
 
-/* Encoder option: emit the 16-byte Tunnel DATA of relay <= v0.4 (legacy, §13). */
+/* Encoder option: the layout of relay <= v0.4 (legacy, §13): 16-byte Tunnel DATA and no Network
+ * feature (3.0.0-rc.5 refuses a BIND that carries one; the UDP flag in CMD is enough). */
 #define GOST__RELAY_ENC_TUNNEL16 0x01u
 
 /* An Addr feature. IPv4/IPv6 hosts are held as text; domains verbatim (may be empty). */

@@ -21,6 +21,10 @@
 #define GOST__SOCKS5_CMD_CONNECT 0x01
 #define GOST__SOCKS5_CMD_BIND 0x02
 #define GOST__SOCKS5_CMD_UDP_ASSOCIATE 0x03
+/* GOST extensions: BIND multiplexed over the control connection (smux, one stream per peer),
+ * and UDP over the control connection in framing (B) */
+#define GOST__SOCKS5_CMD_MUX_BIND 0xF2
+#define GOST__SOCKS5_CMD_UDP_TUN 0xF3
 
 #define GOST__SOCKS5_ATYP_IPV4 0x01
 #define GOST__SOCKS5_ATYP_DOMAIN 0x03

@@ -3,12 +3,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include "api/api_int.h"
 #include "config/load_int.h"
 #include "core/error.h"
 
-static int node_meta_set(void *target, const char *scope, const char *key, json_t *value) {
-  return gost__node_set_meta(target, scope, key, value);
+static int node_meta_set(void *target, const char *scope, const char *key, const char *json) {
+  const struct gost_cfg_node_ref *r = target;
+  return gost_chain_set_node_meta_json_at(r->chain, r->hop, r->idx, scope, key, json);
 }
 
 static int auth_pair(const json_t *obj, const char *path, const char **u, const char **p) {
@@ -59,16 +59,16 @@ static int load_node(struct cfg *c, gost_chain_t *chain, int hop, const json_t *
     snprintf(p, sizeof p, "%s.addr", path);
     return gost__cfg_fail(p, "missing");
   }
-  struct gost_node *n = NULL;
+  struct gost_cfg_node_ref n = {.chain = chain, .hop = hop};
   if (!c->dry) {
-    int idx = gost_chain_add_node(chain, hop, name && *name ? name : NULL, addr, ctype, dtype);
-    if (idx < 0) return gost__cfg_fail_api(path, idx);
-    n = gost__chain_node_at(chain, hop, idx);
-    if (user && (rc = gost__node_set_auth(c->ctx, n, user, pass))) return gost__cfg_fail_api(cpath, rc);
+    n.idx = gost_chain_add_node(chain, hop, name && *name ? name : NULL, addr, ctype, dtype);
+    if (n.idx < 0) return gost__cfg_fail_api(path, n.idx);
+    if (user && (rc = gost_chain_set_node_auth_at(chain, hop, n.idx, user, pass)))
+      return gost__cfg_fail_api(cpath, rc);
   }
-  if ((rc = gost__cfg_meta(c, conn, cpath, n, "connector", node_meta_set)) ||
-      (rc = gost__cfg_meta(c, dial, dpath, n, "dialer", node_meta_set)) ||
-      (rc = gost__cfg_meta(c, node, path, n, "node", node_meta_set)))
+  if ((rc = gost__cfg_meta(c, conn, cpath, &n, "connector", node_meta_set)) ||
+      (rc = gost__cfg_meta(c, dial, dpath, &n, "dialer", node_meta_set)) ||
+      (rc = gost__cfg_meta(c, node, path, &n, "node", node_meta_set)))
     return rc;
   return GOST_OK;
 }

@@ -6,7 +6,9 @@
 #include <jansson.h>
 
 #include "config/config_int.h"
-#include "service/service.h"
+#include "gost/chain.h"
+#include "gost/ingress.h"
+#include "gost/service.h"
 
 struct cfg {
   gost_ctx_t *ctx;
@@ -34,8 +36,15 @@ const char *gost__cfg_name(const json_t *item, const char *prefix, size_t i, cha
 json_t *gost__cfg_find(const struct cfg *c, const char *section, const char *prefix,
                        const char *name);
 /* Checks a metadata object (path.metadata) and, in the build pass, applies each member through
- * set(target, scope, key, value). */
-typedef int (*gost_cfg_meta_set)(void *target, const char *scope, const char *key, json_t *value);
+ * set(target, scope, key, json): json is the value as JSON text (scalars as JSON strings, since
+ * metadata keeps scalars as text; lists such as `entrypoints` as they are). */
+typedef int (*gost_cfg_meta_set)(void *target, const char *scope, const char *key, const char *json);
+/* The node a metadata member goes to: (chain, hop, idx) or (svc, idx). */
+struct gost_cfg_node_ref {
+  gost_chain_t *chain;
+  gost_service_t *svc;
+  int hop, idx;
+};
 int gost__cfg_meta(const struct cfg *c, const json_t *obj, const char *path, void *target,
                    const char *scope, gost_cfg_meta_set set);
 

@@ -3,13 +3,17 @@
 #include <string.h>
 #include <strings.h>
 
-#include "api/api_int.h"
 #include "config/load_int.h"
 #include "core/error.h"
 #include "gost/ingress.h"
 
-static int svc_meta_set(void *target, const char *scope, const char *key, json_t *value) {
-  return gost__service_set_meta_json(target, scope, key, value);
+static int svc_meta_set(void *target, const char *scope, const char *key, const char *json) {
+  return gost_service_set_meta_json(target, scope, key, json);
+}
+
+static int fwd_node_meta_set(void *target, const char *scope, const char *key, const char *json) {
+  const struct gost_cfg_node_ref *r = target;
+  return gost_service_set_node_meta_json_at(r->svc, r->idx, scope, key, json);
 }
 
 /* A chain named by handler.chain / listener.chain must exist in the document or context. */
@@ -127,17 +131,16 @@ static int forward_node(const struct cfg *c, gost_service_t *svc, const json_t *
     snprintf(fp, sizeof fp, "%s.addr", path);
     return gost__cfg_fail(fp, "missing");
   }
-  struct gost_node *node = NULL;
+  struct gost_cfg_node_ref node = {.svc = svc};
   if (!c->dry) {
     char nbuf[32];
     snprintf(nbuf, sizeof nbuf, "target-%zu", i);
-    int idx = gost_service_add_node(svc, name && *name ? name : nbuf, addr, host);
-    if (idx < 0) return gost__cfg_fail_api(path, idx);
-    if ((proto || fpath) && (rc = gost__service_node_set_filter(svc, idx, proto, fpath)))
+    node.idx = gost_service_add_node(svc, name && *name ? name : nbuf, addr, host);
+    if (node.idx < 0) return gost__cfg_fail_api(path, node.idx);
+    if ((proto || fpath) && (rc = gost_service_set_node_filter(svc, node.idx, proto, fpath)))
       return gost__cfg_fail_api(path, rc);
-    node = gost__service_node_at(svc, idx);
   }
-  return gost__cfg_meta(c, n, path, node, "node", (gost_cfg_meta_set)gost__node_set_meta);
+  return gost__cfg_meta(c, n, path, &node, "node", fwd_node_meta_set);
 }
 
 static int load_service(struct cfg *c, const json_t *item, size_t i) {
@@ -203,4 +206,17 @@ int gost__cfg_services(struct cfg *c) {
     if ((rc = load_service(c, item, i))) return rc;
   }
   return GOST_OK;
+}
+
+int gost__config_service_auths(gost_ctx_t *ctx, gost_service_t *svc, json_t *root, json_t *item) {
+  struct cfg c = {.ctx = ctx, .root = root, .dry = 1};
+  json_t *h = gost__cfg_get(item, "handler");
+  if (!json_is_object(h)) h = NULL;
+  char path[300];
+  snprintf(path, sizeof path, "services[%s]", gost_service_name(svc));
+  int rc = h ? handler_auth(&c, svc, h, path) : GOST_OK; /* checked before anything changes */
+  if (rc) return rc;
+  gost_service_set_auth(svc, NULL, NULL); /* clears every pair */
+  c.dry = 0;
+  return h ? handler_auth(&c, svc, h, path) : GOST_OK;
 }

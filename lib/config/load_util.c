@@ -1,6 +1,7 @@
 /* Typed, case-insensitive accessors with path-carrying errors for the config loader. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -106,7 +107,12 @@ int gost__cfg_meta(const struct cfg *c, const json_t *obj, const char *path, voi
     /* Scalars are stored as text (meta.h); lists such as `entrypoints` stay JSON. */
     char buf[64];
     const char *text = gost__cfg_scalar(v, buf, sizeof buf);
-    if ((rc = set(target, scope, k, text ? json_string(text) : json_deep_copy(v))) != GOST_OK) {
+    json_t *val = text ? json_string(text) : json_incref(v);
+    char *js = val ? json_dumps(val, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    json_decref(val);
+    rc = js ? set(target, scope, k, js) : gost__error(GOST_ENOMEM, "out of memory");
+    free(js); /* jansson's allocation */
+    if (rc != GOST_OK) {
       char p[300];
       snprintf(p, sizeof p, "%s.metadata.%s", path, k);
       return gost__cfg_fail_api(p, rc);

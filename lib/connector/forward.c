@@ -1,6 +1,6 @@
 /* "forward" connector: the node itself is the target, nothing to ask it. */
 #include "io/later.h"
-#include "service/builtin.h"
+#include "connector/connectors.h"
 
 static int forward_connect(struct gost_node *node, gost_ctx_t *ctx, gost_stream *s,
                            const char *network, const char *addr,

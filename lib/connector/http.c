@@ -10,7 +10,7 @@
 #include "core/log.h"
 #include "io/msgread.h"
 #include "io/sock.h"
-#include "service/builtin.h"
+#include "connector/connectors.h"
 
 struct hc {
   gost_ctx_t *ctx;

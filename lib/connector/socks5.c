@@ -6,41 +6,46 @@
 #include <string.h>
 
 #include "codec/relay.h"
-#include "codec/socks5.h"
+#include "connector/socks5.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "io/dgramframe.h"
 #include "io/msgread.h"
 #include "io/sock.h"
-#include "service/builtin.h"
+#include "connector/connectors.h"
 
-struct sc {
+struct gost_socks5_op {
   gost_ctx_t *ctx;
   struct gost_node *node;
-  gost_stream_ready_cb cb;
+  gost_socks5_reply_cb cb;
   void *user;
+  struct gost_msg_read *mr;  /* the step in flight */
   struct gost_socks5_msg req;
   uint8_t byte;              /* selected method or auth status */
   struct gost_socks5_msg rep;
 };
+#define sc gost_socks5_op
 
 static void sc_done(struct sc *c, gost_stream *s, int status) {
   gost_ctx_t *ctx = c->ctx;
-  gost_stream_ready_cb cb = c->cb;
+  gost_socks5_reply_cb cb = c->cb;
   void *u = c->user;
+  struct gost_socks5_msg rep = c->rep;
   if (status != 0) {
     GOST_WARN(ctx, "socks5 connector: %s", gost_strerror(status));
     gost_stream_close(s);
     s = NULL;
   }
   gost__free(ctx, c);
-  cb(ctx, s, status, u);
+  cb(s, status, &rep, u);
 }
 
 /* Writes msg and reads the answer with parse; sc_done on failure. */
 static void step(struct sc *c, gost_stream *s, const uint8_t *msg, size_t n, gost_msg_parse_fn parse,
                  gost_msg_read_cb next) {
+  c->mr = NULL;
   if (gost_stream_write_buf(s, msg, n, NULL, NULL) != 0 ||
-      !gost__msg_read(c->ctx, s, GOST__SOCKS5_MSG_MAX, GOST_CONNECT_TIMEOUT_MS, parse, c, next, c))
+      !(c->mr = gost__msg_read(c->ctx, s, GOST__SOCKS5_MSG_MAX, GOST_CONNECT_TIMEOUT_MS, parse, c, next, c)))
     sc_done(c, s, GOST_EIO);
 }
 
@@ -50,6 +55,7 @@ static int parse_reply(const uint8_t *b, size_t n, void *out, size_t *used) {
 
 static void on_reply(gost_stream *s, int status, void *user) {
   struct sc *c = user;
+  c->mr = NULL;
   if (status == 0 && c->rep.code != GOST__SOCKS5_REP_SUCCEEDED)
     status = gost__error(c->rep.code == GOST__SOCKS5_REP_CONN_REFUSED ? GOST_ECONNREFUSED : GOST_EUNREACH,
                          "socks5 connector: reply 0x%02x", c->rep.code);
@@ -69,6 +75,7 @@ static int parse_auth(const uint8_t *b, size_t n, void *out, size_t *used) {
 
 static void on_auth(gost_stream *s, int status, void *user) {
   struct sc *c = user;
+  c->mr = NULL;
   if (status == 0 && c->byte != 0) status = gost__error(GOST_EAUTH, "socks5 connector: rejected");
   if (status != 0) sc_done(c, s, status);
   else send_request(c, s);
@@ -80,6 +87,7 @@ static int parse_method(const uint8_t *b, size_t n, void *out, size_t *used) {
 
 static void on_method(gost_stream *s, int status, void *user) {
   struct sc *c = user;
+  c->mr = NULL;
   if (status != 0) {
     sc_done(c, s, status);
   } else if (c->byte == GOST__SOCKS5_METHOD_NONE) {
@@ -128,22 +136,23 @@ static int addr_parse(const char *addr, struct gost_socks5_addr *a) {
   return GOST_OK;
 }
 
-static int socks5_connect(struct gost_node *node, gost_ctx_t *ctx, gost_stream *s, const char *network,
-                          const char *addr, const struct gost_conn_info *info, gost_stream_ready_cb cb,
-                          void *user) {
-  (void)info;
-  if (network && strcmp(network, "tcp") != 0)
-    return gost__error(GOST_EUNSUPPORTED, "socks5 connector: only tcp (asked %s)", network);
+struct gost_socks5_op *gost__socks5_request(struct gost_node *node, gost_ctx_t *ctx, gost_stream *s,
+                                            uint8_t cmd, const char *addr, gost_socks5_reply_cb cb,
+                                            void *user) {
   struct sc *c = gost__calloc(ctx, 1, sizeof *c);
-  if (!c) return gost__error(GOST_ENOMEM, "socks5 connector");
+  if (!c) {
+    gost__error(GOST_ENOMEM, "socks5 connector");
+    return NULL;
+  }
   c->ctx = ctx;
   c->node = node;
   c->cb = cb;
   c->user = user;
-  c->req.code = GOST__SOCKS5_CMD_CONNECT;
+  c->req.code = cmd;
   if (addr_parse(addr, &c->req.addr) != 0) {
     gost__free(ctx, c);
-    return gost__error(GOST_EINVAL, "socks5 connector: bad address %s", addr);
+    gost__error(GOST_EINVAL, "socks5 connector: bad address %s", addr);
+    return NULL;
   }
   /* offer user/pass only when we have credentials, so a no-auth server is not confused */
   uint8_t greet[4] = {GOST__SOCKS5_VERSION, 1, GOST__SOCKS5_METHOD_NONE, 0};
@@ -154,11 +163,81 @@ static int socks5_connect(struct gost_node *node, gost_ctx_t *ctx, gost_stream *
     n = 4;
   }
   if (gost_stream_write_buf(s, greet, n, NULL, NULL) != 0 ||
-      !gost__msg_read(ctx, s, GOST__SOCKS5_MSG_MAX, GOST_CONNECT_TIMEOUT_MS, parse_method, c, on_method, c)) {
+      !(c->mr = gost__msg_read(ctx, s, GOST__SOCKS5_MSG_MAX, GOST_CONNECT_TIMEOUT_MS, parse_method, c,
+                               on_method, c))) {
     gost__free(ctx, c);
+    gost__error(GOST_EIO, "socks5 connector: writing the greeting");
+    return NULL;
+  }
+  return c;
+}
+
+void gost__socks5_op_cancel(struct gost_socks5_op *c) {
+  if (!c) return;
+  gost__msg_read_cancel(c->mr);
+  gost__free(c->ctx, c);
+}
+
+struct connect_ctx {
+  gost_ctx_t *ctx;
+  gost_stream_ready_cb cb;
+  void *user;
+  int udp;
+  struct gost_relay_addr target; /* udp: where every datagram goes */
+};
+
+static void connect_done(gost_stream *s, int status, const struct gost_socks5_msg *rep, void *user) {
+  (void)rep;
+  struct connect_ctx *k = user;
+  gost_ctx_t *ctx = k->ctx;
+  gost_stream_ready_cb cb = k->cb;
+  void *u = k->user;
+  if (status == 0 && k->udp) {
+    gost_stream *d = gost__dgramframe_new_socks(ctx, s, &k->target);
+    if (!d) {
+      gost_stream_close(s);
+      status = gost__error(GOST_ENOMEM, "socks5 connector: udp");
+    }
+    s = d;
+  }
+  gost__free(ctx, k);
+  cb(ctx, status == 0 ? s : NULL, status, u);
+}
+
+static int request(struct gost_node *node, gost_ctx_t *ctx, gost_stream *s, int udp, const char *addr,
+                   gost_stream_ready_cb cb, void *user) {
+  struct connect_ctx *k = gost__calloc(ctx, 1, sizeof *k);
+  if (!k) return gost__error(GOST_ENOMEM, "socks5 connector");
+  k->ctx = ctx;
+  k->cb = cb;
+  k->user = user;
+  k->udp = udp;
+  if (udp && gost__relay_addr_from_string(&k->target, addr, strlen(addr)) != GOST_OK) {
+    gost__free(ctx, k);
+    return gost__error(GOST_EINVAL, "socks5 connector: bad udp target %s", addr);
+  }
+  /* UDP-over-TCP: port 0 asks for a relay (a non-zero port would be a bind) */
+  if (!gost__socks5_request(node, ctx, s, udp ? GOST__SOCKS5_CMD_UDP_TUN : GOST__SOCKS5_CMD_CONNECT,
+                            udp ? "0.0.0.0:0" : addr, connect_done, k)) {
+    gost__free(ctx, k);
     return GOST_EIO;
   }
   return 0;
+}
+
+int gost__socks5_connect_udp(struct gost_node *node, gost_ctx_t *ctx, gost_stream *s, const char *addr,
+                             gost_stream_ready_cb cb, void *user) {
+  return request(node, ctx, s, 1, addr, cb, user);
+}
+
+static int socks5_connect(struct gost_node *node, gost_ctx_t *ctx, gost_stream *s, const char *network,
+                          const char *addr, const struct gost_conn_info *info, gost_stream_ready_cb cb,
+                          void *user) {
+  (void)info;
+  if (network && !strcmp(network, "udp")) return gost__socks5_connect_udp(node, ctx, s, addr, cb, user);
+  if (network && strcmp(network, "tcp") != 0)
+    return gost__error(GOST_EUNSUPPORTED, "socks5 connector: only tcp and udp (asked %s)", network);
+  return request(node, ctx, s, 0, addr, cb, user);
 }
 
 const struct gost_connector_ops gost__connector_socks5 = {"socks5", socks5_connect};

@@ -7,7 +7,7 @@
 
 #include "codec/relay.h"
 #include "codec/uuid.h"
-#include "service/service.h"
+#include "model/service.h"
 
 /* Per-node connector options (wire-spec §6, §7, §13). */
 struct gost_tunnel_opts {
@@ -33,7 +33,11 @@ struct gost_tunnel_bind_info {
   char connector_id[GOST__UUID_STR_LEN + 1]; /* "" when the server sent none */
   int weight;
   int mux_version;
+  int hdr;   /* per-stream header: GOST__BIND_HDR_RELAY (tunnel, relay) or _SOCKS5 */
+  int dgram; /* UDP over relay/socks5: no smux, datagrams in framing (B) on the stream */
 };
+
+enum { GOST__BIND_HDR_RELAY = 0, GOST__BIND_HDR_SOCKS5 = 1 };
 
 /* status 0: s (possibly re-wrapped to keep bytes read past the response) now carries the
  * smux session, bi is filled. status < 0: s is the original stream, still open. */

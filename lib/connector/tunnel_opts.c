@@ -62,7 +62,9 @@ int gost__tunnel_build_request(const struct gost_node *node, const struct gost_t
     return rc;
   /* the legacy relay handler takes the last Addr as target: send only the target (§13) */
   if (!o->legacy && src && (rc = gost__relay_msg_add_addr(&m, src)) != 0) return rc;
-  if (dst && (rc = gost__relay_msg_add_addr(&m, dst)) != 0) return rc;
+  /* a 3.0.0-rc client sends a tunnel BIND with the Tunnel feature alone */
+  int bare = o->legacy && o->has_id && cmd == GOST__RELAY_CMD_BIND && dst && (!*dst || !strcmp(dst, ":0"));
+  if (dst && !bare && (rc = gost__relay_msg_add_addr(&m, dst)) != 0) return rc;
   if (o->has_id) {
     m.has_tunnel = 1;
     memcpy(m.tunnel.id, o->id, GOST__UUID_LEN);

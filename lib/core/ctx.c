@@ -1,27 +1,57 @@
+#include <assert.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/call.h"
 #include "core/ctx_int.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/logsink.h"
+#include "core/resolver.h"
 #include "gost/sys/alloc.h"
 #include "gost/version.h"
 
-void gost__ctx_free_objects(gost_ctx_t *ctx); /* lib/api: frees services, chains, ... */
-void gost__resolver_free(struct gost_resolver *r);
-void gost__pipes_close_all(gost_ctx_t *ctx); /* lib/io/pipe.c */
 
 unsigned gost_version(void) { return GOST_VERSION_HEX; }
 const char *gost_version_string(void) { return GOST_VERSION_STRING; }
 
-void gost__ctx_stop_services(gost_ctx_t *ctx); /* lib/api */
+void gost__ctx_adopt(gost_ctx_t *ctx, struct gost_ctx_child *c, enum gost_ctx_rank rank) {
+  assert(rank < GOST__RANK_COUNT && c->destroy && gost_list_empty(&c->link));
+  /* At the head: newest first within the rank. */
+  struct gost_list *head = &ctx->children[rank];
+  c->link.next = head->next;
+  c->link.prev = head;
+  head->next->prev = &c->link;
+  head->next = &c->link;
+}
+
+void gost__ctx_disown(struct gost_ctx_child *c) { gost_list_remove(&c->link); }
+
+static void stop_children(gost_ctx_t *ctx) {
+  struct gost_list *pos, *tmp;
+  for (int r = 0; r < GOST__RANK_COUNT; r++)
+    gost_list_foreach_safe(pos, tmp, &ctx->children[r]) {
+      struct gost_ctx_child *c = gost_container_of(pos, struct gost_ctx_child, link);
+      if (c->stop) c->stop(c);
+    }
+}
+
+static void destroy_children(gost_ctx_t *ctx) {
+  for (int r = 0; r < GOST__RANK_COUNT; r++)
+    while (!gost_list_empty(&ctx->children[r])) {
+      struct gost_ctx_child *c = gost_container_of(ctx->children[r].next, struct gost_ctx_child, link);
+      c->destroy(c);
+      assert(ctx->children[r].next != &c->link); /* destroy must disown */
+    }
+}
 
 static void on_stop(struct ev_loop *loop, ev_async *w, int revents) {
   (void)revents;
   gost_ctx_t *ctx = w->data;
   /* A borrowed loop is never broken out of: stopping our services lets the caller's ev_run end. */
   if (ctx->owns_loop) ev_break(loop, EVBREAK_ALL);
-  else gost__ctx_stop_services(ctx);
+  else stop_children(ctx);
 }
 
 static int ctx_init(gost_ctx_t **out, struct ev_loop *loop, int owns, const struct gost_mem *mem) {
@@ -45,13 +75,16 @@ static int ctx_init(gost_ctx_t **out, struct ev_loop *loop, int owns, const stru
   gost_list_init(&ctx->services);
   gost_list_init(&ctx->chains);
   gost_list_init(&ctx->ingresses);
-  gost_list_init(&ctx->authers);
-  gost_list_init(&ctx->tunnels);
-  gost_list_init(&ctx->pipes);
+  for (int r = 0; r < GOST__RANK_COUNT; r++) gost_list_init(&ctx->children[r]);
   ev_async_init(&ctx->stop_async, on_stop);
   ctx->stop_async.data = ctx;
   ev_async_start(loop, &ctx->stop_async);
   ev_unref(loop); /* the stop watcher must not keep a borrowed loop alive */
+  ctx->started_at = ev_time();
+  if (gost__calls_init(ctx) != GOST_OK) {
+    gost_ctx_free(ctx);
+    return gost__error(GOST_ENOMEM, "out of memory creating context");
+  }
   *out = ctx;
   return GOST_OK;
 }
@@ -72,8 +105,11 @@ int gost_ctx_new_with_allocator(gost_ctx_t **out, struct ev_loop *loop, gost_mal
 
 void gost_ctx_free(gost_ctx_t *ctx) {
   if (!ctx) return;
-  gost__pipes_close_all(ctx); /* owners see done callbacks while their services still exist */
-  gost__ctx_free_objects(ctx);
+  destroy_children(ctx); /* the admin child (API, metrics) first: it reads the others */
+  gost__calls_free(ctx);
+  gost__log_sink_free(ctx);
+  json_decref(ctx->config_tree);
+  free(ctx->config_path);
   if (ctx->resolver) gost__resolver_free(ctx->resolver);
   ev_ref(ctx->loop);
   ev_async_stop(ctx->loop, &ctx->stop_async);

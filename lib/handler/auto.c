@@ -2,7 +2,7 @@
  * peeked: the chosen protocol reads it again. */
 #include "core/error.h"
 #include "handler/proxy.h"
-#include "service/builtin.h"
+#include "handler/handlers.h"
 
 static int parse_first(const uint8_t *b, size_t n, void *out, size_t *used) {
   *used = 0;

@@ -13,8 +13,8 @@
 #include "core/meta.h"
 #include "handler/remote_sniff.h"
 #include "io/pipe.h"
-#include "service/builtin.h"
-#include "service/stats.h"
+#include "handler/handlers.h"
+#include "model/stats.h"
 
 #define MAX_TRIES 3
 
@@ -53,6 +53,7 @@ static void fwd_free(struct fwd *f) {
 }
 
 static void fwd_fail(struct fwd *f) {
+  f->svc->errors++;
   gost_stream_close(f->client);
   gost__service_conn_done(f->svc, 0, 0);
   fwd_free(f);
@@ -142,6 +143,7 @@ static void fwd_handle(gost_service_t *svc, gost_stream *s, const struct gost_co
   f->udp = info->udp || !strcmp(svc->handler->name, "udp");
   f->info.host = f->host;
   f->info.udp = f->udp;
+  f->info.client = s->peer;
   if (svc->nnodes == 0) { /* sniffing mode (checked at start) */
     f->sn = gost__calloc(svc->ctx, 1, sizeof *f->sn);
     if (f->sn) f->mr = gost__remote_sniff(svc->ctx, s, st->sniff_timeout_ms, f->sn, on_sniffed, f);

@@ -9,7 +9,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "handler/proxy.h"
-#include "service/builtin.h"
+#include "handler/handlers.h"
 
 /* Head parser for msg_read: keeps a private copy of the head, since the read buffer is gone
  * once the read completes. */

@@ -7,7 +7,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/meta.h"
-#include "service/stats.h"
+#include "model/stats.h"
 
 #define DEFAULT_READ_MS 15000
 
@@ -60,9 +60,12 @@ struct gost_proxy_conn *gost__proxy_conn_new(gost_service_t *svc, gost_stream *s
 }
 
 void gost__proxy_conn_end(struct gost_proxy_conn *pc) {
-  if (pc->pipe) {
+  if (pc->session) {
+    pc->session_free(pc->session);
+  } else if (pc->pipe) {
     gost__pipe_abort(pc->pipe);
-  } else {
+  } else { /* ended before relaying: a refusal or a failed dial */
+    pc->svc->errors++;
     gost__msg_read_cancel(pc->mr);
     gost__dial_cancel(pc->dial);
     gost_stream_close(pc->client);
@@ -93,7 +96,8 @@ static void on_dialed(gost_ctx_t *ctx, gost_stream *s, int status, void *user) {
 
 void gost__proxy_dial(struct gost_proxy_conn *pc, gost_proxy_dialed_fn dialed) {
   gost_service_t *svc = pc->svc;
-  struct gost_conn_info info = {pc->target, 0};
+  struct gost_conn_info info = {.host = pc->target};
+  if (pc->client) info.client = pc->client->peer;
   pc->dialed = dialed;
   GOST_DEBUG(svc->ctx, "%s: %s -> %s", svc_name(svc), svc->handler->name, pc->target);
   pc->dial = gost__chain_dial(svc->ctx, svc->chain, "tcp", pc->target, &info, on_dialed, pc);

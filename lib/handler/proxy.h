@@ -9,7 +9,7 @@
 #include "core/list.h"
 #include "io/msgread.h"
 #include "io/pipe.h"
-#include "service/service.h"
+#include "model/service.h"
 
 #define GOST__PROXY_TARGET_MAX (GOST__SOCKS5_NAME_MAX + 16) /* "[host]:65535" */
 
@@ -31,6 +31,9 @@ struct gost_proxy_conn {
   struct gost_msg_read *mr; /* in-flight handshake read */
   struct gost_dial *dial;
   struct gost_pipe *pipe;
+  /* a session that took the client over (socks5 BIND, UDP): ended with the connection */
+  void *session;
+  void (*session_free)(void *session);
   int closing; /* a last reply is being flushed; the connection ends once it is */
   char target[GOST__PROXY_TARGET_MAX];
   gost_proxy_dialed_fn dialed;
@@ -65,5 +68,14 @@ int gost__proxy_set_target(struct gost_proxy_conn *pc, const char *host, size_t 
 /* Protocol entry points once the client stream is tracked (used by "auto" too). */
 void gost__http_proxy_begin(struct gost_proxy_conn *pc);
 void gost__socks5_begin(struct gost_proxy_conn *pc);
+/* socks5.c: a reply with code rep and the bound address (0.0.0.0:0 when NULL). */
+void gost__socks5_reply(struct gost_proxy_conn *pc, uint8_t rep, const struct sockaddr_storage *bound,
+                        int then_close);
+/* socks5_bind.c: MUX BIND (udp 0) or UDP-over-TCP (udp 1) for pc->s5.req. */
+void gost__socks5_bind(struct gost_proxy_conn *pc, int udp);
+/* socks5_udp.c: UDP-over-TCP relay (0xF3 with port 0, udp=true) for pc->s5.req. */
+void gost__socks5_udp_tun(struct gost_proxy_conn *pc);
+/* socks5_udp.c: UDP ASSOCIATE (udp=true) for pc->s5.req. */
+void gost__socks5_udp_associate(struct gost_proxy_conn *pc);
 
 #endif

@@ -3,7 +3,7 @@
 #ifndef GOST_HANDLER_REMOTE_H
 #define GOST_HANDLER_REMOTE_H
 
-#include "service/service.h"
+#include "model/service.h"
 
 /* Forwarder node for host ("name" or "name:port", NULL/"" = unknown): round-robin among
  * nodes whose filter.host matches (exact or ".suffix", case-insensitive, never the

@@ -1,14 +1,15 @@
 /* "socks5" (alias "socks") handler: RFC 1928 with no-auth or RFC 1929 username/password
  * (required whenever the service has credentials). CONNECT dials the target through the
- * service chain and replies with the address bound towards it; BIND and UDP ASSOCIATE are
- * answered 0x07 (command not supported). */
+ * service chain and replies with the address bound towards it. GOST's multiplexed BIND (0xF2)
+ * and UDP-over-TCP (0xF3) are in socks5_bind.c, UDP ASSOCIATE in socks5_udp.c; plain BIND is
+ * answered 0x07. */
 #include <arpa/inet.h>
 #include <string.h>
 
 #include "core/error.h"
 #include "core/log.h"
 #include "handler/proxy.h"
-#include "service/builtin.h"
+#include "handler/handlers.h"
 
 #define MSG_MAX 1024 /* every SOCKS5 client message is smaller: a peer sending more is broken */
 
@@ -28,8 +29,8 @@ static int read_ok(struct gost_proxy_conn *pc, gost_stream *s, int status) {
   return 0;
 }
 
-static void reply(struct gost_proxy_conn *pc, uint8_t rep, const struct sockaddr_storage *bound,
-                  int then_close) {
+void gost__socks5_reply(struct gost_proxy_conn *pc, uint8_t rep, const struct sockaddr_storage *bound,
+                        int then_close) {
   struct gost_socks5_msg m = {.code = rep, .addr = {.atyp = GOST__SOCKS5_ATYP_IPV4}};
   if (bound && bound->ss_family) gost__socks5_addr_from_sockaddr((const struct sockaddr *)bound, &m.addr);
   uint8_t out[GOST__SOCKS5_MSG_MAX];
@@ -41,12 +42,12 @@ static void reply(struct gost_proxy_conn *pc, uint8_t rep, const struct sockaddr
 
 static void on_dialed(struct gost_proxy_conn *pc, gost_stream *s, int status) {
   if (status < 0) {
-    reply(pc, status == GOST_ECONNREFUSED ? GOST__SOCKS5_REP_CONN_REFUSED
+    gost__socks5_reply(pc, status == GOST_ECONNREFUSED ? GOST__SOCKS5_REP_CONN_REFUSED
                                           : GOST__SOCKS5_REP_HOST_UNREACHABLE,
           NULL, 1);
     return;
   }
-  reply(pc, GOST__SOCKS5_REP_SUCCEEDED, &s->local, 0);
+  gost__socks5_reply(pc, GOST__SOCKS5_REP_SUCCEEDED, &s->local, 0);
   gost__proxy_pipe(pc, s);
 }
 
@@ -58,9 +59,17 @@ static void on_request(gost_stream *s, int status, void *user) {
   struct gost_proxy_conn *pc = user;
   if (!read_ok(pc, s, status)) return;
   const struct gost_socks5_msg *r = &pc->s5.req;
+  if (r->code == GOST__SOCKS5_CMD_MUX_BIND || r->code == GOST__SOCKS5_CMD_UDP_TUN) {
+    gost__socks5_bind(pc, r->code == GOST__SOCKS5_CMD_UDP_TUN);
+    return;
+  }
+  if (r->code == GOST__SOCKS5_CMD_UDP_ASSOCIATE) {
+    gost__socks5_udp_associate(pc);
+    return;
+  }
   if (r->code != GOST__SOCKS5_CMD_CONNECT) {
     GOST_DEBUG(s->ctx, "socks5: command 0x%02x not supported", r->code);
-    reply(pc, GOST__SOCKS5_REP_CMD_UNSUPPORTED, NULL, 1);
+    gost__socks5_reply(pc, GOST__SOCKS5_REP_CMD_UNSUPPORTED, NULL, 1);
     return;
   }
   char ip[64];
@@ -73,7 +82,7 @@ static void on_request(gost_stream *s, int status, void *user) {
     hlen = strlen(ip);
   }
   if (gost__proxy_set_target(pc, host, hlen, r->addr.port) != 0) {
-    reply(pc, GOST__SOCKS5_REP_ATYP_UNSUPPORTED, NULL, 1);
+    gost__socks5_reply(pc, GOST__SOCKS5_REP_ATYP_UNSUPPORTED, NULL, 1);
     return;
   }
   gost__proxy_dial(pc, on_dialed);

@@ -3,10 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain/dial.h"
 #include "codec/uuid.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/meta.h"
+#include "handler/handlers.h"
+#include "handler/relay_bind.h"
 #include "tunnel/entry.h"
 #include "tunnel/handshake.h"
 
@@ -20,6 +23,7 @@ void gost__hs_free(struct gost_hs *h, int close_stream) {
   gost_list_remove(&h->p.link);
   ev_timer_stop(h->srv->ctx->loop, &h->timer);
   if (h->dial) gost__dial_cancel(h->dial);
+  gost__ingress_cancel(&h->route);
   if (h->s) {
     gost_stream_read_stop(h->s);
     gost_stream_set_read_cb(h->s, NULL, NULL);
@@ -35,6 +39,12 @@ void gost__hs_refuse(struct gost_hs *h, int status, const char *why) {
   gost__tunnel_addr_str(&h->s->peer, peer, sizeof peer);
   GOST_WARN(h->srv->ctx, "relay request from %s refused: %s (%s)", peer,
             gost__relay_status_name(status), why);
+  h->srv->svc->errors++;
+  h->srv->ctx->ctr.refused[status == GOST__RELAY_UNAUTHORIZED      ? GOST_REFUSE_AUTH
+                           : status == GOST__RELAY_BAD_REQUEST     ? GOST_REFUSE_BAD_REQUEST
+                           : status == GOST__RELAY_SERVICE_UNAVAILABLE ? GOST_REFUSE_NO_CONNECTOR
+                           : status == GOST__RELAY_TIMEOUT         ? GOST_REFUSE_TIMEOUT
+                                                                   : GOST_REFUSE_OTHER]++;
   uint8_t out[4] = {GOST__RELAY_VERSION, (uint8_t)status, 0, 0};
   gost_stream *s = h->s;
   h->s = NULL;
@@ -48,6 +58,10 @@ static void drop(struct gost_hs *h, const char *why) {
   char peer[64];
   gost__tunnel_addr_str(&h->s->peer, peer, sizeof peer);
   GOST_WARN(h->srv->ctx, "relay request from %s dropped: %s", peer, why);
+  h->srv->svc->errors++;
+  h->srv->ctx->ctr.refused[strstr(why, "timeout")  ? GOST_REFUSE_TIMEOUT
+                           : strstr(why, "closed") ? GOST_REFUSE_OTHER
+                                                   : GOST_REFUSE_BAD_REQUEST]++;
   gost__hs_free(h, 1);
 }
 
@@ -64,7 +78,10 @@ static void dispatch(struct gost_hs *h) {
   }
   if (!tunnel) { /* "relay" without a Tunnel feature: a plain relay proxy */
     if (m->cmd == GOST__RELAY_CMD_CONNECT) return gost__hs_plain_connect(h);
-    if (m->cmd == GOST__RELAY_CMD_BIND) return gost__hs_refuse(h, GOST__RELAY_FORBIDDEN, "bind disabled");
+    if (m->cmd == GOST__RELAY_CMD_BIND) {
+      if (!srv->bind) return gost__hs_refuse(h, GOST__RELAY_FORBIDDEN, "bind disabled (set bind=true)");
+      return gost__relay_plain_bind(h);
+    }
     return gost__hs_refuse(h, GOST__RELAY_BAD_REQUEST, "unknown command");
   }
   if (m->cmd == GOST__RELAY_CMD_BIND) return gost__hs_bind(h);
@@ -150,7 +167,7 @@ static void srv_free(struct gost_tunnel_server *srv) {
     p->abort(p);
   }
   gost__tunnel_registry_free(srv->reg);
-  gost__free(srv->ctx, srv->rules);
+  gost__tunnel_rules_free(srv);
   gost__free(srv->ctx, srv);
 }
 
@@ -166,6 +183,7 @@ static int start_common(gost_service_t *svc, int legacy) {
   int rc = gost__mux_config_from_meta(&srv->mux, meta, 1, legacy ? 1 : 2);
   if (rc != GOST_OK) goto fail;
   srv->direct = gost__str_bool(gost__service_meta(svc, "tunnel.direct", NULL), 0);
+  srv->bind = gost__str_bool(gost__service_meta(svc, "bind", NULL), 0);
   srv->has_entry_id = uuid_opt(gost__service_meta(svc, "entrypoint.id", NULL), srv->entry_id);
   const char *v = gost__service_meta(svc, "readTimeout", NULL);
   srv->read_timeout_ms = v ? gost__duration_ms(v) : GOST_TUNNEL_DEFAULT_TIMEOUT_MS;
@@ -176,6 +194,7 @@ static int start_common(gost_service_t *svc, int legacy) {
     goto fail;
   }
   srv->entry_keepalive = gost__str_bool(gost__service_meta(svc, "entrypoint.keepalive", NULL), 0);
+  srv->entry_accesslog = gost__str_bool(gost__service_meta(svc, "entrypoint.accesslog", NULL), 0);
   srv->relay_unsafe = gost__str_bool(gost__service_meta(svc, "entrypoint.relay.unsafe", NULL), 0);
   v = gost__service_meta(svc, "entrypoint.proxyProtocol", NULL);
   srv->proxy_protocol = v ? atoi(v) : 0;
@@ -190,6 +209,7 @@ static int start_common(gost_service_t *svc, int legacy) {
     rc = gost__error(GOST_ENOMEM, "tunnel registry");
     goto fail;
   }
+  gost__tunnel_registry_set_owner(srv->reg, svc->name);
   svc->handler_state = srv;
   if ((rc = gost__entrypoints_start(srv)) != GOST_OK) {
     svc->handler_state = NULL;
@@ -222,10 +242,34 @@ static void tunnel_stop(gost_service_t *svc) {
 const struct gost_handler_ops gost__handler_tunnel = {"tunnel", tunnel_start, tunnel_handle, tunnel_stop};
 const struct gost_handler_ops gost__handler_relay = {"relay", relay_start, tunnel_handle, tunnel_stop};
 
-int gost_service_foreach_connector(gost_service_t *svc, gost_connector_cb cb, void *user) {
-  if (!svc) return gost__error(GOST_EINVAL, "service is NULL");
+static struct gost_tunnel_server *server_of(gost_service_t *svc) {
+  if (!svc) {
+    gost__error(GOST_EINVAL, "service is NULL");
+    return NULL;
+  }
   if (!svc->running || !svc->handler_state ||
-      (svc->handler != &gost__handler_tunnel && svc->handler != &gost__handler_relay))
-    return gost__error(GOST_ESTATE, "service \"%s\" is not a running tunnel server", svc->name);
-  return gost__tunnel_registry_foreach(((struct gost_tunnel_server *)svc->handler_state)->reg, cb, user);
+      (svc->handler != &gost__handler_tunnel && svc->handler != &gost__handler_relay)) {
+    gost__error(GOST_ESTATE, "service \"%s\" is not a running tunnel server", svc->name);
+    return NULL;
+  }
+  return svc->handler_state;
+}
+
+int gost_service_foreach_connector(gost_service_t *svc, gost_connector_cb cb, void *user) {
+  struct gost_tunnel_server *srv = server_of(svc);
+  return srv ? gost__tunnel_registry_foreach(srv->reg, cb, user) : svc ? GOST_ESTATE : GOST_EINVAL;
+}
+
+int gost_service_connectors(gost_service_t *svc, gost_connector_info_cb cb, void *user) {
+  struct gost_tunnel_server *srv = server_of(svc);
+  return srv ? gost__tunnel_registry_info(srv->reg, cb, user) : svc ? GOST_ESTATE : GOST_EINVAL;
+}
+
+int gost_service_disconnect(gost_service_t *svc, const char *connector_id) {
+  struct gost_tunnel_server *srv = server_of(svc);
+  if (!srv) return svc ? GOST_ESTATE : GOST_EINVAL;
+  uint8_t id[16];
+  if (!connector_id || gost__uuid_parse(connector_id, strlen(connector_id), id) != GOST_OK)
+    return gost__error(GOST_EINVAL, "invalid connector ID");
+  return gost__tunnel_registry_kick(srv->reg, id);
 }

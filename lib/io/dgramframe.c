@@ -2,6 +2,7 @@
  * in place; only frames split across reads are reassembled, in one bounded 64 KiB buffer. */
 #include "codec/udpframe.h"
 #include "io/dgramframe.h"
+#include "io/udptun.h"
 
 #include <string.h>
 
@@ -18,6 +19,9 @@ struct dgram {
   uint8_t *asm_buf; /* GOST__DGRAM_MAX bytes, allocated on the first split frame */
   int in_cb, dead;
   struct gost_list writes;
+  int socks;                     /* framing (B) to one target instead of (A) */
+  struct gost_relay_addr target; /* (B): the address every write goes to */
+  struct gost_udptun_rx rx;      /* (B): frame reader */
 };
 
 struct wreq {
@@ -36,6 +40,7 @@ static void d_free(struct dgram *d) {
     gost__free(ctx, gost_container_of(l, struct wreq, link));
   }
   gost__free(ctx, d->asm_buf);
+  gost__udptun_rx_free(&d->rx);
   gost__free(ctx, d);
 }
 
@@ -53,12 +58,28 @@ static int d_deliver(struct dgram *d, ssize_t n, const char *data) {
   return d->dead;
 }
 
+static int d_deliver_b(void *user, const struct gost_relay_addr *a, const uint8_t *p, size_t n) {
+  (void)a; /* replies come from the one target */
+  return d_deliver(user, (ssize_t)n, (const char *)p);
+}
+
 static void d_inner_read(gost_stream *s, ssize_t n, const char *data, void *user) {
   (void)s;
   struct dgram *d = user;
+  if (n >= 0 && d->socks) {
+    d->in_cb++; /* the adapter outlives the feed even when a callback closes it */
+    int rc = gost__udptun_rx_feed(&d->rx, (const uint8_t *)data, (size_t)n, d_deliver_b, d);
+    d->in_cb--;
+    if (d->dead) {
+      if (!d->in_cb) d_free(d);
+      return;
+    }
+    if (rc != GOST_OK) d_deliver(d, rc, NULL);
+    return;
+  }
   if (n < 0) {
     /* EOF inside a frame is a truncated datagram: report it as a protocol error */
-    int mid = d->hdr_got != 0;
+    int mid = d->hdr_got != 0 || d->rx.len != 0;
     d_deliver(d, (n == GOST_ECLOSED && mid) ? GOST_EPROTO : n, NULL);
     return;
   }
@@ -118,12 +139,36 @@ static void d_write_done(gost_stream *s, int status, void *user) {
 
 #define D_MAX_IOV 16
 
+static struct wreq *wreq_new(struct dgram *d, gost_stream_write_cb cb, void *user) {
+  struct wreq *w = gost__malloc(d->base.ctx, sizeof(*w));
+  if (!w) return NULL;
+  w->d = d;
+  w->cb = cb;
+  w->user = user;
+  return w;
+}
+
+static int d_write_b(struct dgram *d, const struct iovec *iov, int iovcnt, size_t total,
+                     gost_stream_write_cb cb, void *user) {
+  struct wreq *w = NULL;
+  if (cb && !(w = wreq_new(d, cb, user))) return gost__error(GOST_ENOMEM, "datagram write");
+  int rc = gost__udptun_send(d->inner, &d->target, iov, iovcnt, w ? d_write_done : NULL, w);
+  if (rc != 0) {
+    gost__free(d->base.ctx, w);
+    return rc;
+  }
+  if (w) gost_list_insert_tail(&d->writes, &w->link);
+  d->base.bytes_out += total;
+  return 0;
+}
+
 static int d_write(gost_stream *s, const struct iovec *iov, int iovcnt, gost_stream_write_cb cb,
                    void *user) {
   struct dgram *d = (struct dgram *)s;
   if (iovcnt < 0 || iovcnt >= D_MAX_IOV) return gost__error(GOST_EINVAL, "datagram: too many iovecs");
   size_t total = 0;
   for (int i = 0; i < iovcnt; i++) total += iov[i].iov_len;
+  if (d->socks) return d_write_b(d, iov, iovcnt, total, cb, user);
   uint8_t hdr[2];
   if (gost__udpframe_encode_hdr(total, hdr) != GOST_OK) return GOST_EINVAL; /* framing (A) */
   struct iovec v[D_MAX_IOV];
@@ -131,13 +176,7 @@ static int d_write(gost_stream *s, const struct iovec *iov, int iovcnt, gost_str
   v[0].iov_len = 2;
   for (int i = 0; i < iovcnt; i++) v[i + 1] = iov[i];
   struct wreq *w = NULL;
-  if (cb) {
-    w = gost__malloc(s->ctx, sizeof(*w));
-    if (!w) return gost__error(GOST_ENOMEM, "datagram write");
-    w->d = d;
-    w->cb = cb;
-    w->user = user;
-  }
+  if (cb && !(w = wreq_new(d, cb, user))) return gost__error(GOST_ENOMEM, "datagram write");
   /* header and payload go in one write so datagrams never interleave */
   int rc = gost_stream_write(d->inner, v, iovcnt + 1, w ? d_write_done : NULL, w);
   if (rc != 0) {
@@ -185,8 +224,19 @@ gost_stream *gost__dgramframe_new(gost_ctx_t *ctx, gost_stream *inner) {
   d->base.local = inner->local;
   d->inner = inner;
   gost_list_init(&d->writes);
+  gost__udptun_rx_init(&d->rx, ctx);
   gost_stream_set_read_cb(inner, d_inner_read, d);
   inner->on_drain = d_inner_drain;
   inner->drain_user = d;
   return &d->base;
+}
+
+gost_stream *gost__dgramframe_new_socks(gost_ctx_t *ctx, gost_stream *inner,
+                                        const struct gost_relay_addr *target) {
+  gost_stream *s = gost__dgramframe_new(ctx, inner);
+  if (!s) return NULL;
+  struct dgram *d = (struct dgram *)s;
+  d->socks = 1;
+  d->target = *target;
+  return s;
 }

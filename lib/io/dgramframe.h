@@ -14,4 +14,11 @@
  * (a zero-length read has no meaning in the stream contract). */
 gost_stream *gost__dgramframe_new(gost_ctx_t *ctx, gost_stream *inner);
 
+/* Same adapter speaking framing (B) (io/udptun.h) with one fixed target: each write is one
+ * frame addressed to target, each read one payload (the frame's address is dropped). The
+ * client side of SOCKS5 UDP-over-TCP and of relay UDP associations. */
+struct gost_relay_addr;
+gost_stream *gost__dgramframe_new_socks(gost_ctx_t *ctx, gost_stream *inner,
+                                        const struct gost_relay_addr *target);
+
 #endif

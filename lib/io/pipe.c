@@ -12,7 +12,7 @@ struct dir {
 };
 
 struct gost_pipe {
-  struct gost_list link; /* ctx->pipes: every live pipe, so freeing the ctx ends them all */
+  struct gost_ctx_child child; /* every live pipe, so freeing the ctx ends them all */
   gost_ctx_t *ctx;
   struct dir d[2]; /* 0: a -> b, 1: b -> a */
   struct gost_pipe_opts o;
@@ -23,6 +23,18 @@ struct gost_pipe {
   int depth; /* nesting of our callbacks: free only at depth 0 */
 };
 
+static void finish(struct gost_pipe *p, int status);
+static void leave(struct gost_pipe *p);
+
+/* gost_ctx_free: ends the pipe, so pipes nobody tracks (tunnel streams) cannot outlive the ctx.
+ * The owner's done callback runs while its service still exists (pipes go first). */
+static void pipe_destroy(struct gost_ctx_child *c) {
+  struct gost_pipe *p = gost_container_of(c, struct gost_pipe, child);
+  p->depth++; /* done runs with the pipe still allocated; leave() frees it */
+  finish(p, GOST_ECLOSED);
+  leave(p);
+}
+
 static struct dir *dir_from_src(struct gost_pipe *p, gost_stream *s) {
   return p->d[0].src == s ? &p->d[0] : &p->d[1];
 }
@@ -31,7 +43,7 @@ static struct dir *dir_from_dst(struct gost_pipe *p, gost_stream *s) {
 }
 
 static void teardown(struct gost_pipe *p) {
-  gost_list_remove(&p->link);
+  gost__ctx_disown(&p->child);
   ev_timer_stop(p->ctx->loop, &p->idle);
   gost_stream_close(p->d[0].src);
   gost_stream_close(p->d[1].src);
@@ -146,7 +158,7 @@ struct gost_pipe *gost__pipe_start(gost_ctx_t *ctx, gost_stream *a, gost_stream 
     return NULL;
   }
   p->ctx = ctx;
-  gost_list_init(&p->link);
+  gost__ctx_child_init(&p->child, pipe_destroy, NULL);
   if (opts) p->o = *opts;
   if (!p->o.high_water) p->o.high_water = GOST_PIPE_HIGH_WATER;
   if (!p->o.low_water) p->o.low_water = GOST_PIPE_LOW_WATER;
@@ -178,18 +190,9 @@ struct gost_pipe *gost__pipe_start(gost_ctx_t *ctx, gost_stream *a, gost_stream 
     gost__free(ctx, p);
     return NULL;
   }
-  gost_list_insert_tail(&ctx->pipes, &p->link);
+  gost__ctx_adopt(ctx, &p->child, GOST__RANK_PIPE);
   touch(p);
   return p;
-}
-
-void gost__pipes_close_all(gost_ctx_t *ctx) {
-  while (!gost_list_empty(&ctx->pipes)) {
-    struct gost_pipe *p = gost_container_of(ctx->pipes.next, struct gost_pipe, link);
-    p->depth++; /* done runs with the pipe still allocated; leave() frees it */
-    finish(p, GOST_ECLOSED);
-    leave(p);
-  }
 }
 
 void gost__pipe_abort(struct gost_pipe *p) {

@@ -31,8 +31,5 @@ struct gost_pipe *gost__pipe_start(gost_ctx_t *ctx, gost_stream *a, gost_stream 
                                    void *user);
 /* Closes both streams without calling done. Not for use inside done. */
 void gost__pipe_abort(struct gost_pipe *p);
-/* Ends every live pipe of ctx with status GOST_ECLOSED (done fires): run when the ctx is freed,
- * so pipes nobody tracks (tunnel streams) cannot outlive it. */
-void gost__pipes_close_all(gost_ctx_t *ctx);
 
 #endif

@@ -15,6 +15,9 @@ struct prefixed {
   int in_cb, dead; /* close from inside our own callback is deferred to its end */
   ev_timer kick;   /* delivers the prefix outside read_start (no synchronous callbacks) */
   struct gost_list writes; /* pending completions, freed with us if the inner never fires */
+  struct gost_stream_gate gate; /* gate.parse != NULL until the reply is accepted */
+  uint8_t *gbuf;                /* reply bytes collected so far */
+  size_t glen;
 };
 
 struct wreq {
@@ -34,6 +37,8 @@ static void p_free(struct prefixed *p) {
     gost__free(ctx, gost_container_of(l, struct wreq, link));
   }
   gost__free(ctx, p->pre);
+  gost__free(ctx, p->gbuf);
+  gost__free(ctx, p->gate.user);
   gost__free(ctx, p);
 }
 
@@ -50,9 +55,55 @@ static int p_deliver(struct prefixed *p, ssize_t n, const char *data) {
   return p->dead;
 }
 
+/* Gate: 0 = reply accepted (the rest, if any, delivered), 1 = need more, -1 = stream done. */
+static int p_gate(struct prefixed *p, const char *data, size_t n) {
+  gost_ctx_t *ctx = p->base.ctx;
+  const uint8_t *buf = (const uint8_t *)data;
+  size_t len = n, used = 0;
+  if (p->glen) { /* only a split reply is copied */
+    if (p->glen + n > p->gate.max) return p_deliver(p, gost__error(GOST_EPROTO, "reply too long"), NULL), -1;
+    uint8_t *nb = gost__realloc(ctx, p->gbuf, p->glen + n);
+    if (!nb) return p_deliver(p, GOST_ENOMEM, NULL), -1;
+    memcpy(nb + p->glen, data, n);
+    p->gbuf = nb;
+    p->glen += n;
+    buf = nb;
+    len = p->glen;
+  }
+  int rc = p->gate.parse(buf, len, p->gate.out, &used);
+  if (rc == GOST_EAGAIN) {
+    if (p->glen) return 1;
+    if (n > p->gate.max) return p_deliver(p, gost__error(GOST_EPROTO, "reply too long"), NULL), -1;
+    if (!(p->gbuf = gost__malloc(ctx, n))) return p_deliver(p, GOST_ENOMEM, NULL), -1;
+    memcpy(p->gbuf, data, n);
+    p->glen = n;
+    return 1;
+  }
+  if (rc == GOST_OK) rc = p->gate.check(p->gate.out, p->gate.user);
+  if (rc != GOST_OK) {
+    gost_stream_read_stop(p->inner);
+    return p_deliver(p, rc, NULL), -1;
+  }
+  gost__free(ctx, p->gate.user);
+  p->gate.user = NULL;
+  p->gate.parse = NULL;
+  int dead = used < len ? p_deliver(p, (ssize_t)(len - used), (const char *)buf + used) : 0;
+  if (!dead) {
+    gost__free(ctx, p->gbuf);
+    p->gbuf = NULL;
+    p->glen = 0;
+  }
+  return dead ? -1 : 0;
+}
+
 static void p_inner_read(gost_stream *s, ssize_t n, const char *data, void *user) {
   (void)s;
-  p_deliver(user, n, data);
+  struct prefixed *p = user;
+  if (p->gate.parse && n > 0) {
+    p_gate(p, data, (size_t)n);
+    return;
+  }
+  p_deliver(p, n, data);
 }
 
 static void p_kick(struct ev_loop *loop, ev_timer *w, int revents) {
@@ -161,6 +212,12 @@ static const struct gost_stream_ops prefixed_ops = {
     .close = p_close,
     .fd = NULL,
 };
+
+gost_stream *gost__gated_new(gost_ctx_t *ctx, gost_stream *inner, const struct gost_stream_gate *gate) {
+  gost_stream *s = gost__prefixed_new(ctx, inner, NULL, 0);
+  if (s) ((struct prefixed *)s)->gate = *gate;
+  return s;
+}
 
 gost_stream *gost__prefixed_new(gost_ctx_t *ctx, gost_stream *inner, const void *data, size_t len) {
   struct prefixed *p = gost__calloc(ctx, 1, sizeof(*p));

@@ -49,6 +49,8 @@ struct gost_udpflow_listener {
   int stopped, busy;
   char *buf;
   struct sockaddr_storage local;
+  gost_udpflow_send_fn send; /* virtual listener (fd -1): where flows write */
+  void *send_user;
 };
 
 static unsigned sa_hash(const struct sockaddr_storage *a) {
@@ -185,6 +187,15 @@ static int flow_write(gost_stream *s, const struct iovec *iov, int n, gost_strea
     r->cb = cb;
     r->user = user;
   }
+  if (l->send) {
+    int rc = l->send(l->send_user, &f->s.peer, iov, n);
+    if (rc != GOST_OK) {
+      gost__free(l->ctx, r);
+      return rc;
+    }
+    for (int i = 0; i < n; i++) f->s.bytes_out += iov[i].iov_len;
+    goto sent;
+  }
   struct msghdr m;
   memset(&m, 0, sizeof m);
   m.msg_name = &f->s.peer;
@@ -201,6 +212,7 @@ static int flow_write(gost_stream *s, const struct iovec *iov, int n, gost_strea
     return gost__error_sys(gost__errno_to_code(e), e, "sendto: %s", strerror(e));
   }
   if (k > 0) f->s.bytes_out += (uint64_t)k;
+sent:
   f->active = 1;
   if (r) {
     if (f->dt) f->dt->next = r;
@@ -324,12 +336,11 @@ static void on_ttl(struct ev_loop *loop, ev_timer *w, int revents) {
   }
 }
 
-int gost__udpflow_listen(struct gost_udpflow_listener **out, gost_ctx_t *ctx,
-                         const struct sockaddr *addr, const struct gost_udpflow_opts *opts,
-                         gost_udpflow_accept_cb cb, void *user) {
-  *out = NULL;
+/* A listener with its options defaulted; NULL on ENOMEM. */
+static struct gost_udpflow_listener *listener_new(gost_ctx_t *ctx, const struct gost_udpflow_opts *opts,
+                                                  gost_udpflow_accept_cb cb, void *user) {
   struct gost_udpflow_listener *l = gost__calloc(ctx, 1, sizeof *l);
-  if (!l) return gost__error(GOST_ENOMEM, "out of memory");
+  if (!l) return NULL;
   l->ctx = ctx;
   if (opts) l->o = *opts;
   if (!l->o.read_buffer_size) l->o.read_buffer_size = GOST_UDPFLOW_READ_BUFFER;
@@ -338,6 +349,15 @@ int gost__udpflow_listen(struct gost_udpflow_listener **out, gost_ctx_t *ctx,
   if (!l->o.max_flows) l->o.max_flows = GOST_UDPFLOW_MAX_FLOWS;
   l->cb = cb;
   l->user = user;
+  return l;
+}
+
+int gost__udpflow_listen(struct gost_udpflow_listener **out, gost_ctx_t *ctx,
+                         const struct sockaddr *addr, const struct gost_udpflow_opts *opts,
+                         gost_udpflow_accept_cb cb, void *user) {
+  *out = NULL;
+  struct gost_udpflow_listener *l = listener_new(ctx, opts, cb, user);
+  if (!l) return gost__error(GOST_ENOMEM, "out of memory");
   l->buf = gost__malloc(ctx, l->o.read_buffer_size);
   l->fd = socket(addr->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (!l->buf || l->fd < 0) {
@@ -372,6 +392,32 @@ int gost__udpflow_listen(struct gost_udpflow_listener **out, gost_ctx_t *ctx,
   return GOST_OK;
 }
 
+int gost__udpflow_virtual(struct gost_udpflow_listener **out, gost_ctx_t *ctx,
+                          const struct gost_udpflow_opts *opts, gost_udpflow_send_fn send,
+                          void *send_user, gost_udpflow_accept_cb cb, void *user) {
+  struct gost_udpflow_listener *l = listener_new(ctx, opts, cb, user);
+  *out = NULL;
+  if (!l) return gost__error(GOST_ENOMEM, "out of memory");
+  l->fd = -1;
+  l->send = send;
+  l->send_user = send_user;
+  double t = (double)l->o.ttl_ms / 1000.0;
+  ev_timer_init(&l->ttl, on_ttl, t, t);
+  l->ttl.data = l;
+  ev_timer_start(ctx->loop, &l->ttl);
+  ev_unref(ctx->loop); /* housekeeping only, like the socket listener's timer */
+  *out = l;
+  return GOST_OK;
+}
+
+void gost__udpflow_input(struct gost_udpflow_listener *l, const struct sockaddr_storage *from,
+                         const void *data, size_t n) {
+  if (l->stopped) return;
+  l->busy++;
+  dispatch(l, from, (const char *)data, n);
+  if (--l->busy == 0 && l->stopped && l->nflows == 0) listener_free(l);
+}
+
 const struct sockaddr_storage *gost__udpflow_local(const struct gost_udpflow_listener *l) {
   return &l->local;
 }
@@ -382,11 +428,13 @@ void gost__udpflow_close(struct gost_udpflow_listener *l) {
   if (!l || l->stopped) return;
   l->stopped = 1;
   struct ev_loop *loop = l->ctx->loop;
-  ev_io_stop(loop, &l->io);
+  if (l->fd >= 0) {
+    ev_io_stop(loop, &l->io);
+    close(l->fd);
+    l->fd = -1;
+  }
   ev_ref(loop);
   ev_timer_stop(loop, &l->ttl);
-  close(l->fd);
-  l->fd = -1;
   for (int b = 0; b < NBUCKETS; b++) {
     while (l->buckets[b]) end_flow(l->buckets[b]);
   }

@@ -30,6 +30,17 @@ typedef void (*gost_udpflow_accept_cb)(struct gost_udpflow_listener *l, gost_str
 int gost__udpflow_listen(struct gost_udpflow_listener **out, gost_ctx_t *ctx,
                          const struct sockaddr *addr, const struct gost_udpflow_opts *opts,
                          gost_udpflow_accept_cb cb, void *user);
+/* A listener without a socket: datagrams come in through gost__udpflow_input and flows
+ * writes go out through send (one datagram, to peer). Remote forwarding of UDP over a
+ * relay/SOCKS5 connection uses it, where one stream carries every peer's datagrams. */
+typedef int (*gost_udpflow_send_fn)(void *user, const struct sockaddr_storage *peer,
+                                    const struct iovec *iov, int iovcnt);
+int gost__udpflow_virtual(struct gost_udpflow_listener **out, gost_ctx_t *ctx,
+                          const struct gost_udpflow_opts *opts, gost_udpflow_send_fn send,
+                          void *send_user, gost_udpflow_accept_cb cb, void *user);
+/* One datagram from peer (virtual listeners only). */
+void gost__udpflow_input(struct gost_udpflow_listener *l, const struct sockaddr_storage *from,
+                         const void *data, size_t n);
 /* Bound local address of the listening socket. */
 const struct sockaddr_storage *gost__udpflow_local(const struct gost_udpflow_listener *l);
 size_t gost__udpflow_count(const struct gost_udpflow_listener *l);

@@ -1,11 +1,14 @@
-/* Name -> operations tables. static const: no global mutable registry. */
+/* Name -> operations tables of every built-in type. static const: no global mutable registry.
+ * This is the only file that knows all the modules; they reach it through the gost__*_find
+ * declarations in model/service.h, so no module includes this directory. */
 #include <string.h>
 
+#include "connector/connectors.h"
 #include "connector/tunnel.h"
+#include "handler/handlers.h"
 #include "handler/remote.h"
-#include "service/builtin.h"
-#include "transport/rtcp.h"
 #include "transport/transport_ops.h"
+#include "tunnel/rtcp.h"
 
 static const struct gost_listener_ops *const listeners[] = {
     &gost__listener_tcp, &gost__listener_udp, &gost__listener_rtcp, &gost__listener_rudp,

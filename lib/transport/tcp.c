@@ -10,8 +10,8 @@
 #include "core/log.h"
 #include "io/later.h"
 #include "io/sock.h"
-#include "service/builtin.h"
-#include "transport/bindaddr.h"
+#include "transport/transport_ops.h"
+#include "io/bindaddr.h"
 
 #define ACCEPT_BATCH 32
 #define EMFILE_PAUSE 1.0 /* seconds without accepting when out of descriptors */
@@ -69,39 +69,15 @@ static void on_pause_end(struct ev_loop *loop, ev_timer *w, int revents) {
   ev_io_start(loop, &t->io);
 }
 
-static int listen_on(const struct sockaddr_storage *a, int *out) {
-  int fd = socket(a->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -errno;
-  int one = 1, zero = 0;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (a->ss_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
-  if (bind(fd, (const struct sockaddr *)a, gost__sockaddr_len((const struct sockaddr *)a)) < 0 ||
-      listen(fd, 511) < 0) {
-    int e = errno;
-    close(fd);
-    return -e;
-  }
-  *out = fd;
-  return 0;
-}
-
 static int tcp_start(gost_service_t *svc) {
-  struct sockaddr_storage cand[2];
-  int n = gost__bind_addrs(svc->addr ? svc->addr : ":0", cand);
-  if (n < 0) return n;
-  int fd = -1, e = 0;
-  for (int i = 0; i < n && fd < 0; i++) e = listen_on(&cand[i], &fd);
-  if (fd < 0)
-    return gost__error_sys(gost__errno_to_code(-e), -e, "listen tcp %s: %s",
-                           svc->addr ? svc->addr : "", strerror(-e));
+  struct sockaddr_storage local;
+  int fd = gost__listen_fd(svc->addr, SOCK_STREAM, &local);
+  if (fd < 0) return fd;
   struct tcp_listener *t = gost__calloc(svc->ctx, 1, sizeof *t);
   if (!t) {
     close(fd);
     return gost__error(GOST_ENOMEM, "out of memory");
   }
-  struct sockaddr_storage local;
-  socklen_t len = sizeof local;
-  getsockname(fd, (struct sockaddr *)&local, &len);
   svc->port = gost__sockaddr_port((struct sockaddr *)&local);
   t->svc = svc;
   t->fd = fd;

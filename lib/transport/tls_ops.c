@@ -6,7 +6,7 @@
 #include "core/log.h"
 #include "transport/tls.h"
 #include "core/addr.h"
-#include "service/builtin.h"
+#include "transport/transport_ops.h"
 #include "transport/transport_ops.h"
 
 

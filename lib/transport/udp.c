@@ -7,12 +7,12 @@
 #include "core/error.h"
 #include "core/meta.h"
 #include "io/udpflow.h"
-#include "service/builtin.h"
-#include "transport/bindaddr.h"
+#include "transport/transport_ops.h"
+#include "io/bindaddr.h"
 
 static void on_flow(struct gost_udpflow_listener *l, gost_stream *flow, void *user) {
   (void)l;
-  static const struct gost_conn_info udp = {NULL, 1};
+  static const struct gost_conn_info udp = {.udp = 1};
   gost__service_accept(user, flow, &udp);
 }
 

@@ -4,8 +4,9 @@
 
 #include <ev.h>
 
-#include "chain/dial.h"
 #include "tunnel/server.h"
+
+struct gost_dial; /* chain/dial.h: only commands.c dials */
 
 /* Legitimate requests are well under 1 KiB (auth 512 + two addresses + IDs); room for one
  * read of early data behind them (a socket read is at most 64 KiB). */
@@ -20,6 +21,8 @@ struct gost_hs {
   int from_ep;
   const struct gost_ingress *ing;
   struct gost_dial *dial; /* plain relay CONNECT in progress */
+  struct gost_ingress_query route; /* ingress lookup in progress (BIND name, visitor CONNECT) */
+  uint8_t cid[16];                 /* BIND: the connector ID handed out */
   struct gost_relay_msg msg;
   size_t len, used; /* bytes in buf; bytes of the request (rest belongs to the peer's data) */
   uint8_t buf[GOST_HS_MAX];
@@ -29,6 +32,9 @@ struct gost_hs {
 void gost__hs_free(struct gost_hs *h, int close_stream);
 /* Writes a bare Response with status, then closes the stream; frees h. */
 void gost__hs_refuse(struct gost_hs *h, int status, const char *why);
+
+/* Takes h's stream (read stopped) and frees h. */
+gost_stream *gost__hs_take_stream(struct gost_hs *h);
 
 /* tunnel/commands.c: h->msg is parsed and authorised; each takes over h. */
 void gost__hs_bind(struct gost_hs *h);

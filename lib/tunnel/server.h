@@ -7,18 +7,13 @@
 #include <stdint.h>
 
 #include "codec/relay.h"
+#include "ingress/ingress.h"
 #include "mux/session.h"
-#include "service/service.h"
+#include "model/service.h"
 #include "tunnel/registry.h"
 
 #define GOST_TUNNEL_MAX_ENTRYPOINTS 8
 #define GOST_TUNNEL_DEFAULT_TIMEOUT_MS 15000
-
-struct gost_inline_rule {
-  char host[256]; /* lower-case, leading '*' stripped */
-  uint8_t id[16];
-  int priv;
-};
 
 struct gost_entrypoint; /* one public listener (entrypoint.c) */
 
@@ -29,18 +24,20 @@ struct gost_tunnel_server {
   struct gost_smux_config mux; /* smux v2 opener (v1 for the legacy relay tunnel) */
   int legacy;                  /* handler "relay": 16-byte IDs, single-Addr visitors (§13) */
   int direct;                  /* tunnel.direct */
+  int bind;                    /* bind: plain relay BIND (remote forwarding without a tunnel) */
   int has_entry_id;
   uint8_t entry_id[16];        /* entrypoint.id */
   int64_t read_timeout_ms;     /* relay request deadline on the tunnel port */
   int64_t entry_timeout_ms;    /* entrypoint.readTimeout: heads and hellos */
   int relay_unsafe;            /* entrypoint.relay.unsafe: stock §5.5 behaviour */
   int proxy_protocol;          /* entrypoint.proxyProtocol: 0, 1 or 2 */
-  struct gost_inline_rule *rules; /* `tunnel` option when no ingress object is set */
-  size_t nrules;
+  struct gost_ingress inline_rules; /* `tunnel` option when no ingress object is set (a memory
+                                     * source, backend NULL when unused; not a ctx object) */
   struct gost_entrypoint *eps[GOST_TUNNEL_MAX_ENTRYPOINTS];
   size_t neps;
   struct gost_list conns; /* handshakes and entrypoint connections in progress */
   int entry_keepalive;    /* entrypoint.keepalive: pool idle HTTP tunnel streams */
+  int entry_accesslog;    /* entrypoint.accesslog: one info line per public HTTP request */
   struct gost_list pool;  /* idle streams (entry_pool.c), newest first */
   size_t npool;
   ev_timer pool_timer;    /* idle expiry; runs only while the pool is not empty */
@@ -52,11 +49,16 @@ struct gost_tunnel_pending {
   void (*abort)(struct gost_tunnel_pending *p);
 };
 
-/* route.c: host (port ignored) -> tunnel ID through the service ingress, or the inline
- * `tunnel` rules. GOST_ENOTFOUND when nothing matches. ing may override the service's. */
-int gost__tunnel_route(const struct gost_tunnel_server *srv, const struct gost_ingress *ing,
-                       const char *host, uint8_t id[16], int *is_private);
+/* route.c: the one routing path. Looks host (port ignored) up in ing, else the service's
+ * ingress, else the inline `tunnel` rules; done(q, status) fires as gost__ingress_lookup says
+ * (at once for memory sources), GOST_ENOTFOUND when nothing matches. q is the caller's, to
+ * cancel with gost__ingress_cancel when the caller goes away first. */
+void gost__tunnel_route(struct gost_tunnel_server *srv, const struct gost_ingress *ing, const char *host,
+                        struct gost_ingress_query *q, gost_ingress_done_cb done, void *user);
 int gost__tunnel_rules_parse(struct gost_tunnel_server *srv, const char *spec);
+void gost__tunnel_rules_free(struct gost_tunnel_server *srv);
+/* 1 when an ingress or inline rules are configured (BIND may then keep a custom name). */
+int gost__tunnel_has_rules(const struct gost_tunnel_server *srv);
 
 /* open.c: opens a stream to tunnel id and writes the stream header (§4.6) right after the
  * SYN: Response OK {Addr src, Addr dst}. src must be an IP literal "ip:port" (or ""). For the
@@ -74,6 +76,12 @@ void gost__tunnel_serve_relay(struct gost_tunnel_server *srv, gost_stream *s, co
 /* entrypoint.c */
 int gost__entrypoints_start(struct gost_tunnel_server *srv);
 void gost__entrypoints_stop(struct gost_tunnel_server *srv);
+/* Public connections accepted by one entrypoint so far. */
+uint64_t gost__entrypoint_connections(const struct gost_entrypoint *ep);
+/* "host:port" of the first entrypoint as configured (host may be empty) with its bound port,
+ * or ":0" without one: what the legacy relay tunnel reports in a BIND reply, because 3.0.0-rc
+ * clients resolve that Addr as a TCP address (a name that does not resolve fails the bind). */
+void gost__entrypoint_bind_addr(const struct gost_tunnel_server *srv, char *buf, size_t cap);
 
 /* One relay loop for every path: hands both streams to gost__pipe_start (io/pipe.c). */
 void gost__tunnel_pipe(struct gost_tunnel_server *srv, gost_stream *a, gost_stream *b);

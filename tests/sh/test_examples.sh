@@ -23,6 +23,23 @@ out=$(retry 25 curl -fsS --max-time 3 --resolve "app.example.com:$entry:127.0.0.
 grep -q 'registered a6265c6d9847a4be' "$WORK/example-client.log" || fail "client did not print its endpoint"
 pass "example_tunnel_server + example_tunnel_client"
 
+# remote forwarding through a relay server with bind=true, from C and from the YAML example
+rs=$(free_port); rp=$(free_port)
+bg example-relay "$GOST" -L "relay://127.0.0.1:$rs?bind=true"
+wait_tcp "$rs"
+bg example-remote "$B/example_remote_forward" "relay://127.0.0.1:$rs" "127.0.0.1:$rp" "127.0.0.1:$web"
+out=$(retry 25 curl -fsS --max-time 3 "http://127.0.0.1:$rp/")
+[ "$out" = "hello from an example backend" ] || fail "example_remote_forward: '$out'"
+grep -q '^remote port listening' "$WORK/example-remote.log" || fail "example_remote_forward did not print its state"
+pass "example_remote_forward"
+yp=$(free_port)
+sed -e "s/:2222/127.0.0.1:$yp/; s/127.0.0.1:22\b/127.0.0.1:$web/; s/server.example.com:8443/127.0.0.1:$rs/" \
+  -e '/^- name: dns/,/^chains:/{/^chains:/!d}' "$SRC/examples/remote-forward.yaml" > "$WORK/remote-forward.yaml"
+bg example-remote-yaml "$GOST" -C "$WORK/remote-forward.yaml"
+out=$(retry 25 curl -fsS --max-time 3 "http://127.0.0.1:$yp/")
+[ "$out" = "hello from an example backend" ] || fail "examples/remote-forward.yaml: '$out'"
+pass "examples/remote-forward.yaml"
+
 if [ -z "${GOST_NO_PYTHON:-}" ]; then
   out=$(GOST_LIBRARY="$B/libgost.so.0" PYTHONPATH="$SRC/bindings/python" timeout 30 python3 "$SRC/examples/python_tunnel.py")
   echo "$out" | grep -q 'GET through the entrypoint: 200' || fail "python example: $out"

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "service/service.h"
+#include "model/service.h"
 
 /* Hex string ("01 02 0a" or "01020a", spaces ignored) to bytes; returns length. */
 size_t gost_test_hex(const char *hex, uint8_t *out, size_t cap);

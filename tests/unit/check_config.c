@@ -9,7 +9,7 @@
 #include "core/meta.h"
 #include "gost/gost.h"
 #include "ingress/ingress.h"
-#include "service/service.h"
+#include "model/service.h"
 
 #define T1 "4d21094e-b74c-4916-86c1-d9fa36ea677b"
 

@@ -12,7 +12,7 @@
 #include "harness.h"
 #include "io/dgramframe.h"
 #include "io/msgread.h"
-#include "transport/rtcp.h"
+#include "tunnel/rtcp.h"
 
 static struct gost_node *mknode(const char *connector, const char *id, const char *weight) {
   static struct gost_node n;

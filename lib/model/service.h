@@ -1,0 +1,135 @@
+/* Internal layout of services, nodes and chains, and the registries of listener, handler,
+ * dialer and connector types. The api layer fills these; the modules read them. */
+#ifndef GOST_MODEL_SERVICE_H
+#define GOST_MODEL_SERVICE_H
+
+#include <jansson.h>
+
+#include "core/ctx_int.h"
+#include "core/list.h"
+#include "gost/chain.h"
+#include "gost/service.h"
+#include "io/stream.h"
+
+/* A forwarder node (service target) or a chain node (next hop). */
+struct gost_node {
+  char *name;
+  char *addr;
+  char *filter_host;     /* forwarder: host filter as configured ("" = fallback) */
+  char *filter_protocol; /* forwarder: "http", "tls", "ssh" or NULL */
+  char *filter_path;     /* forwarder: path prefix or NULL */
+  json_t *meta;          /* node metadata (backup, ...) */
+  /* chain nodes only */
+  char *connector, *dialer;
+  json_t *connector_meta, *dialer_meta;
+  char *user, *pass; /* credentials for the connector, NULL if none */
+  /* selection state */
+  double fail_until; /* loop time until which the fail filter skips the node */
+};
+
+struct gost_hop {
+  char *name;
+  struct gost_node **nodes;
+  size_t nnodes;
+  size_t rr; /* round-robin cursor */
+};
+
+struct gost_chain {
+  struct gost_list link;        /* ctx->chains: lookup by name */
+  struct gost_ctx_child child;  /* teardown by the ctx */
+  gost_ctx_t *ctx;
+  char *name;
+  int refs; /* the caller's reference plus one per service using it */
+  struct gost_hop **hops;
+  size_t nhops;
+};
+
+struct gost_auth {
+  char *user, *pass;
+};
+
+struct gost_listener_ops;
+struct gost_handler_ops;
+
+struct gost_service {
+  struct gost_list link;        /* ctx->services: lookup by name */
+  struct gost_ctx_child child;  /* teardown and stop by the ctx */
+  gost_ctx_t *ctx;
+  char *name;
+  char *listener_type, *handler_type;
+  char *addr;
+  json_t *handler_meta, *listener_meta, *service_meta;
+  struct gost_auth *auths;
+  size_t nauths;
+  gost_chain_t *chain;         /* handler chain, or listener chain for rtcp/rudp */
+  struct gost_ingress *ingress; /* tunnel handler only */
+  struct gost_node **nodes;    /* forwarder nodes */
+  size_t nnodes;
+  size_t rr;
+
+  const struct gost_listener_ops *listener;
+  const struct gost_handler_ops *handler;
+  void *listener_state, *handler_state;
+  int running;
+  uint16_t port;            /* bound port once started */
+  uint16_t entrypoint_port; /* tunnel handler entrypoint, once started */
+  uint64_t stats[4];        /* GOST_STAT_* */
+  uint64_t errors;          /* requests the handler failed or refused (metrics) */
+};
+
+/* Per accepted connection facts handed from the listener to the handler. */
+struct gost_conn_info {
+  const char *host; /* destination host[:port] known from the transport (tunnel header), or NULL */
+  int udp;          /* the stream carries datagrams: each read/write is one datagram */
+  struct sockaddr_storage client; /* the connection's own client (ss_family 0 = unknown): the
+                                   * source address a tunnel visitor reports, as stock does */
+};
+
+struct gost_listener_ops {
+  const char *name;
+  /* Binds/starts; sets svc->port. Delivers connections with gost__service_accept(). */
+  int (*start)(gost_service_t *svc);
+  void (*stop)(gost_service_t *svc);
+  /* Wraps a freshly accepted TCP stream (TLS/WS server side). NULL for plain tcp. */
+  int (*wrap)(gost_service_t *svc, gost_stream *raw, gost_stream_ready_cb cb, void *user);
+};
+
+struct gost_handler_ops {
+  const char *name;
+  /* Validates metadata and prepares handler_state; runs at service start. */
+  int (*start)(gost_service_t *svc);
+  /* Takes ownership of s. */
+  void (*handle)(gost_service_t *svc, gost_stream *s, const struct gost_conn_info *info);
+  void (*stop)(gost_service_t *svc);
+};
+
+/* Transport of one hop: wraps a connected stream (client side). tcp is the identity. */
+struct gost_dialer_ops {
+  const char *name;
+  int (*wrap)(struct gost_node *node, gost_ctx_t *ctx, gost_stream *raw, gost_stream_ready_cb cb,
+              void *user);
+};
+
+/* Protocol of one hop: over a stream to the node, asks it to reach `addr` ("host:port") over
+ * network "tcp" or "udp". On success cb gets the stream that now carries the target's bytes. */
+struct gost_connector_ops {
+  const char *name;
+  int (*connect)(struct gost_node *node, gost_ctx_t *ctx, gost_stream *s, const char *network,
+                 const char *addr, const struct gost_conn_info *info, gost_stream_ready_cb cb,
+                 void *user);
+};
+
+/* Registries (static const tables in lib/service/registry.c). NULL if unknown. */
+const struct gost_listener_ops *gost__listener_find(const char *name);
+const struct gost_handler_ops *gost__handler_find(const char *name);
+const struct gost_dialer_ops *gost__dialer_find(const char *name);
+const struct gost_connector_ops *gost__connector_find(const char *name);
+
+/* Listener -> handler hand-off: counts the connection and calls handler->handle. */
+void gost__service_accept(gost_service_t *svc, gost_stream *s, const struct gost_conn_info *info);
+/* 1 if the service has no credentials configured or user/pass match one of them. */
+int gost__service_auth_ok(const gost_service_t *svc, const char *user, const char *pass);
+/* Metadata lookup: handler, then listener, then service scope. */
+const char *gost__service_meta(const gost_service_t *svc, const char *key, const char *def);
+
+#endif
