@@ -16,4 +16,8 @@ extern const struct gost_web_asset gost__dashboard_assets[];
 /* The asset for a request path below the API prefix ("" and "/" give index.html), or NULL. */
 const struct gost_web_asset *gost__dashboard_find(const char *path);
 
+struct gost_httpd_conn;
+/* Answers 200 with the asset and headers that keep the page to its own origin. */
+void gost__dashboard_serve(struct gost_httpd_conn *c, const struct gost_web_asset *a);
+
 #endif

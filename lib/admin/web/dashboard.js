@@ -139,7 +139,8 @@ function tunnelCard(t) {
 function renderTunnels(tunnels) {
   const box = $("tunnels");
   if (!tunnels.length) { box.replaceChildren(el("p", { class: "muted" }, "No tunnels: no client is connected and no ingress rule names a tunnel.")); return; }
-  const made = tunnels.map(tunnelCard);
+  const sorted = [...tunnels].sort((x, y) => `${x.service}/${x.tunnelId}`.localeCompare(`${y.service}/${y.tunnelId}`));
+  const made = sorted.map(tunnelCard);
   box.replaceChildren(...made.map((m) => m.card));
   made.forEach((m) => m.draw());
 }
