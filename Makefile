@@ -4,7 +4,8 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGOST_WERROR=ON
 
-.PHONY: all deps deps-test build run test test-asan bench install clean test-interop
+.PHONY: all deps deps-test build run test test-asan test-tsan bench install clean test-interop
+.PHONY: bench-wan bench-scale chaos
 
 all: build
 
@@ -41,6 +42,14 @@ test-asan:
 	@cmake --build $(ASAN_BUILD) -j$(JOBS)
 	@cd $(ASAN_BUILD) && GOST_NO_PYTHON=1 ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j$(JOBS) -E 'python|abi|install'
 
+# ThreadSanitizer over the threaded paths: gost_ctx_stop from another thread, contexts on
+# parallel threads, Python run_in_thread (scripts/tsan.sh).
+TSAN_BUILD ?= build-tsan
+test-tsan:
+	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DGOST_WERROR=ON -DGOST_SANITIZE=thread >/dev/null
+	@cmake --build $(TSAN_BUILD) -j$(JOBS) --target libgost check_threads
+	@bash scripts/tsan.sh $(TSAN_BUILD)
+
 # Against real stock GOST (tests/interop): make test-interop STOCK_GOST=… STOCK_GOST_RC5=…
 test-interop: build
 	@STOCK_GOST="$(STOCK_GOST)" STOCK_GOST_RC5="$(STOCK_GOST_RC5)" GOST_BIN=$(BUILD)/gost bash tests/interop/run.sh "$(INTEROP)"
@@ -54,3 +63,17 @@ install: build
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
+
+
+# perf: long benchmarks and the WAN chaos run, never part of `make test` (docs/performance.md).
+bench-wan: build
+	@bash scripts/install-deps.sh bench
+	@cmake --build $(BUILD) --target gost_linkemu >/dev/null
+	@bash bench/wan.sh $(BUILD)
+
+bench-scale: build
+	@bash bench/scale.sh $(BUILD)
+
+chaos: build
+	@cmake --build $(BUILD) --target gost_linkemu >/dev/null
+	@GOST_BUILD_DIR=$(BUILD) CHAOS_LONG=1 bash tests/sh/test_wan_chaos.sh

@@ -52,18 +52,8 @@ GOST_EXTERN int gost_ctx_reload(gost_ctx_t *ctx);
 /* The effective config as JSON (names filled in) into buf, snprintf semantics on *len. */
 GOST_EXTERN int gost_ctx_config_json(gost_ctx_t *ctx, char *buf, size_t *len);
 
-/* One live tunnel connector of a tunnel service. */
-typedef struct gost_connector_info {
-  const char *tunnel_id, *connector_id;
-  const char *client; /* "ip:port" of the tunnel client */
-  int udp, weight;
-  double uptime_s;
-  uint64_t streams, bytes_in, bytes_out; /* in: from the client */
-} gost_connector_info_t;
-typedef void (*gost_connector_info_cb)(const gost_connector_info_t *c, void *user);
-/* cb once per live connector; returns the count or an error. */
-GOST_EXTERN int gost_service_connectors(gost_service_t *svc, gost_connector_info_cb cb, void *user);
-/* Ends the session of a connector (its streams end); GOST_ENOTFOUND if it is not there. */
+/* Connectors of a tunnel server: gost_service_connectors (service.h; its info carries the
+ * client address and uptime). Ends the session of a connector (its streams end); GOST_ENOTFOUND if it is not there. */
 GOST_EXTERN int gost_service_disconnect(gost_service_t *svc, const char *connector_id);
 
 /* Starts the web API (addr "127.0.0.1:18080"; user NULL = no auth; prefix NULL = "") or the

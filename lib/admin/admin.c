@@ -113,7 +113,7 @@ int gost__admin_authorized(const struct gost_admin *a, const struct gost_admin_s
   char u[256], p[256];
   if (!gost__httpd_basic_auth(r, u, sizeof u, p, sizeof p)) return 0;
   if (s->user[0]) {
-    struct gost_auth one = {(char *)s->user, (char *)s->pass};
+    struct gost_auth one = {.user = (char *)s->user, .pass = (char *)s->pass};
     if (gost__auths_match(&one, 1, u, p)) return 1;
   }
   if (!s->auther[0]) return 0;
@@ -123,8 +123,8 @@ int gost__admin_authorized(const struct gost_admin *a, const struct gost_admin_s
   json_array_foreach(arr, i, item) {
     if (strcmp(json_string_value(json_object_get(item, "name")) ?: "", s->auther)) continue;
     json_array_foreach(gost__cfg_get(item, "auths"), j, pair) {
-      struct gost_auth one = {(char *)json_string_value(gost__cfg_get(pair, "username")),
-                              (char *)json_string_value(gost__cfg_get(pair, "password"))};
+      struct gost_auth one = {.user = (char *)json_string_value(gost__cfg_get(pair, "username")),
+                              .pass = (char *)json_string_value(gost__cfg_get(pair, "password"))};
       if (one.user && gost__auths_match(&one, 1, u, p)) return 1;
     }
   }

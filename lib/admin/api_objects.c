@@ -60,7 +60,7 @@ static void add_counter(json_t *o, const char *k, uint64_t v) {
   json_object_set_new(o, k, json_integer(json_integer_value(json_object_get(o, k)) + (json_int_t)v));
 }
 
-static void on_connector(const gost_connector_info_t *c, void *user) {
+static void on_connector(gost_service_t *svc, const gost_connector_info_t *c, void *user) {
   struct tunnels_acc *acc = user;
   json_t *t = tunnel_obj(acc, c->tunnel_id);
   json_array_append_new(json_object_get(t, "connectors"),

@@ -38,7 +38,7 @@ struct tunnel_acc {
   int pass; /* 0 connectors, 1 streams, 2 bytes */
 };
 
-static void per_connector(const gost_connector_info_t *c, void *user) {
+static void per_connector(gost_service_t *svc, const gost_connector_info_t *c, void *user) {
   struct tunnel_acc *a = user;
   char h[256], s[512];
   esc(a->host, h, sizeof h);

@@ -5,6 +5,7 @@
 #include <ev.h>
 
 #include "core/buf.h"
+#include "core/call.h"
 #include "core/counters.h"
 #include "core/list.h"
 #include "core/mem.h"
@@ -17,7 +18,6 @@
 
 struct gost_resolver;
 struct gost_admin;
-struct gost_calls;
 struct gost_log_sink;
 struct json_t;
 
@@ -45,6 +45,7 @@ struct gost_ctx_child {
 };
 
 struct gost_ctx {
+  void *data; /* the caller's (gost_ctx_set_data) */
   struct ev_loop *loop;
   int owns_loop;
   ev_async stop_async; /* gost_ctx_stop from any thread */
@@ -66,7 +67,7 @@ struct gost_ctx {
   struct json_t *config_tree; /* effective config (names filled in), NULL before a load */
   char *config_path;          /* file given to gost_ctx_load_file: reload and POST /config */
   struct gost_admin *admin;   /* API/metrics servers and SSE clients (lib/admin), a ctx child */
-  struct gost_calls *calls;   /* gost_ctx_call queue, created on first use */
+  struct gost_calls calls;    /* gost_ctx_call queue (core/call.c) */
   struct gost_log_sink *log_sink; /* log: {format, output, rotation}; NULL = stderr JSON */
   int log_text;               /* log.format: text */
   gost_event_cb event_cb;

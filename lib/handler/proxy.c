@@ -67,6 +67,7 @@ void gost__proxy_conn_end(struct gost_proxy_conn *pc) {
   } else { /* ended before relaying: a refusal or a failed dial */
     pc->svc->errors++;
     gost__msg_read_cancel(pc->mr);
+    gost__auth_cancel(&pc->auth);
     gost__dial_cancel(pc->dial);
     gost_stream_close(pc->client);
   }

@@ -1,5 +1,7 @@
 /* Handlers "tunnel" (§4) and "relay" (plain relay proxy, plus the rc-era relay tunnel of §13):
  * options, reading one relay request with a bound and a deadline, first checks, dispatch. */
+#include <openssl/rand.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +26,7 @@ void gost__hs_free(struct gost_hs *h, int close_stream) {
   ev_timer_stop(h->srv->ctx->loop, &h->timer);
   if (h->dial) gost__dial_cancel(h->dial);
   gost__ingress_cancel(&h->route);
+  gost__auth_cancel(&h->auth);
   if (h->s) {
     gost_stream_read_stop(h->s);
     gost_stream_set_read_cb(h->s, NULL, NULL);
@@ -65,17 +68,48 @@ static void drop(struct gost_hs *h, const char *why) {
   gost__hs_free(h, 1);
 }
 
+/* Per-user tunnel ownership (docs/security.md): a user with a bind/visit list may only
+ * register / visit the tunnels on it. Refused like a failed login, naming user and tunnel. */
+static int owner_ok(struct gost_hs *h) {
+  const struct gost_relay_msg *m = &h->msg;
+  int visit = m->cmd == GOST__RELAY_CMD_CONNECT;
+  if (m->cmd != GOST__RELAY_CMD_BIND && !visit) return 1;
+  if (gost__service_tunnel_allowed(h->srv->svc, m->has_auth ? m->user : NULL, visit, m->tunnel.id))
+    return 1;
+  char id[GOST__UUID_STR_LEN + 1], why[400];
+  gost__uuid_format(m->tunnel.id, id);
+  snprintf(why, sizeof why, "user \"%s\" may not %s tunnel %s", m->has_auth ? m->user : "",
+           visit ? "visit" : "bind", id);
+  gost__hs_refuse(h, GOST__RELAY_UNAUTHORIZED, why);
+  return 0;
+}
+
+static void authorised(struct gost_hs *h);
+
+static void on_auth(struct gost_auth_query *q, int ok) {
+  struct gost_hs *h = q->data;
+  if (!ok) return gost__hs_refuse(h, GOST__RELAY_UNAUTHORIZED, "authentication failed");
+  authorised(h);
+}
+
 static void dispatch(struct gost_hs *h) {
   struct gost_relay_msg *m = &h->msg;
   struct gost_tunnel_server *srv = h->srv;
   int tunnel = m->has_tunnel && !gost__uuid_is_zero(m->tunnel.id);
   if (!srv->legacy && !tunnel) return gost__hs_refuse(h, GOST__RELAY_BAD_REQUEST, "zero tunnel ID");
-  if (!h->from_ep) {
-    if (!gost__service_auth_ok(srv->svc, m->has_auth ? m->user : NULL, m->has_auth ? m->pass : NULL))
-      return gost__hs_refuse(h, GOST__RELAY_UNAUTHORIZED, "authentication failed");
-  } else if (!tunnel || m->cmd != GOST__RELAY_CMD_CONNECT) {
+  if (!h->from_ep)
+    return gost__service_auth(srv->svc, &h->auth, m->has_auth ? m->user : NULL,
+                              m->has_auth ? m->pass : NULL, on_auth, h);
+  if (!tunnel || m->cmd != GOST__RELAY_CMD_CONNECT)
     return gost__hs_refuse(h, GOST__RELAY_BAD_REQUEST, "entrypoint takes tunnel CONNECT only");
-  }
+  authorised(h);
+}
+
+/* The request passed its first checks and authentication: run the command. */
+static void authorised(struct gost_hs *h) {
+  struct gost_relay_msg *m = &h->msg;
+  struct gost_tunnel_server *srv = h->srv;
+  int tunnel = m->has_tunnel && !gost__uuid_is_zero(m->tunnel.id);
   if (!tunnel) { /* "relay" without a Tunnel feature: a plain relay proxy */
     if (m->cmd == GOST__RELAY_CMD_CONNECT) return gost__hs_plain_connect(h);
     if (m->cmd == GOST__RELAY_CMD_BIND) {
@@ -84,6 +118,7 @@ static void dispatch(struct gost_hs *h) {
     }
     return gost__hs_refuse(h, GOST__RELAY_BAD_REQUEST, "unknown command");
   }
+  if (!h->from_ep && !owner_ok(h)) return;
   if (m->cmd == GOST__RELAY_CMD_BIND) return gost__hs_bind(h);
   if (m->cmd == GOST__RELAY_CMD_CONNECT) return gost__hs_connect(h);
   gost__hs_refuse(h, GOST__RELAY_BAD_REQUEST, "unknown command");
@@ -193,6 +228,13 @@ static int start_common(gost_service_t *svc, int legacy) {
     rc = gost__error(GOST_EINVAL, "bad readTimeout");
     goto fail;
   }
+  uint8_t rnd[16], nid[16];
+  if (RAND_bytes(rnd, sizeof rnd) != 1) {
+    rc = gost__error(GOST_EIO, "tunnel server: no randomness for the node ID");
+    goto fail;
+  }
+  gost__uuid_v4_from_random(rnd, nid);
+  gost__uuid_format(nid, srv->node_id);
   srv->entry_keepalive = gost__str_bool(gost__service_meta(svc, "entrypoint.keepalive", NULL), 0);
   srv->entry_accesslog = gost__str_bool(gost__service_meta(svc, "entrypoint.accesslog", NULL), 0);
   srv->relay_unsafe = gost__str_bool(gost__service_meta(svc, "entrypoint.relay.unsafe", NULL), 0);
@@ -255,14 +297,25 @@ static struct gost_tunnel_server *server_of(gost_service_t *svc) {
   return svc->handler_state;
 }
 
-int gost_service_foreach_connector(gost_service_t *svc, gost_connector_cb cb, void *user) {
-  struct gost_tunnel_server *srv = server_of(svc);
-  return srv ? gost__tunnel_registry_foreach(srv->reg, cb, user) : svc ? GOST_ESTATE : GOST_EINVAL;
-}
-
 int gost_service_connectors(gost_service_t *svc, gost_connector_info_cb cb, void *user) {
   struct gost_tunnel_server *srv = server_of(svc);
-  return srv ? gost__tunnel_registry_info(srv->reg, cb, user) : svc ? GOST_ESTATE : GOST_EINVAL;
+  return srv ? gost__tunnel_registry_foreach(srv->reg, svc, cb, user) : svc ? GOST_ESTATE : GOST_EINVAL;
+}
+
+/* The older positional callback, served through the info one. */
+struct positional {
+  gost_connector_cb cb;
+  void *user;
+};
+
+static void to_positional(gost_service_t *svc, const gost_connector_info_t *i, void *user) {
+  const struct positional *p = user;
+  p->cb(i->tunnel_id, i->connector_id, i->udp, i->weight, i->streams, i->bytes_in, i->bytes_out, p->user);
+}
+
+int gost_service_foreach_connector(gost_service_t *svc, gost_connector_cb cb, void *user) {
+  struct positional p = {cb, user};
+  return gost_service_connectors(svc, cb ? to_positional : NULL, &p);
 }
 
 int gost_service_disconnect(gost_service_t *svc, const char *connector_id) {

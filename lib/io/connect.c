@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/resolver.h"
 #include "io/sock.h"
+#include "io/udpflow.h"
 
 struct gost_connect {
   gost_ctx_t *ctx;
@@ -60,6 +61,7 @@ static void try_next(struct gost_connect *c) {
       c->last_err = errno;
       continue;
     }
+    if (c->dgram) gost__udp_socket_buffers(fd);
     int r;
     do r = connect(fd, sa, gost__sockaddr_len(sa));
     while (r < 0 && errno == EINTR);
@@ -156,11 +158,6 @@ struct gost_connect *gost__connect(gost_ctx_t *ctx, const char *addr, int dgram,
 struct gost_connect *gost__tcp_connect(gost_ctx_t *ctx, const char *addr, gost_stream_ready_cb cb,
                                        void *user) {
   return gost__connect(ctx, addr, 0, 0, cb, user);
-}
-
-struct gost_connect *gost__udp_connect(gost_ctx_t *ctx, const char *addr, gost_stream_ready_cb cb,
-                                       void *user) {
-  return gost__connect(ctx, addr, 1, 0, cb, user);
 }
 
 void gost__connect_cancel(struct gost_connect *c) {

@@ -246,16 +246,6 @@ static struct gost_tunnel_connector *pick(struct gost_tunnel_registry *reg, stru
   return NULL;
 }
 
-struct gost_tunnel_connector *gost__tunnel_registry_select(struct gost_tunnel_registry *reg,
-                                                           const uint8_t tunnel_id[16], int udp) {
-  struct tunnel *t = find(reg, tunnel_id);
-  return t ? pick(reg, t, udp != 0, NULL, 0) : NULL;
-}
-
-struct gost_mux_session *gost__tunnel_connector_session(const struct gost_tunnel_connector *c) {
-  return c->sess;
-}
-
 int gost__tunnel_registry_open(struct gost_tunnel_registry *reg, const uint8_t tunnel_id[16],
                                int udp, gost_stream **out) {
   struct gost_tunnel_connector *tried[OPEN_ATTEMPTS];
@@ -272,18 +262,12 @@ int gost__tunnel_registry_open(struct gost_tunnel_registry *reg, const uint8_t t
   return rc;
 }
 
-size_t gost__tunnel_registry_count(const struct gost_tunnel_registry *reg,
-                                   const uint8_t tunnel_id[16]) {
-  const struct tunnel *t = find(reg, tunnel_id);
-  return t ? t->nconns : 0;
-}
-
 void gost__tunnel_registry_set_owner(struct gost_tunnel_registry *reg, const char *service) {
   reg->owner = service;
 }
 
-int gost__tunnel_registry_info(const struct gost_tunnel_registry *reg, gost_connector_info_cb cb,
-                               void *user) {
+int gost__tunnel_registry_foreach(const struct gost_tunnel_registry *reg, gost_service_t *svc,
+                                  gost_connector_info_cb cb, void *user) {
   int n = 0;
   const struct gost_list *p1, *p2;
   double now = gost__now(reg->ctx);
@@ -298,16 +282,17 @@ int gost__tunnel_registry_info(const struct gost_tunnel_registry *reg, gost_conn
       gost__uuid_format(c->id, cid);
       struct gost_mux_counters k;
       gost__mux_session_counters(c->sess, &k);
-      gost_connector_info_t info = {tid, cid, c->client, c->udp, c->weight, now - c->since,
-                                    k.streams_opened, k.bytes_in, k.bytes_out};
-      if (cb) cb(&info, user);
+      const gost_connector_info_t info = {sizeof info,      tid,         cid,         c->udp,
+                                          c->weight,        k.streams_opened, k.bytes_in, k.bytes_out,
+                                          c->client,        now - c->since};
+      if (cb) cb(svc, &info, user);
       n++;
     }
   }
   return n;
 }
 
-static void add_live(const gost_connector_info_t *c, void *user) {
+static void add_live(gost_service_t *svc, const gost_connector_info_t *c, void *user) {
   struct gost_tunnel_totals *t = user;
   t->streams += c->streams;
   t->bytes_in += c->bytes_in;
@@ -316,7 +301,7 @@ static void add_live(const gost_connector_info_t *c, void *user) {
 
 void gost__tunnel_registry_totals(const struct gost_tunnel_registry *reg, struct gost_tunnel_totals *out) {
   *out = reg->done;
-  gost__tunnel_registry_info(reg, add_live, out);
+  gost__tunnel_registry_foreach(reg, NULL, add_live, out);
 }
 
 int gost__tunnel_registry_kick(struct gost_tunnel_registry *reg, const uint8_t connector_id[16]) {
@@ -334,22 +319,4 @@ int gost__tunnel_registry_kick(struct gost_tunnel_registry *reg, const uint8_t c
     }
   }
   return gost__error(GOST_ENOTFOUND, "no such connector");
-}
-
-/* The older callback shape (gost_service_foreach_connector) over the info walk. */
-struct legacy_cb {
-  gost_connector_cb cb;
-  void *user;
-};
-
-static void legacy(const gost_connector_info_t *c, void *user) {
-  struct legacy_cb *l = user;
-  if (l->cb)
-    l->cb(c->tunnel_id, c->connector_id, c->udp, c->weight, c->streams, c->bytes_in, c->bytes_out, l->user);
-}
-
-int gost__tunnel_registry_foreach(const struct gost_tunnel_registry *reg, gost_connector_cb cb,
-                                  void *user) {
-  struct legacy_cb l = {cb, user};
-  return gost__tunnel_registry_info(reg, legacy, &l);
 }

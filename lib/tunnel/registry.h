@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "gost/service.h"
 #include "gost/tunnel.h"
 #include "io/stream.h"
 #include "mux/session.h"
@@ -30,19 +31,9 @@ int gost__tunnel_registry_bind(struct gost_tunnel_registry *reg, const uint8_t t
 int gost__tunnel_registry_open(struct gost_tunnel_registry *reg, const uint8_t tunnel_id[16],
                                int udp, gost_stream **out);
 
-/* Live connectors of a tunnel (0 if unknown). */
-size_t gost__tunnel_registry_count(const struct gost_tunnel_registry *reg,
-                                   const uint8_t tunnel_id[16]);
-
-/* cb per live connector, as gost_service_foreach_connector. Returns the count. */
-int gost__tunnel_registry_foreach(const struct gost_tunnel_registry *reg, gost_connector_cb cb,
-                                  void *user);
-
-/* Test hook: the connector chosen for one selection without opening a stream (NULL if none),
- * and its weight/ID accessors. */
-struct gost_tunnel_connector *gost__tunnel_registry_select(struct gost_tunnel_registry *reg,
-                                                           const uint8_t tunnel_id[16], int udp);
-struct gost_mux_session *gost__tunnel_connector_session(const struct gost_tunnel_connector *c);
+/* cb(svc, info, user) per live connector, as gost_service_connectors. Returns the count. */
+int gost__tunnel_registry_foreach(const struct gost_tunnel_registry *reg, gost_service_t *svc,
+                                  gost_connector_info_cb cb, void *user);
 
 /* Control plane (gost/control.h): richer per-connector info, totals and disconnect. */
 struct gost_tunnel_totals {
@@ -50,8 +41,6 @@ struct gost_tunnel_totals {
 };
 #include "gost/control.h"
 void gost__tunnel_registry_set_owner(struct gost_tunnel_registry *reg, const char *service);
-int gost__tunnel_registry_info(const struct gost_tunnel_registry *reg, gost_connector_info_cb cb,
-                               void *user);
 /* Live connectors plus those that ended since the registry was created. */
 void gost__tunnel_registry_totals(const struct gost_tunnel_registry *reg, struct gost_tunnel_totals *out);
 /* Closes the connector's session (GOST_ENOTFOUND if it is not live). */

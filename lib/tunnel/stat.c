@@ -21,7 +21,7 @@ int gost__tunnel_service_stat(const gost_service_t *svc, int which, uint64_t *ou
     *out = n;
     break;
   case GOST_STAT_ACTIVE:
-    *out = (uint64_t)gost__tunnel_registry_info(srv->reg, NULL, NULL);
+    *out = (uint64_t)gost__tunnel_registry_foreach(srv->reg, NULL, NULL, NULL);
     break;
   case GOST_STAT_BYTES_IN:
     *out = t.bytes_in;

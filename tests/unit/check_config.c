@@ -46,16 +46,6 @@ START_TEST(all_seeds_load) {
     ck_assert_int_eq(gost_ctx_new(&c), 0);
     snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
     int rc = gost_ctx_load_file(c, path);
-    if (!strcmp(e->d_name, "blog-rtcp-sniffing.yaml")) {
-      /* The blog's tunnel client has no tunnel.id: stock registers it under a random ID that no
-       * ingress names, so it never receives traffic. Refused by name (issue 9, finding 4). */
-      ck_assert_int_eq(rc, GOST_ECONFIG);
-      ck_assert_str_eq(gost_last_error(), "chains[0].hops[0].nodes[0].connector.metadata.tunnel.id: "
-                                          "missing: a tunnel client needs the ID of its tunnel");
-      gost_ctx_free(c);
-      n++;
-      continue;
-    }
     ck_assert_msg(rc == 0, "%s: %s", e->d_name, gost_last_error());
     ck_assert_msg(gost_ctx_service_count(c) > 0, "%s: no services", e->d_name);
     gost_ctx_free(c);
@@ -257,17 +247,57 @@ START_TEST(strict_keys) {
               "(a UUID such as 4d21094e-b74c-4916-86c1-d9fa36ea677b)");
   snprintf(y, sizeof y, "%s          tunnel_id: " T1 "\n", client);
   bad_yaml(y, "chains[0].hops[0].nodes[0].connector.metadata.tunnel_id: unknown key, did you mean `tunnel.id`?");
-  snprintf(y, sizeof y, "%s          tunnel.weight: 1\n", client);
-  bad_yaml(y, "chains[0].hops[0].nodes[0].connector.metadata.tunnel.id: missing: a tunnel client needs the ID "
-              "of its tunnel");
   bad_yaml("authers:\n- auths:\n  - {username: a, password: b, bind: [nope]}\n",
            "authers[0].auths[0].bind[0]: \"nope\" is not a tunnel ID (a UUID such as "
            "4d21094e-b74c-4916-86c1-d9fa36ea677b)");
   snprintf(y, sizeof y, "%s          tunnel.id: " T1 "\n          tunnel.weight: 3\n", client);
   ck_assert_int_eq(gost_ctx_load_yaml(ctx, y, strlen(y)), 0);
+  /* no tunnel.id: accepted as by stock (the client registers under a random ID and says so) */
+  gost_ctx_free(ctx);
+  ck_assert_int_eq(gost_ctx_new(&ctx), 0);
+  snprintf(y, sizeof y, "%s          tunnel.weight: 1\n", client);
+  ck_assert_int_eq(gost_ctx_load_yaml(ctx, y, strlen(y)), 0);
 }
 END_TEST
 #endif
+
+START_TEST(tunnel_owner_lists) {
+  /* examples/tunnel-owners.yaml: bind/visit lists reach the service's users */
+  char path[1024];
+  const char *src = getenv("GOST_SOURCE_DIR");
+  snprintf(path, sizeof path, "%s/examples/tunnel-owners.yaml", src ? src : ".");
+  ck_assert_int_eq(gost_ctx_load_file(ctx, path), 0);
+  gost_service_t *s = gost_ctx_service(ctx, "tunnel");
+  ck_assert_uint_eq(s->nauths, 4);
+  uint8_t a[16], b[16];
+  memset(a, 0x11, 16);
+  a[4] = 0x22, a[5] = 0x22, a[6] = 0x43, a[7] = 0x33, a[8] = 0x84, a[9] = 0x44;
+  for (int i = 10; i < 16; i++) a[i] = 0x55;
+  ck_assert_uint_eq(s->auths[0].bind->n, 1);
+  ck_assert_mem_eq(s->auths[0].bind->id[0], a, 16);
+  ck_assert_ptr_null(s->auths[0].visit);
+  ck_assert_int_eq(gost__service_tunnel_allowed(s, "alice", 0, a), 1);
+  ck_assert_int_eq(gost__service_tunnel_allowed(s, "alice", 1, a), 0); /* bind list only */
+  memcpy(b, s->auths[1].bind->id[0], 16);
+  ck_assert_int_eq(gost__service_tunnel_allowed(s, "alice", 0, b), 0);
+  ck_assert_int_eq(gost__service_tunnel_allowed(s, "bob", 0, b), 1);
+  ck_assert_int_eq(gost__service_tunnel_allowed(s, "bob", 1, b), 1);
+  ck_assert_int_eq(gost__service_tunnel_allowed(s, "guest", 1, b), 1);
+  ck_assert_int_eq(gost__service_tunnel_allowed(s, "guest", 0, b), 0);
+  ck_assert_int_eq(gost__service_tunnel_allowed(s, "ops", 0, a), 1);
+  ck_assert_int_eq(gost__service_tunnel_allowed(s, "ops", 1, b), 1);
+  ck_assert_int_eq(gost__service_tunnel_allowed(s, "mallory", 0, a), 0);
+  ck_assert_int_eq(gost__service_tunnel_allowed(s, NULL, 0, a), 0);
+  /* the C API: "" = none, NULL = any, bad IDs refused */
+  ck_assert_int_eq(gost_service_add_auth_tunnels(s, "x", "y", "", NULL), 0);
+  ck_assert_int_eq(gost__service_tunnel_allowed(s, "x", 0, a), 0);
+  ck_assert_int_eq(gost__service_tunnel_allowed(s, "x", 1, a), 0);
+  ck_assert_int_eq(gost_service_add_auth_tunnels(s, "z", "y", "11111111-2222-4333-8444-555555555555, " T1, NULL), 0);
+  ck_assert_int_eq(gost__service_tunnel_allowed(s, "z", 0, a), 1);
+  ck_assert_int_eq(gost_service_add_auth_tunnels(s, "w", "y", "nope", NULL), GOST_EINVAL);
+  ck_assert_uint_eq(s->nauths, 6);
+}
+END_TEST
 
 START_TEST(names_clash_with_ctx) {
   ck_assert_int_eq(load("{\"services\":[{\"name\":\"a\",\"addr\":\":1\",\"handler\":{\"type\":\"tcp\"}}]}"), 0);
@@ -349,6 +379,9 @@ int main(void) {
   tcase_add_test(tc, strict_keys);
 #endif
   tcase_add_test(tc, names_clash_with_ctx);
+#ifdef GOST_WITH_YAML
+  tcase_add_test(tc, tunnel_owner_lists);
+#endif
   tcase_add_test(tc, case_insensitive_keys);
   tcase_add_test(tc, inline_tunnel_rules);
 #ifdef GOST_WITH_YAML

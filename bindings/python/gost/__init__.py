@@ -12,8 +12,8 @@ import threading
 
 import json
 
-from ._lib import lib, available, CtxHandle, IngressHandle, TunnelHandle, LOG_CB, TUNNEL_STATE_CB, CONNECTOR_CB
-from ._lib import EVENT_CB, CALL_FN, CONNECTOR_INFO_CB
+from ._lib import lib, available, CtxHandle, IngressHandle, TunnelHandle, LOG_CB, TUNNEL_STATE_CB, CONNECTOR_INFO_CB
+from ._lib import EVENT_CB, CALL_FN
 from ._errors import GostError, check, error_class
 
 __all__ = ["Context", "Service", "Ingress", "Tunnel", "GostError", "version", "endpoint_name", "error_class"]
@@ -64,23 +64,33 @@ class Service:
     def stat(self, which):
         return lib.gost_service_stat(self._h, which)
 
+    def add_auth(self, user, password, bind=None, visit=None):
+        """Adds a user; on a tunnel server, bind/visit (lists of tunnel IDs) limit which tunnels
+        it may register and visit. Neither: any tunnel; one given: none of the other kind.
+        Call while the context is stopped."""
+        def ids(v):
+            return None if v is None else ",".join(v)
+        _call("gost_service_add_auth_tunnels", self._h, _b(user), _b(password), _b(ids(bind)), _b(ids(visit)))
+
     def connectors(self):
         """Live tunnel connectors of a tunnel server: list of dicts."""
         out = []
 
-        def cb(tid, cid, udp, weight, streams, bin_, bout, user):
-            out.append({"tunnel_id": tid.decode(), "connector_id": cid.decode(), "udp": bool(udp),
-                        "weight": weight, "streams": streams, "bytes_in": bin_, "bytes_out": bout})
+        def cb(svc, info, user):
+            i = info.contents
+            out.append({"tunnel_id": i.tunnel_id.decode(), "connector_id": i.connector_id.decode(),
+                        "udp": bool(i.udp), "weight": i.weight, "streams": i.streams,
+                        "bytes_in": i.bytes_in, "bytes_out": i.bytes_out})
 
-        keep = CONNECTOR_CB(cb)
-        self._ctx._on_loop(lambda: _call("gost_service_foreach_connector", self._h, keep, None))
+        keep = CONNECTOR_INFO_CB(cb)
+        self._ctx._on_loop(lambda: _call("gost_service_connectors", self._h, keep, None))
         return out
 
     def connector_info(self):
         """Live connectors with client address and uptime (seconds): list of dicts."""
         out = []
 
-        def cb(p, user):
+        def cb(svc, p, user):
             c = p.contents
             out.append({"tunnel_id": c.tunnel_id.decode(), "connector_id": c.connector_id.decode(),
                         "client": (c.client or b"").decode(), "udp": bool(c.udp), "weight": c.weight,

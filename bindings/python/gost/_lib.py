@@ -26,6 +26,8 @@ LOG_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, 
 TUNNEL_STATE_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
 CONNECTOR_CB = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_int,
                                 ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_void_p)
+
+
 # control plane (gost/control.h)
 class Event(ctypes.Structure):
     _fields_ = [("type", ctypes.c_int), ("service", ctypes.c_char_p), ("tunnel_id", ctypes.c_char_p),
@@ -34,15 +36,20 @@ class Event(ctypes.Structure):
                 ("detail", ctypes.c_char_p)]
 
 
-class ConnectorInfo(ctypes.Structure):
-    _fields_ = [("tunnel_id", ctypes.c_char_p), ("connector_id", ctypes.c_char_p), ("client", ctypes.c_char_p),
-                ("udp", ctypes.c_int), ("weight", ctypes.c_int), ("uptime_s", ctypes.c_double),
-                ("streams", ctypes.c_uint64), ("bytes_in", ctypes.c_uint64), ("bytes_out", ctypes.c_uint64)]
-
-
 EVENT_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.POINTER(Event), ctypes.c_void_p)
 CALL_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
-CONNECTOR_INFO_CB = ctypes.CFUNCTYPE(None, ctypes.POINTER(ConnectorInfo), ctypes.c_void_p)
+
+
+class ConnectorInfo(ctypes.Structure):
+    """gost_connector_info_t (gost/service.h); fields may be appended, `size` says how many."""
+    _fields_ = [("size", ctypes.c_size_t), ("tunnel_id", ctypes.c_char_p),
+                ("connector_id", ctypes.c_char_p), ("udp", ctypes.c_int), ("weight", ctypes.c_int),
+                ("streams", ctypes.c_uint64), ("bytes_in", ctypes.c_uint64),
+                ("bytes_out", ctypes.c_uint64),
+                ("client", ctypes.c_char_p), ("uptime_s", ctypes.c_double)]  # appended: control plane
+
+
+CONNECTOR_INFO_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.POINTER(ConnectorInfo), ctypes.c_void_p)
 
 
 def _load():
@@ -86,6 +93,9 @@ _SIGS = {
     "gost_service_entrypoint_port": (_c.c_uint16, [ServiceHandle]),
     "gost_service_stat": (_c.c_uint64, [ServiceHandle, _c.c_int]),
     "gost_service_foreach_connector": (_c.c_int, [ServiceHandle, CONNECTOR_CB, _c.c_void_p]),
+    "gost_service_connectors": (_c.c_int, [ServiceHandle, CONNECTOR_INFO_CB, _c.c_void_p]),
+    "gost_service_add_auth_tunnels": (_c.c_int, [ServiceHandle, _c.c_char_p, _c.c_char_p, _c.c_char_p,
+                                                 _c.c_char_p]),
     "gost_ingress_new": (_c.c_int, [_c.POINTER(IngressHandle), CtxHandle, _c.c_char_p]),
     "gost_ingress_set_rule": (_c.c_int, [IngressHandle, _c.c_char_p, _c.c_char_p]),
     "gost_ingress_remove_rule": (_c.c_int, [IngressHandle, _c.c_char_p]),
@@ -110,7 +120,6 @@ _SIGS = {
     "gost_ctx_apply_config": (_c.c_int, [CtxHandle, _c.c_char_p, _c.c_size_t]),
     "gost_ctx_reload": (_c.c_int, [CtxHandle]),
     "gost_ctx_config_json": (_c.c_int, [CtxHandle, _c.c_char_p, _c.POINTER(_c.c_size_t)]),
-    "gost_service_connectors": (_c.c_int, [ServiceHandle, CONNECTOR_INFO_CB, _c.c_void_p]),
     "gost_service_disconnect": (_c.c_int, [ServiceHandle, _c.c_char_p]),
     "gost_ctx_serve_api": (_c.c_int, [CtxHandle, _c.c_char_p, _c.c_char_p, _c.c_char_p, _c.c_char_p]),
     "gost_ctx_serve_metrics": (_c.c_int, [CtxHandle, _c.c_char_p, _c.c_char_p]),
