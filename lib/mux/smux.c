@@ -15,7 +15,7 @@ void gost__smux_config_default(struct gost_smux_config *cfg, int is_client) {
   cfg->keepalive_interval_ms = 10000;
   cfg->keepalive_timeout_ms = 30000;
   cfg->max_out_buffer = 262144;
-  cfg->max_stream_window = 4194304;
+  cfg->max_stream_window = 8388608;
   cfg->max_window_growth = 16u << 20;
 }
 
@@ -26,7 +26,7 @@ static int config_fix(struct gost_smux_config *c) {
   if (!c->keepalive_interval_ms) c->keepalive_interval_ms = 10000;
   if (!c->keepalive_timeout_ms) c->keepalive_timeout_ms = 30000;
   if (!c->max_out_buffer) c->max_out_buffer = 262144;
-  if (!c->max_stream_window) c->max_stream_window = 4194304;
+  if (!c->max_stream_window) c->max_stream_window = 8388608;
   if (!c->max_window_growth) c->max_window_growth = 16u << 20;
   if (c->max_stream_window < c->max_stream_buffer) c->max_stream_window = c->max_stream_buffer;
   if (c->max_frame_size > 65535) return gost__error(GOST_EINVAL, "smux: max_frame_size above 65535");
