@@ -75,7 +75,7 @@ int main(int argc, char **argv) {
   }
   if (debug) gost_ctx_set_log_level(ctx, GOST_LOG_DEBUG); /* a config's log level yields to -D */
   if ((rc = gost_ctx_start(ctx)) != 0) {
-    fprintf(stderr, "gost: start: %s\n", gost_last_error());
+    fprintf(stderr, "gost: %s\n", gost_last_error()); /* names service, key and address */
     gost_ctx_free(ctx);
     return 1;
   }

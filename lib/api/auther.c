@@ -11,6 +11,7 @@ int gost__auths_add(gost_ctx_t *ctx, struct gost_auth **auths, size_t *n, const 
   *auths = a;
   a[*n].user = gost__strdup(ctx, user ? user : "");
   a[*n].pass = gost__strdup(ctx, pass ? pass : "");
+  a[*n].bind = a[*n].visit = NULL;
   if (!a[*n].user || !a[*n].pass) {
     gost__free(ctx, a[*n].user);
     gost__free(ctx, a[*n].pass);
@@ -24,24 +25,10 @@ void gost__auths_clear(gost_ctx_t *ctx, struct gost_auth **auths, size_t *n) {
   for (size_t i = 0; i < *n; i++) {
     gost__free(ctx, (*auths)[i].user);
     gost__free(ctx, (*auths)[i].pass);
+    gost__free(ctx, (*auths)[i].bind);
+    gost__free(ctx, (*auths)[i].visit);
   }
   gost__free(ctx, *auths);
   *auths = NULL;
   *n = 0;
-}
-
-/* Equality whose duration depends on the lengths only, not on the first differing byte. */
-static int str_eq_ct(const char *a, const char *b) {
-  size_t la = strlen(a), lb = strlen(b);
-  unsigned char diff = la != lb;
-  for (size_t i = 0; i < la; i++) diff |= (unsigned char)(a[i] ^ b[i % (lb ? lb : 1)]);
-  return diff == 0;
-}
-
-int gost__auths_match(const struct gost_auth *auths, size_t n, const char *user, const char *pass) {
-  if (n == 0) return 1;
-  int ok = 0;
-  for (size_t i = 0; i < n; i++)
-    ok |= str_eq_ct(auths[i].user, user ? user : "") & str_eq_ct(auths[i].pass, pass ? pass : "");
-  return ok;
 }

@@ -248,6 +248,7 @@ void gost_service_free(gost_service_t *svc) {
   json_decref(svc->listener_meta);
   json_decref(svc->service_meta);
   gost__free(ctx, svc->name);
+  gost__free(ctx, svc->origin);
   gost__free(ctx, svc->listener_type);
   gost__free(ctx, svc->handler_type);
   gost__free(ctx, svc->addr);

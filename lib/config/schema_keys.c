@@ -45,7 +45,7 @@ static const struct gost_cfg_kind log_kind = {"log", log_keys};
 /* ---- services ---- */
 
 static const struct gost_cfg_key handler_keys[] = {
-    K("type", STR),     K("chain", STR),    O("auth", auth_kind), K("auther", STR),
+    K("type", STR),     K("chain", STR),    O("auth", auth_entry_kind), K("auther", STR),
     K("authers", STRLIST), M(HANDLER),      NS("retries"),        NS("chainGroup"),
     NS("tls"),          NS("limiter"),      NS("observer"),       END};
 static const struct gost_cfg_kind handler_kind = {"handler", handler_keys};

@@ -1,6 +1,7 @@
 /* Handlers "tunnel" (§4) and "relay" (plain relay proxy, plus the rc-era relay tunnel of §13):
  * options, reading one relay request with a bound and a deadline, first checks, dispatch. */
 #include <openssl/rand.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,7 @@ void gost__hs_free(struct gost_hs *h, int close_stream) {
   ev_timer_stop(h->srv->ctx->loop, &h->timer);
   if (h->dial) gost__dial_cancel(h->dial);
   gost__ingress_cancel(&h->route);
+  gost__auth_cancel(&h->auth);
   if (h->s) {
     gost_stream_read_stop(h->s);
     gost_stream_set_read_cb(h->s, NULL, NULL);
@@ -56,17 +58,48 @@ static void drop(struct gost_hs *h, const char *why) {
   gost__hs_free(h, 1);
 }
 
+/* Per-user tunnel ownership (docs/security.md): a user with a bind/visit list may only
+ * register / visit the tunnels on it. Refused like a failed login, naming user and tunnel. */
+static int owner_ok(struct gost_hs *h) {
+  const struct gost_relay_msg *m = &h->msg;
+  int visit = m->cmd == GOST__RELAY_CMD_CONNECT;
+  if (m->cmd != GOST__RELAY_CMD_BIND && !visit) return 1;
+  if (gost__service_tunnel_allowed(h->srv->svc, m->has_auth ? m->user : NULL, visit, m->tunnel.id))
+    return 1;
+  char id[GOST__UUID_STR_LEN + 1], why[400];
+  gost__uuid_format(m->tunnel.id, id);
+  snprintf(why, sizeof why, "user \"%s\" may not %s tunnel %s", m->has_auth ? m->user : "",
+           visit ? "visit" : "bind", id);
+  gost__hs_refuse(h, GOST__RELAY_UNAUTHORIZED, why);
+  return 0;
+}
+
+static void authorised(struct gost_hs *h);
+
+static void on_auth(struct gost_auth_query *q, int ok) {
+  struct gost_hs *h = q->data;
+  if (!ok) return gost__hs_refuse(h, GOST__RELAY_UNAUTHORIZED, "authentication failed");
+  authorised(h);
+}
+
 static void dispatch(struct gost_hs *h) {
   struct gost_relay_msg *m = &h->msg;
   struct gost_tunnel_server *srv = h->srv;
   int tunnel = m->has_tunnel && !gost__uuid_is_zero(m->tunnel.id);
   if (!srv->legacy && !tunnel) return gost__hs_refuse(h, GOST__RELAY_BAD_REQUEST, "zero tunnel ID");
-  if (!h->from_ep) {
-    if (!gost__service_auth_ok(srv->svc, m->has_auth ? m->user : NULL, m->has_auth ? m->pass : NULL))
-      return gost__hs_refuse(h, GOST__RELAY_UNAUTHORIZED, "authentication failed");
-  } else if (!tunnel || m->cmd != GOST__RELAY_CMD_CONNECT) {
+  if (!h->from_ep)
+    return gost__service_auth(srv->svc, &h->auth, m->has_auth ? m->user : NULL,
+                              m->has_auth ? m->pass : NULL, on_auth, h);
+  if (!tunnel || m->cmd != GOST__RELAY_CMD_CONNECT)
     return gost__hs_refuse(h, GOST__RELAY_BAD_REQUEST, "entrypoint takes tunnel CONNECT only");
-  }
+  authorised(h);
+}
+
+/* The request passed its first checks and authentication: run the command. */
+static void authorised(struct gost_hs *h) {
+  struct gost_relay_msg *m = &h->msg;
+  struct gost_tunnel_server *srv = h->srv;
+  int tunnel = m->has_tunnel && !gost__uuid_is_zero(m->tunnel.id);
   if (!tunnel) { /* "relay" without a Tunnel feature: a plain relay proxy */
     if (m->cmd == GOST__RELAY_CMD_CONNECT) return gost__hs_plain_connect(h);
     if (m->cmd == GOST__RELAY_CMD_BIND) {
@@ -75,6 +108,7 @@ static void dispatch(struct gost_hs *h) {
     }
     return gost__hs_refuse(h, GOST__RELAY_BAD_REQUEST, "unknown command");
   }
+  if (!h->from_ep && !owner_ok(h)) return;
   if (m->cmd == GOST__RELAY_CMD_BIND) return gost__hs_bind(h);
   if (m->cmd == GOST__RELAY_CMD_CONNECT) return gost__hs_connect(h);
   gost__hs_refuse(h, GOST__RELAY_BAD_REQUEST, "unknown command");

@@ -4,12 +4,14 @@
 #define GOST_MODEL_SERVICE_H
 
 #include <jansson.h>
+#include <stdint.h>
 
 #include "core/ctx_int.h"
 #include "core/list.h"
 #include "gost/chain.h"
 #include "gost/service.h"
 #include "io/stream.h"
+#include "model/auth.h"
 
 /* A forwarder node (service target) or a chain node (next hop). */
 struct gost_node {
@@ -45,9 +47,6 @@ struct gost_chain {
   size_t nhops;
 };
 
-struct gost_auth {
-  char *user, *pass;
-};
 
 struct gost_listener_ops;
 struct gost_handler_ops;
@@ -58,11 +57,14 @@ struct gost_service {
   struct gost_ctx_child child;  /* teardown and stop by the ctx */
   gost_ctx_t *ctx;
   char *name;
+  char *origin; /* where it was defined ("services[0]"), for start-up errors; NULL: the name */
   char *listener_type, *handler_type;
   char *addr;
   json_t *handler_meta, *listener_meta, *service_meta;
-  struct gost_auth *auths;
+  struct gost_auth *auths;  /* the memory auther's pairs (handler auth/auther/authers) */
   size_t nauths;
+  struct gost_auth_list auth_list; /* backend of `auther` when it is the memory source */
+  struct gost_auther auther;       /* who may use the service (memory: auths above) */
   gost_chain_t *chain;         /* handler chain, or listener chain for rtcp/rudp */
   struct gost_ingress *ingress; /* tunnel handler only */
   struct gost_node **nodes;    /* forwarder nodes */
@@ -128,8 +130,14 @@ const struct gost_connector_ops *gost__connector_find(const char *name);
 
 /* Listener -> handler hand-off: counts the connection and calls handler->handle. */
 void gost__service_accept(gost_service_t *svc, gost_stream *s, const struct gost_conn_info *info);
-/* 1 if the service has no credentials configured or user/pass match one of them. */
-int gost__service_auth_ok(const gost_service_t *svc, const char *user, const char *pass);
+/* Starts the check of user/pass (NULL user: none offered) against the service's auther; done
+ * fires at once for the memory source, or later for others. */
+void gost__service_auth(gost_service_t *svc, struct gost_auth_query *q, const char *user,
+                        const char *pass, gost_auth_done_cb done, void *data);
+/* Tunnel ownership: 1 if the (already authenticated) user may BIND (visit == 0) or CONNECT to
+ * (visit == 1) tunnel id. Always 1 without credentials or for users without a list. */
+int gost__service_tunnel_allowed(const gost_service_t *svc, const char *user, int visit,
+                                 const uint8_t id[16]);
 /* Metadata lookup: handler, then listener, then service scope. */
 const char *gost__service_meta(const gost_service_t *svc, const char *key, const char *def);
 

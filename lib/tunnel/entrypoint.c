@@ -195,7 +195,9 @@ static const struct gost_ingress *ingress_by_name(gost_ctx_t *ctx, const char *n
   return NULL;
 }
 
-static int ep_start(struct gost_tunnel_server *srv, const char *addr, const char *ingress) {
+/* key names the option in start-up errors ("handler.metadata.entrypoint: listen 80: ..."). */
+static int ep_start(struct gost_tunnel_server *srv, const char *key, const char *addr,
+                    const char *ingress) {
   if (srv->neps == GOST_TUNNEL_MAX_ENTRYPOINTS) return gost__error(GOST_ECONFIG, "too many entrypoints");
   const struct gost_listener_ops *tcp = gost__listener_find("tcp");
   if (!tcp) return gost__error(GOST_EUNSUPPORTED, "entrypoint: tcp listener not available");
@@ -219,6 +221,9 @@ static int ep_start(struct gost_tunnel_server *srv, const char *addr, const char
   int rc = l->addr && l->handler_meta && l->listener_meta && l->service_meta ? tcp->start(l)
                                                                              : gost__error(GOST_ENOMEM, "entrypoint");
   if (rc != GOST_OK) {
+    char msg[400];
+    snprintf(msg, sizeof msg, "%s", gost_last_error());
+    gost__error(rc, "%s: %s", key, msg);
     json_decref(l->handler_meta);
     json_decref(l->listener_meta);
     json_decref(l->service_meta);
@@ -237,7 +242,7 @@ int gost__entrypoints_start(struct gost_tunnel_server *srv) {
   const char *main_addr = gost__service_meta(srv->svc, "entrypoint", NULL);
   if (!main_addr) main_addr = gost__service_meta(srv->svc, "entryPoint", NULL);
   int rc;
-  if (main_addr && *main_addr && (rc = ep_start(srv, main_addr, NULL)) != GOST_OK) return rc;
+  if (main_addr && *main_addr && (rc = ep_start(srv, "handler.metadata.entrypoint", main_addr, NULL)) != GOST_OK) return rc;
   const json_t *list = gost__meta_get(srv->svc->handler_meta, "entrypoints");
   if (json_is_array(list)) {
     size_t i;
@@ -246,7 +251,9 @@ int gost__entrypoints_start(struct gost_tunnel_server *srv) {
       const char *a = json_string_value(json_object_get(e, "addr"));
       const char *ing = json_string_value(json_object_get(e, "ingress"));
       if (!a) return gost__error(GOST_ECONFIG, "entrypoints[%zu]: no addr", i);
-      if ((rc = ep_start(srv, a, ing)) != GOST_OK) return rc;
+      char key[64];
+      snprintf(key, sizeof key, "handler.metadata.entrypoints[%zu]", i);
+      if ((rc = ep_start(srv, key, a, ing)) != GOST_OK) return rc;
     }
   }
   return GOST_OK;

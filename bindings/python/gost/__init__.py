@@ -61,6 +61,14 @@ class Service:
     def stat(self, which):
         return lib.gost_service_stat(self._h, which)
 
+    def add_auth(self, user, password, bind=None, visit=None):
+        """Adds a user; on a tunnel server, bind/visit (lists of tunnel IDs) limit which tunnels
+        it may register and visit. Neither: any tunnel; one given: none of the other kind.
+        Call while the context is stopped."""
+        def ids(v):
+            return None if v is None else ",".join(v)
+        _call("gost_service_add_auth_tunnels", self._h, _b(user), _b(password), _b(ids(bind)), _b(ids(visit)))
+
     def connectors(self):
         """Live tunnel connectors of a tunnel server: list of dicts."""
         out = []

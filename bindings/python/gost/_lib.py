@@ -81,6 +81,8 @@ _SIGS = {
     "gost_service_stat": (_c.c_uint64, [ServiceHandle, _c.c_int]),
     "gost_service_foreach_connector": (_c.c_int, [ServiceHandle, CONNECTOR_CB, _c.c_void_p]),
     "gost_service_connectors": (_c.c_int, [ServiceHandle, CONNECTOR_INFO_CB, _c.c_void_p]),
+    "gost_service_add_auth_tunnels": (_c.c_int, [ServiceHandle, _c.c_char_p, _c.c_char_p, _c.c_char_p,
+                                                 _c.c_char_p]),
     "gost_ingress_new": (_c.c_int, [_c.POINTER(IngressHandle), CtxHandle, _c.c_char_p]),
     "gost_ingress_set_rule": (_c.c_int, [IngressHandle, _c.c_char_p, _c.c_char_p]),
     "gost_ingress_remove_rule": (_c.c_int, [IngressHandle, _c.c_char_p]),
