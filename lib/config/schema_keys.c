@@ -171,6 +171,7 @@ const struct gost_cfg_key gost__cfg_meta_keys[] = {
     MR("mux.maxFrameSize", INT, H | C, 1, 65535),
     MR("mux.maxStreamBuffer", INT, H | C, 1, 2147483647),
     MR("mux.maxStreams", INT, H | C, 1, 1000000),
+    MR("mux.maxStreamWindow", INT, H | C, 1, 2147483647), /* adaptive window ceiling (perf) */
     MNS("mux.maxReceiveBuffer", H | C),
     /* proxies and forwarders */
     MK("readTimeout", DUR, H),
