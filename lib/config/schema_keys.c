@@ -170,6 +170,7 @@ const struct gost_cfg_key gost__cfg_meta_keys[] = {
     MK("mux.keepaliveDisabled", BOOL, H | C),
     MR("mux.maxFrameSize", INT, H | C, 1, 65535),
     MR("mux.maxStreamBuffer", INT, H | C, 1, 2147483647),
+    MR("mux.maxStreamWindow", INT, H | C, 1, 2147483647), /* adaptive window ceiling (perf) */
     MNS("mux.maxReceiveBuffer", H | C),
     /* proxies and forwarders */
     MK("readTimeout", DUR, H),

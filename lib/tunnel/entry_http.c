@@ -30,6 +30,9 @@ struct hc {
   enum hc_state state;
   int minor, resp_started;
   int client_ka; /* the client's own keep-alive wish (the head may be edited in pool mode) */
+  /* Pool mode hid the client's Connection: close from the backend, so the relayed response head
+   * gets one back (after its status line) and the client knows we close: 1 until it is in. */
+  int add_close;
   int poolable;  /* keepalive mode and the backend saw no Connection: close */
   uint8_t tid[16];
   char dst[GOST_ENTRY_DST_MAX];
@@ -299,6 +302,7 @@ static void request_routed(struct gost_ingress_query *q, int status) {
   gost__http_framer_init(&h->respf, 1);
   h->respf.skip_body = skip_body;
   h->resp_started = 0;
+  h->add_close = h->poolable && !h->client_ka;
   h->state = HC_BODY;
   forward_request(h);
 }
@@ -370,6 +374,18 @@ static void upgrade(struct hc *h, const char *rest, size_t n) {
   gost__tunnel_pipe(srv, pub, up);
 }
 
+/* Response bytes to the public side; inserts "Connection: close" after the status line when
+ * add_close is set (any split of the head: only the status line's '\n' is looked for). */
+static int relay_response(struct hc *h, const char *p, size_t n) {
+  const char *nl = h->add_close ? memchr(p, '\n', n) : NULL;
+  if (!nl) return gost_stream_write_buf(h->pub, p, n, NULL, NULL);
+  static const char hdr[] = "Connection: close\r\n";
+  size_t a = (size_t)(nl - p) + 1;
+  struct iovec v[3] = {{(void *)p, a}, {(void *)hdr, sizeof hdr - 1}, {(void *)(p + a), n - a}};
+  h->add_close = 0;
+  return gost_stream_write(h->pub, v, n > a ? 3 : 2, NULL, NULL);
+}
+
 static void up_read(gost_stream *s, ssize_t n, const char *data, void *user) {
   struct hc *h = user;
   if (n < 0) {
@@ -392,7 +408,7 @@ static void up_read(gost_stream *s, ssize_t n, const char *data, void *user) {
       return hc_free(h);
     }
     if (rc == GOST_EAGAIN) k = len - off;
-    if (k && gost_stream_write_buf(h->pub, data + off, k, NULL, NULL) != GOST_OK) return hc_free(h);
+    if (k && relay_response(h, data + off, k) != GOST_OK) return hc_free(h);
     off += k;
     if (rc == GOST_EAGAIN) break;
     gost__count_status(&h->srv->ctx->ctr, (int)h->respf.parser.status_code);
@@ -403,6 +419,7 @@ static void up_read(gost_stream *s, ssize_t n, const char *data, void *user) {
       int skip = h->respf.skip_body;
       gost__http_framer_init(&h->respf, 1);
       h->respf.skip_body = skip;
+      h->add_close = h->poolable && !h->client_ka; /* into the final head too */
       if (off < len) continue;
       break;
     }
