@@ -1,5 +1,6 @@
 /* rtcp/rudp listener: dial the tunnel server through the service chain, BIND, run the smux
  * session as acceptor, and reconnect with back-off when it is lost (wire-spec §7). */
+#include <assert.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,7 +13,21 @@
 
 static const char *const state_names[] = {"connecting", "registered", "lost", "retrying", "stopped"};
 
+/* The registration machine's edges; debug builds assert every transition against them. */
+static int transition_ok(int from, int to) {
+  switch (to) {
+  case GOST__RTCP_CONNECTING: return from == GOST__RTCP_CONNECTING || from == GOST__RTCP_RETRYING;
+  case GOST__RTCP_REGISTERED: return from == GOST__RTCP_CONNECTING;
+  case GOST__RTCP_LOST: return from != GOST__RTCP_STOPPED;
+  case GOST__RTCP_RETRYING: return from == GOST__RTCP_LOST;
+  case GOST__RTCP_STOPPED: return from != GOST__RTCP_STOPPED;
+  default: return 0;
+  }
+}
+
 static void set_state(struct gost_rtcp *r, int state, const char *detail) {
+  assert(transition_ok(r->state, state));
+  (void)transition_ok; /* used by assert only */
   r->state = state;
   char f[256];
   GOST_LOGF(r->ctx, state == GOST__RTCP_LOST ? GOST_LOG_WARN : GOST_LOG_INFO,
