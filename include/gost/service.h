@@ -86,6 +86,9 @@ typedef struct gost_connector_info {
   uint64_t streams;   /* streams opened so far */
   uint64_t bytes_in;  /* from the client */
   uint64_t bytes_out; /* to the client */
+  /* appended (control plane) */
+  const char *client; /* "ip:port" of the tunnel client */
+  double uptime_s;    /* seconds since it registered */
 } gost_connector_info_t;
 typedef void (*gost_connector_info_cb)(gost_service_t *svc, const gost_connector_info_t *info,
                                        void *user);

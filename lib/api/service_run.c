@@ -59,6 +59,7 @@ int gost_service_start(gost_service_t *svc) {
   svc->listener = l;
   svc->handler = h;
   for (int i = 0; i < 4; i++) svc->stats[i] = 0;
+  svc->errors = 0;
   if (l->start && (rc = l->start(svc)) != GOST_OK) {
     rc = start_fail(svc, rc, "listener");
     goto fail;
@@ -97,7 +98,9 @@ int gost_service_stop(gost_service_t *svc) {
   return GOST_OK;
 }
 
-int gost_ctx_start(gost_ctx_t *ctx) {
+/* gost_ctx_start is defined by the top layer (lib/admin), which adds its own servers through
+ * `also` inside the same all-or-nothing step. */
+int gost__ctx_start_services(gost_ctx_t *ctx, int (*also)(gost_ctx_t *ctx)) {
   if (!ctx) return gost__error(GOST_EINVAL, "ctx is NULL");
   size_t n = gost_ctx_service_count(ctx), k = 0;
   gost_service_t **started = gost__calloc(ctx, n ? n : 1, sizeof *started);
@@ -110,6 +113,7 @@ int gost_ctx_start(gost_ctx_t *ctx) {
     if ((rc = gost_service_start(s)) != GOST_OK) break;
     started[k++] = s;
   }
+  if (rc == GOST_OK && also) rc = also(ctx);
   if (rc != GOST_OK) { /* all or nothing: undo this call's starts, keep the first error */
     char msg[512];
     snprintf(msg, sizeof msg, "%s", gost_last_error());

@@ -236,3 +236,16 @@ int gost__cfg_services(struct cfg *c) {
   }
   return GOST_OK;
 }
+
+int gost__config_service_auths(gost_ctx_t *ctx, gost_service_t *svc, json_t *root, json_t *item) {
+  struct cfg c = {.ctx = ctx, .root = root, .dry = 1};
+  json_t *h = gost__cfg_get(item, "handler");
+  if (!json_is_object(h)) h = NULL;
+  char path[300];
+  snprintf(path, sizeof path, "services[%s]", gost_service_name(svc));
+  int rc = h ? handler_auth(&c, svc, h, path) : GOST_OK; /* checked before anything changes */
+  if (rc) return rc;
+  gost_service_set_auth(svc, NULL, NULL); /* clears every pair */
+  c.dry = 0;
+  return h ? handler_auth(&c, svc, h, path) : GOST_OK;
+}

@@ -78,6 +78,7 @@ struct gost_service {
   uint16_t port;            /* bound port once started */
   uint16_t entrypoint_port; /* tunnel handler entrypoint, once started */
   uint64_t stats[4];        /* GOST_STAT_* */
+  uint64_t errors;          /* requests the handler failed or refused (metrics) */
 };
 
 /* Per accepted connection facts handed from the listener to the handler. */

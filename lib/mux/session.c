@@ -28,7 +28,7 @@ int gost__mux_config_from_meta(struct gost_smux_config *cfg, const json_t *meta,
   v = gost__meta_int(meta, "mux.maxStreamBuffer", 1048576);
   if (v <= 0 || v > INT32_MAX) return gost__error(GOST_EINVAL, "bad mux.maxStreamBuffer");
   cfg->max_stream_buffer = (uint32_t)v;
-  v = gost__meta_int(meta, "mux.maxStreamWindow", 4194304); /* adaptive window ceiling (perf) */
+  v = gost__meta_int(meta, "mux.maxStreamWindow", 8388608); /* adaptive window ceiling (perf) */
   if (v <= 0 || v > INT32_MAX) return gost__error(GOST_EINVAL, "bad mux.maxStreamWindow");
   cfg->max_stream_window = (uint32_t)v;
   return GOST_OK;

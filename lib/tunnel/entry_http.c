@@ -9,6 +9,8 @@
 
 #include "codec/httphead.h"
 #include "core/error.h"
+#include "core/event.h"
+#include "ingress/ingress.h"
 #include "core/log.h"
 #include "tunnel/entry.h"
 
@@ -28,9 +30,14 @@ struct hc {
   enum hc_state state;
   int minor, resp_started;
   int client_ka; /* the client's own keep-alive wish (the head may be edited in pool mode) */
+  /* Pool mode hid the client's Connection: close from the backend, so the relayed response head
+   * gets one back (after its status line) and the client knows we close: 1 until it is in. */
+  int add_close;
   int poolable;  /* keepalive mode and the backend saw no Connection: close */
   uint8_t tid[16];
   char dst[GOST_ENTRY_DST_MAX];
+  double t0;         /* request start (access log) */
+  char what[160];    /* "GET host/path" (access log) */
   struct gost_ingress_query route; /* Host lookup in progress */
   struct gost_http_framer reqf, respf;
   struct gost_http_req req;
@@ -44,6 +51,13 @@ static void next_request(struct hc *h);
 
 static void close_up(struct hc *h) {
   if (!h->up) return;
+  if (gost__event_wanted(h->srv->ctx)) {
+    char tid[37];
+    gost__uuid_format(h->tid, tid);
+    gost_event_t ev = {.type = GOST_EVENT_STREAM_CLOSE, .service = h->srv->svc->name, .tunnel_id = tid,
+                       .bytes_in = h->up->bytes_in, .bytes_out = h->up->bytes_out, .detail = h->dst};
+    gost__event_emit(h->srv->ctx, &ev);
+  }
   gost_stream_set_read_cb(h->up, NULL, NULL);
   h->up->on_drain = NULL;
   gost_stream_close(h->up);
@@ -85,12 +99,29 @@ static void hc_finish(struct hc *h) {
   }
 }
 
+/* entrypoint.accesslog: `| 200 | 203.0.113.9:5123 | GET app.example.com/x | 12.3 ms`. */
+static void access_log(struct hc *h, int status) {
+  if (!h->srv->entry_accesslog || !h->what[0]) return;
+  char peer[64], code[8], ms[32], f[512];
+  gost__tunnel_addr_str(&h->client, peer, sizeof peer);
+  snprintf(code, sizeof code, "%d", status);
+  snprintf(ms, sizeof ms, "%.3f ms", (ev_now(h->srv->ctx->loop) - h->t0) * 1000.0);
+  GOST_LOGF(h->srv->ctx, GOST_LOG_INFO,
+            gost__log_fields(f, sizeof f, "kind", "entrypoint", "service", h->srv->svc->name, "client", peer,
+                             "request", h->what, "code", code, "duration", ms, NULL),
+            "| %s | %s | %s | %s", code, peer, h->what, ms);
+  h->what[0] = '\0';
+}
+
 static void hc_error(struct hc *h, int status, const char *why) {
   char out[256], peer[64];
   size_t n = 0;
   gost__tunnel_addr_str(&h->client, peer, sizeof peer);
   GOST_WARN(h->srv->ctx, "entrypoint: %s: %d %s (%s)", peer, status, gost__httphead_reason(status), why);
   close_up(h);
+  gost__count_status(&h->srv->ctx->ctr, status);
+  h->srv->svc->errors++;
+  access_log(h, status);
   if (gost__httphead_error_response(status, h->minor, out, sizeof out, &n) == GOST_OK &&
       gost_stream_write_buf(h->pub, out, n, NULL, NULL) != GOST_OK) {
     hc_free(h);
@@ -221,6 +252,11 @@ static void request_routed(struct gost_ingress_query *q, int status);
 static void route_request(struct hc *h) {
   struct gost_http_req *r = &h->req;
   h->minor = r->f.version_minor;
+  if (h->srv->entry_accesslog) {
+    h->t0 = ev_now(h->srv->ctx->loop);
+    snprintf(h->what, sizeof h->what, "%.*s %.*s%.*s", (int)r->method.n, r->method.p, (int)r->host.n,
+             r->host.p, (int)(r->target.n > 100 ? 100 : r->target.n), r->target.p);
+  }
   char host[GOST__RELAY_HOST_MAX + 1];
   if (!r->has_host || !r->host_name.n || r->host_name.n >= sizeof host) return hc_error(h, 502, "no Host");
   for (size_t i = 0; i < r->host_name.n; i++) {
@@ -266,6 +302,7 @@ static void request_routed(struct gost_ingress_query *q, int status) {
   gost__http_framer_init(&h->respf, 1);
   h->respf.skip_body = skip_body;
   h->resp_started = 0;
+  h->add_close = h->poolable && !h->client_ka;
   h->state = HC_BODY;
   forward_request(h);
 }
@@ -304,6 +341,7 @@ static void pub_read(gost_stream *s, ssize_t n, const char *data, void *user) {
 
 /* Response finished: drop the stream, then the next request or the end. */
 static void response_done(struct hc *h) {
+  access_log(h, (int)h->respf.parser.status_code);
   if (h->poolable && h->state == HC_WAIT && h->respf.keep_alive) { /* park it for reuse */
     gost_stream *up = h->up;
     h->up = NULL;
@@ -336,6 +374,18 @@ static void upgrade(struct hc *h, const char *rest, size_t n) {
   gost__tunnel_pipe(srv, pub, up);
 }
 
+/* Response bytes to the public side; inserts "Connection: close" after the status line when
+ * add_close is set (any split of the head: only the status line's '\n' is looked for). */
+static int relay_response(struct hc *h, const char *p, size_t n) {
+  const char *nl = h->add_close ? memchr(p, '\n', n) : NULL;
+  if (!nl) return gost_stream_write_buf(h->pub, p, n, NULL, NULL);
+  static const char hdr[] = "Connection: close\r\n";
+  size_t a = (size_t)(nl - p) + 1;
+  struct iovec v[3] = {{(void *)p, a}, {(void *)hdr, sizeof hdr - 1}, {(void *)(p + a), n - a}};
+  h->add_close = 0;
+  return gost_stream_write(h->pub, v, n > a ? 3 : 2, NULL, NULL);
+}
+
 static void up_read(gost_stream *s, ssize_t n, const char *data, void *user) {
   struct hc *h = user;
   if (n < 0) {
@@ -358,9 +408,10 @@ static void up_read(gost_stream *s, ssize_t n, const char *data, void *user) {
       return hc_free(h);
     }
     if (rc == GOST_EAGAIN) k = len - off;
-    if (k && gost_stream_write_buf(h->pub, data + off, k, NULL, NULL) != GOST_OK) return hc_free(h);
+    if (k && relay_response(h, data + off, k) != GOST_OK) return hc_free(h);
     off += k;
     if (rc == GOST_EAGAIN) break;
+    gost__count_status(&h->srv->ctx->ctr, (int)h->respf.parser.status_code);
     if (h->respf.upgrade) return upgrade(h, data + off, len - off);
     /* 1xx interim (100 Continue, 103): the real response follows on the same stream */
     unsigned code = h->respf.parser.status_code;
@@ -368,6 +419,7 @@ static void up_read(gost_stream *s, ssize_t n, const char *data, void *user) {
       int skip = h->respf.skip_body;
       gost__http_framer_init(&h->respf, 1);
       h->respf.skip_body = skip;
+      h->add_close = h->poolable && !h->client_ka; /* into the final head too */
       if (off < len) continue;
       break;
     }

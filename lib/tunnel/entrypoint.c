@@ -285,3 +285,7 @@ void gost__entrypoints_stop(struct gost_tunnel_server *srv) {
   }
   srv->neps = 0;
 }
+
+uint64_t gost__entrypoint_connections(const struct gost_entrypoint *ep) {
+  return ep->lsvc.stats[GOST_STAT_CONNECTIONS];
+}
