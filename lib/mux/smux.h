@@ -33,6 +33,7 @@ struct gost_smux_config {
   uint32_t keepalive_timeout_ms;  /* silence that kills the session; 0 = 30000 */
   int keepalive_disabled;         /* no NOP, no timeout */
   size_t max_out_buffer;          /* queued output beyond which write() accepts nothing; 0 = 262144 */
+  uint32_t max_streams;           /* live streams per session (session layer); 0 = 16384 */
 };
 
 /* Fills cfg with the tunnel defaults (§3.1) for the given role. */
