@@ -153,6 +153,11 @@ static const struct gost_cfg_key root_keys[] = {
     O("api", api_kind), O("metrics", metrics_kind), END};
 const struct gost_cfg_kind gost__cfg_root = {"config", root_keys};
 
+/* ---- kinds used inside metadata values ---- */
+
+static const struct gost_cfg_key entrypoint_keys[] = {K("addr", STR), K("ingress", STR), END};
+static const struct gost_cfg_kind entrypoint_kind = {"entrypoint", entrypoint_keys};
+
 /* ---- metadata: key, type, the objects whose metadata may hold it ---- */
 
 #define H GOST_MS_HANDLER
@@ -175,7 +180,7 @@ const struct gost_cfg_key gost__cfg_meta_keys[] = {
     MK("entrypoint.accesslog", BOOL, H), /* one info line per public request (docs/operations.md) */
     MK("entrypoint.relay.unsafe", BOOL, H),
     MR("entrypoint.proxyProtocol", INT, H, 0, 2),
-    MK("entrypoints", ANY, H),
+    {.name = "entrypoints", .type = GOST_CV_OBJLIST, .where = H, .sub = &entrypoint_kind},
     MK("ingress", STR, H),
     MK("tunnel", STR, H),
     MK("tunnel.direct", BOOL, H),

@@ -241,6 +241,8 @@ START_TEST(strict_keys) {
   bad_yaml("ingresses:\n- name: i\n  redis: {addr: '127.0.0.1:1', type: list}\n",
            "ingresses[0].redis: type: \"list\" is not hash or set");
   bad_yaml("ingresses:\n- name: i\n  redis: {key: k}\n", "ingresses[0].redis: addr: missing");
+  bad_yaml("services:\n- addr: :0\n  handler: {type: tunnel, metadata: {entrypoints: [{adr: ':80'}]}}\n",
+           "services[0].handler.metadata.entrypoints[0].adr: unknown key, did you mean `addr`?");
   bad_yaml("services:\n- addr: :0\n  handler: {type: tunnel, metadata: {sniffing.websocket: true}}\n",
            "services[0].handler.metadata.sniffing.websocket: not supported by libgost");
   bad_yaml("services:\n- addr: :0\n  handler: {type: tcp}\n  listener: {type: tcp, metadata: {entrypoint: ':80'}}\n",
