@@ -145,6 +145,7 @@ const struct gost_cfg_key gost__cfg_meta_keys[] = {
     MK("entrypoint.relay.unsafe", BOOL, H),
     MR("entrypoint.proxyProtocol", INT, H, 0, 2),
     MK("entrypoints", ANY, H),
+    MK("entrypoint.ports", STR, H), /* raw public ports: "[udp/]ADDR/TUNNEL_ID[/HOST],..." */
     MK("ingress", STR, H),
     MK("tunnel", STR, H),
     MK("tunnel.direct", BOOL, H),

@@ -188,38 +188,57 @@ static const struct gost_ingress *ingress_by_name(gost_ctx_t *ctx, const char *n
   return NULL;
 }
 
+int gost__entry_listener_start(struct gost_tunnel_server *srv, gost_service_t *l, const char *type,
+                               const char *addr, const struct gost_handler_ops *handler, void *state) {
+  const struct gost_listener_ops *lo = gost__listener_find(type);
+  if (!lo) return gost__error(GOST_EUNSUPPORTED, "entrypoint: %s listener not available", type);
+  l->ctx = srv->ctx;
+  l->name = srv->svc->name;
+  l->listener_type = (char *)type;
+  l->handler_type = (char *)handler->name;
+  l->addr = gost__strdup(srv->ctx, addr);
+  l->handler_meta = json_object();
+  l->listener_meta = json_object();
+  l->service_meta = json_object();
+  l->listener = lo;
+  l->handler = handler;
+  l->handler_state = state;
+  gost_list_init(&l->link);
+  int rc = l->addr && l->handler_meta && l->listener_meta && l->service_meta &&
+                   (strcmp(type, "udp") || gost__meta_set(l->listener_meta, "keepalive", "true") == 0)
+               ? lo->start(l)
+               : gost__error(GOST_ENOMEM, "entrypoint");
+  if (rc != GOST_OK) {
+    gost__entry_listener_stop(srv, l);
+    return rc;
+  }
+  l->running = 1;
+  return GOST_OK;
+}
+
+void gost__entry_listener_stop(struct gost_tunnel_server *srv, gost_service_t *l) {
+  if (l->running && l->listener->stop) l->listener->stop(l);
+  l->running = 0;
+  json_decref(l->handler_meta);
+  json_decref(l->listener_meta);
+  json_decref(l->service_meta);
+  gost__free(srv->ctx, l->addr);
+  l->handler_meta = l->listener_meta = l->service_meta = NULL;
+  l->addr = NULL;
+}
+
 static int ep_start(struct gost_tunnel_server *srv, const char *addr, const char *ingress) {
   if (srv->neps == GOST_TUNNEL_MAX_ENTRYPOINTS) return gost__error(GOST_ECONFIG, "too many entrypoints");
-  const struct gost_listener_ops *tcp = gost__listener_find("tcp");
-  if (!tcp) return gost__error(GOST_EUNSUPPORTED, "entrypoint: tcp listener not available");
   struct gost_entrypoint *ep = gost__calloc(srv->ctx, 1, sizeof *ep);
   if (!ep) return gost__error(GOST_ENOMEM, "entrypoint");
   ep->srv = srv;
   ep->ing = ingress_by_name(srv->ctx, ingress);
   gost_service_t *l = &ep->lsvc;
-  l->ctx = srv->ctx;
-  l->name = srv->svc->name;
-  l->listener_type = (char *)"tcp";
-  l->handler_type = (char *)"entrypoint";
-  l->addr = gost__strdup(srv->ctx, addr);
-  l->handler_meta = json_object();
-  l->listener_meta = json_object();
-  l->service_meta = json_object();
-  l->listener = tcp;
-  l->handler = &ep_handler;
-  l->handler_state = ep;
-  gost_list_init(&l->link);
-  int rc = l->addr && l->handler_meta && l->listener_meta && l->service_meta ? tcp->start(l)
-                                                                             : gost__error(GOST_ENOMEM, "entrypoint");
+  int rc = gost__entry_listener_start(srv, l, "tcp", addr, &ep_handler, ep);
   if (rc != GOST_OK) {
-    json_decref(l->handler_meta);
-    json_decref(l->listener_meta);
-    json_decref(l->service_meta);
-    gost__free(srv->ctx, l->addr);
     gost__free(srv->ctx, ep);
     return rc;
   }
-  l->running = 1;
   srv->eps[srv->neps++] = ep;
   if (!srv->svc->entrypoint_port) srv->svc->entrypoint_port = l->port;
   GOST_INFO(srv->ctx, "tunnel entrypoint listening on %s (port %u)", addr, (unsigned)l->port);
@@ -239,9 +258,13 @@ int gost__entrypoints_start(struct gost_tunnel_server *srv) {
       const char *a = json_string_value(json_object_get(e, "addr"));
       const char *ing = json_string_value(json_object_get(e, "ingress"));
       if (!a) return gost__error(GOST_ECONFIG, "entrypoints[%zu]: no addr", i);
-      if ((rc = ep_start(srv, a, ing)) != GOST_OK) return rc;
+      if (json_object_get(e, "tunnel")) rc = gost__entry_port_from_json(srv, e, i); /* raw port */
+      else rc = ep_start(srv, a, ing);
+      if (rc != GOST_OK) return rc;
     }
   }
+  const char *ports = gost__service_meta(srv->svc, "entrypoint.ports", NULL);
+  if (ports && *ports && (rc = gost__entry_ports_parse(srv, ports)) != GOST_OK) return rc;
   return GOST_OK;
 }
 
@@ -262,12 +285,9 @@ void gost__entrypoint_bind_addr(const struct gost_tunnel_server *srv, char *buf,
 void gost__entrypoints_stop(struct gost_tunnel_server *srv) {
   for (size_t i = 0; i < srv->neps; i++) {
     struct gost_entrypoint *ep = srv->eps[i];
-    if (ep->lsvc.listener->stop) ep->lsvc.listener->stop(&ep->lsvc);
-    json_decref(ep->lsvc.handler_meta);
-    json_decref(ep->lsvc.listener_meta);
-    json_decref(ep->lsvc.service_meta);
-    gost__free(srv->ctx, ep->lsvc.addr);
+    gost__entry_listener_stop(srv, &ep->lsvc);
     gost__free(srv->ctx, ep);
   }
   srv->neps = 0;
+  gost__entry_ports_stop(srv);
 }
