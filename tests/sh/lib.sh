@@ -52,3 +52,16 @@ retry() {
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok - $*"; }
+
+# start_sshd PORT: a throwaway sshd on 127.0.0.1:PORT (log sshd.log) accepting root with the
+# key $WORK/userkey; waits until it listens. Clients: ssh -i "$WORK/userkey" -p PORT root@127.0.0.1
+start_sshd() {
+  ssh-keygen -q -t ed25519 -N '' -f "$WORK/hostkey"; ssh-keygen -q -t ed25519 -N '' -f "$WORK/userkey"
+  cp "$WORK/userkey.pub" "$WORK/authorized_keys"; chmod 600 "$WORK/authorized_keys"
+  mkdir -p /run/sshd
+  printf '%s\n' "Port $1" "ListenAddress 127.0.0.1" "HostKey $WORK/hostkey" \
+    "AuthorizedKeysFile $WORK/authorized_keys" "PermitRootLogin yes" "PasswordAuthentication no" \
+    "StrictModes no" "UsePAM no" "PidFile $WORK/sshd.pid" > "$WORK/sshd_config"
+  bg sshd /usr/sbin/sshd -D -e -f "$WORK/sshd_config"
+  wait_tcp "$1"
+}

@@ -9,21 +9,7 @@ TID=6f5a0f5e-3c7b-4e0e-9d3a-2a9f1b0c7d11
 read -r T SSH IPERF PS PI < <(free_ports 5)
 read -r ECHO PU < <(free_ports 2 udp)
 
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/hostkey"; ssh-keygen -q -t ed25519 -N '' -f "$WORK/userkey"
-cp "$WORK/userkey.pub" "$WORK/authorized_keys"; chmod 600 "$WORK/authorized_keys"
-mkdir -p /run/sshd
-cat > "$WORK/sshd_config" <<CFG
-Port $SSH
-ListenAddress 127.0.0.1
-HostKey $WORK/hostkey
-AuthorizedKeysFile $WORK/authorized_keys
-PermitRootLogin yes
-PasswordAuthentication no
-StrictModes no
-UsePAM no
-PidFile $WORK/sshd.pid
-CFG
-bg sshd /usr/sbin/sshd -D -e -f "$WORK/sshd_config"
+start_sshd "$SSH"
 bg iperf iperf3 -s -p "$IPERF" -B 127.0.0.1
 bg echo python3 "$SRC/tests/sh/udp_echo.py" serve "$ECHO"
 wait_tcp "$SSH"; wait_tcp "$IPERF"
@@ -100,6 +86,17 @@ YAML
 bg server-yaml "$GOST" -C "$WORK/server.yaml"
 wait_tcp "$T"
 check_all yaml
+
+# 3. examples/tunnel-ports.yaml as shipped, ports moved to this test's
+kill "${_pids[-1]}"; wait "${_pids[-1]}" 2>/dev/null || true
+sed -e "s/addr: :8443/addr: \"127.0.0.1:$T\"/; s/entrypoint: :80/entrypoint: 127.0.0.1:0/" \
+    -e "s/\":2222\"/\"127.0.0.1:$PS\"/; s/\":5353\"/\"127.0.0.1:$PU\"/; s/dns.local/echo.local/" \
+    "$SRC/examples/tunnel-ports.yaml" > "$WORK/example.yaml"
+bg server-example "$GOST" -C "$WORK/example.yaml"
+wait_tcp "$T"
+retry 50 ssh_ok || fail "examples/tunnel-ports.yaml: ssh"
+python3 "$SRC/tests/sh/udp_echo.py" check "$PU" 3 1200 || fail "examples/tunnel-ports.yaml: udp"
+pass "examples/tunnel-ports.yaml"
 
 # Bad input: refused at start with the cause named.
 out=$("$GOST" -L "tunnel://127.0.0.1:0?entrypoint.ports=127.0.0.1:0/not-a-uuid" 2>&1) && fail "bad tunnel ID accepted"
