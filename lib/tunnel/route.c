@@ -5,6 +5,7 @@
 #include "codec/hostmatch.h"
 #include "core/error.h"
 #include "ingress/ingress.h"
+#include "tunnel/public.h"
 #include "tunnel/server.h"
 
 int gost__tunnel_rules_parse(struct gost_tunnel_server *srv, const char *spec) {
@@ -29,6 +30,10 @@ int gost__tunnel_rules_parse(struct gost_tunnel_server *srv, const char *spec) {
 int gost__tunnel_route(const struct gost_tunnel_server *srv, const struct gost_ingress *ing,
                        const char *host, uint8_t id[16], int *is_private) {
   if (!host || !*host) return GOST_ENOTFOUND;
+  if (srv->pub && gost__public_route(srv->pub, host, id) == GOST_OK) { /* <name>.<public domain> */
+    *is_private = 0;
+    return GOST_OK;
+  }
   if (!ing) ing = srv->svc->ingress;
   if (ing) {
     const struct gost_ingress_rule *r = gost__ingress_match(ing, host);
