@@ -70,8 +70,9 @@ static int tls_init(struct gost_tunnel_public *p, const char *cert, const char *
 
 const char *gost__public_domain(const struct gost_tunnel_public *p) { return p->domain; }
 
-/* tunnel.public.<key>, or the member <key> of a `tunnel.public` object (YAML). */
-static const char *opt(const struct gost_tunnel_server *srv, const char *key) {
+/* tunnel.public.<key>, or the member <key> of a `tunnel.public` object (YAML); numbers are
+ * rendered into buf. */
+static const char *opt_buf(const struct gost_tunnel_server *srv, const char *key, char *buf, size_t cap) {
   char k[64];
   snprintf(k, sizeof k, "tunnel.public.%s", key);
   const char *v = gost__service_meta(srv->svc, k, NULL);
@@ -79,10 +80,14 @@ static const char *opt(const struct gost_tunnel_server *srv, const char *key) {
   const json_t *o = gost__meta_get(srv->svc->handler_meta, "tunnel.public");
   const json_t *m = json_is_object(o) ? json_object_get(o, key) : NULL;
   if (json_is_string(m)) return json_string_value(m);
-  if (json_is_true(m)) return "true";
-  if (json_is_false(m)) return "false";
+  if (json_is_boolean(m)) return json_is_true(m) ? "true" : "false";
+  if (json_is_integer(m)) {
+    snprintf(buf, cap, "%lld", (long long)json_integer_value(m));
+    return buf;
+  }
   return NULL;
 }
+#define opt(srv, key) opt_buf((srv), (key), optbuf, sizeof optbuf)
 
 static int valid_label(const char *s) {
   size_t n = strlen(s);
@@ -168,6 +173,7 @@ static int load(struct gost_tunnel_public *p) {
 }
 
 int gost__public_init(struct gost_tunnel_server *srv) {
+  char optbuf[32];
   const char *domain = opt(srv, "domain");
   if (!domain || !*domain) return GOST_OK;
   struct gost_tunnel_public *p = gost__calloc(srv->ctx, 1, sizeof *p);
@@ -203,6 +209,8 @@ int gost__public_init(struct gost_tunnel_server *srv) {
 
 void gost__public_free(struct gost_tunnel_public *p) {
   if (!p) return;
+  time_t now = time(NULL);
+  for (size_t i = 0; i < p->n; i++) alive(p, &p->v[i], now); /* connected now: seen now */
   if (p->v) save(p); /* last-seen times for the next start */
   gost__free(p->srv->ctx, p->v);
   gost__free(p->srv->ctx, p->state);

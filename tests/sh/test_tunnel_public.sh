@@ -65,7 +65,7 @@ pass "names survive a restart"
 # expiry: client 2 leaves; after 2 s hello is released and goes to the next client asking
 kill "$C2"
 retry 10 test "$(code "hello.$D")" = 503 || fail "hello.$D without a connector should be 503 while held"
-sleep 2.5
+sleep 3.5 # expire is 2 s, counted in whole seconds
 bg c4 "$GOST" -L "rtcp://hello/127.0.0.1:$W3" -F "tunnel://127.0.0.1:$T?tunnel.id=$ID3"
 retry 50 is "hello.$D" "backend 3" || fail "hello.$D not released after expire"
 pass "a name is released after expire without a connector"
@@ -82,6 +82,18 @@ retry 50 grep -q "too many new names from this client" "$WORK/server-rate.log" |
 n=$(grep -c "public URL" "$WORK"/r?.log | awk -F: '{s+=$2} END {print s}')
 [ "$n" = 2 ] || fail "rate 2: $n clients got a name"
 pass "new names rate-limited per client IP (2/min: third refused)"
+
+# examples/tunnel-public.yaml as shipped (YAML object form), ports and state moved here
+read -r T3 E3 < <(free_ports 2)
+sed -e "s/addr: :8443/addr: \"127.0.0.1:$T3\"/; s/entrypoint: :80/entrypoint: \"127.0.0.1:$E3\"/" \
+    -e "s#/var/lib/gost/names.json#$WORK/example-names.json#" "$SRC/examples/tunnel-public.yaml" > "$WORK/example.yaml"
+bg server-example "$GOST" -C "$WORK/example.yaml"
+wait_tcp "$T3"
+bg c-example "$GOST" -L "rtcp://hello/127.0.0.1:$W2" -F "tunnel://127.0.0.1:$T3?tunnel.id=$ID2"
+retry 50 test "$(curl -s --max-time 3 -H "Host: hello.tunnel.example.net" "http://127.0.0.1:$E3/")" = "backend 2" ||
+  fail "examples/tunnel-public.yaml"
+grep -q "custom names on, names expire after 86400s" "$WORK/server-example.log" || fail "example options not read"
+pass "examples/tunnel-public.yaml"
 
 # bad input is refused at start, naming the cause
 out=$("$GOST" -L "tunnel://127.0.0.1:0?tunnel.public.domain=$D&tunnel.public.expire=soon" 2>&1) && fail "bad expire accepted"
