@@ -32,6 +32,12 @@ json_t *gost__meta_json_parse(const char *json);
 int gost__service_set_meta_json(gost_service_t *svc, const char *scope, const char *key,
                                 json_t *value);
 
+/* An ingress over any rule source (ingress/source.h); the ingress owns backend from here on,
+ * except on failure. gost_ingress_new is this with the memory source. */
+struct gost_ingress_ops;
+int gost__ingress_new_with(gost_ingress_t **out, gost_ctx_t *ctx, const char *name,
+                           const struct gost_ingress_ops *ops, void *backend);
+
 /* Chain references held by services; unref frees at zero. destroy ignores references. */
 void gost__chain_ref(gost_chain_t *chain);
 void gost__chain_unref(gost_chain_t *chain);

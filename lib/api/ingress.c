@@ -12,10 +12,11 @@ static void ingress_destroy(struct gost_ctx_child *c) {
   gost__ingress_destroy(gost_container_of(c, struct gost_ingress, child));
 }
 
-int gost_ingress_new(gost_ingress_t **out, gost_ctx_t *ctx, const char *name) {
+int gost__ingress_new_with(gost_ingress_t **out, gost_ctx_t *ctx, const char *name,
+                           const struct gost_ingress_ops *ops, void *backend) {
   if (!out) return gost__error(GOST_EINVAL, "out is NULL");
   *out = NULL;
-  if (!ctx) return gost__error(GOST_EINVAL, "ctx is NULL");
+  if (!ctx || !ops || !backend) return gost__error(GOST_EINVAL, "ctx or rule source is NULL");
   if (name && !gost__name_valid(name)) return gost__error(GOST_EINVAL, "invalid ingress name");
   if (name && gost_ctx_ingress(ctx, name))
     return gost__error(GOST_EEXIST, "ingress \"%s\" already exists", name);
@@ -27,6 +28,8 @@ int gost_ingress_new(gost_ingress_t **out, gost_ctx_t *ctx, const char *name) {
     gost__free(ctx, ing);
     return gost__error(GOST_ENOMEM, "out of memory");
   }
+  ing->ops = ops;
+  ing->backend = backend; /* owned from here on, also on failure below (none) */
   gost_list_insert_tail(&ctx->ingresses, &ing->link);
   gost__ctx_child_init(&ing->child, ingress_destroy, NULL);
   gost__ctx_adopt(ctx, &ing->child, GOST__RANK_INGRESS);
@@ -34,10 +37,13 @@ int gost_ingress_new(gost_ingress_t **out, gost_ctx_t *ctx, const char *name) {
   return GOST_OK;
 }
 
-static struct gost_ingress_rule *rule_find(gost_ingress_t *ing, const char *host) {
-  for (size_t i = 0; i < ing->nrules; i++)
-    if (!strcmp(ing->rules[i].host, host)) return &ing->rules[i];
-  return NULL;
+int gost_ingress_new(gost_ingress_t **out, gost_ctx_t *ctx, const char *name) {
+  if (!ctx) return gost__error(GOST_EINVAL, "ctx is NULL");
+  void *mem = gost__ingress_memory_new(ctx);
+  if (!mem) return gost__error(GOST_ENOMEM, "out of memory");
+  int rc = gost__ingress_new_with(out, ctx, name, &gost__ingress_memory_ops, mem);
+  if (rc != GOST_OK) gost__ingress_memory_ops.free(mem);
+  return rc;
 }
 
 int gost_ingress_set_rule(gost_ingress_t *ing, const char *hostname, const char *endpoint) {
@@ -49,23 +55,9 @@ int gost_ingress_set_rule(gost_ingress_t *ing, const char *hostname, const char 
   int priv = endpoint[0] == '$';
   if (gost__uuid_parse(endpoint + priv, strlen(endpoint + priv), id) != GOST_OK)
     return gost__error(GOST_EINVAL, "invalid tunnel ID \"%s\"", endpoint);
-  struct gost_ingress_rule *r = rule_find(ing, host);
-  if (!r) {
-    if (ing->nrules == ing->cap) {
-      size_t cap = ing->cap ? ing->cap * 2 : 8;
-      void *p = gost__realloc(ing->ctx, ing->rules, cap * sizeof *ing->rules);
-      if (!p) return gost__error(GOST_ENOMEM, "out of memory");
-      ing->rules = p;
-      ing->cap = cap;
-    }
-    char *h = gost__strdup(ing->ctx, host);
-    if (!h) return gost__error(GOST_ENOMEM, "out of memory");
-    r = &ing->rules[ing->nrules++];
-    r->host = h;
-  }
-  memcpy(r->id, id, sizeof id);
-  r->priv = priv;
-  return GOST_OK;
+  if (!ing->ops->set_rule) return gost__error(GOST_EUNSUPPORTED, "ingress source %s is read-only", ing->ops->name);
+  int rc = ing->ops->set_rule(ing->backend, host, id, priv);
+  return rc ? gost__error(rc, "ingress rule \"%s\"", host) : GOST_OK;
 }
 
 int gost_ingress_remove_rule(gost_ingress_t *ing, const char *hostname) {
@@ -73,27 +65,35 @@ int gost_ingress_remove_rule(gost_ingress_t *ing, const char *hostname) {
   if (!ing) return gost__error(GOST_EINVAL, "ingress is NULL");
   if (gost__ingress_host_norm(hostname, host, sizeof host) < 0)
     return gost__error(GOST_EINVAL, "invalid ingress hostname");
-  struct gost_ingress_rule *r = rule_find(ing, host);
-  if (!r) return gost__error(GOST_ENOTFOUND, "no rule for \"%s\"", host);
-  gost__free(ing->ctx, r->host);
-  size_t i = (size_t)(r - ing->rules);
-  memmove(r, r + 1, (ing->nrules - i - 1) * sizeof *r);
-  ing->nrules--;
-  return GOST_OK;
+  if (!ing->ops->remove_rule) return gost__error(GOST_EUNSUPPORTED, "ingress source %s is read-only", ing->ops->name);
+  int rc = ing->ops->remove_rule(ing->backend, host);
+  if (rc == GOST_ENOTFOUND) return gost__error(GOST_ENOTFOUND, "no rule for \"%s\"", host);
+  return rc ? gost__error(rc, "ingress rule \"%s\"", host) : GOST_OK;
 }
+
+/* The public lookup answers synchronously, so it serves sources that answer at once. */
+static void sync_done(struct gost_ingress_query *q, int status) { *(int *)q->user = status; }
 
 int gost_ingress_lookup(const gost_ingress_t *ing, const char *host, char *tunnel_id,
                         size_t tunnel_id_len, int *is_private) {
   if (!ing || !host) return gost__error(GOST_EINVAL, "ingress or host is NULL");
   if (tunnel_id && tunnel_id_len < 37) return gost__error(GOST_EINVAL, "tunnel_id buffer < 37");
-  const struct gost_ingress_rule *r = gost__ingress_match(ing, host);
-  if (!r) return gost__error(GOST_ENOTFOUND, "no ingress rule for \"%s\"", host);
-  if (tunnel_id) gost__uuid_format(r->id, tunnel_id);
-  if (is_private) *is_private = r->priv;
+  struct gost_ingress_query q;
+  int status = GOST_EAGAIN;
+  gost__ingress_lookup(ing, &q, host, sync_done, &status);
+  if (status == GOST_EAGAIN) {
+    gost__ingress_cancel(&q);
+    return gost__error(GOST_EUNSUPPORTED, "ingress source %s answers asynchronously", ing->ops->name);
+  }
+  if (status != GOST_OK) return gost__error(status, "no ingress rule for \"%s\"", host);
+  if (tunnel_id) gost__uuid_format(q.tunnel_id, tunnel_id);
+  if (is_private) *is_private = q.is_private;
   return GOST_OK;
 }
 
-size_t gost_ingress_rule_count(const gost_ingress_t *ing) { return ing ? ing->nrules : 0; }
+size_t gost_ingress_rule_count(const gost_ingress_t *ing) {
+  return ing && ing->ops->count ? ing->ops->count(ing->backend) : 0;
+}
 
 void gost__ingress_ref(struct gost_ingress *ing) { ing->refs++; }
 
@@ -101,8 +101,7 @@ void gost__ingress_destroy(struct gost_ingress *ing) {
   gost_ctx_t *ctx = ing->ctx;
   gost_list_remove(&ing->link);
   gost__ctx_disown(&ing->child);
-  for (size_t i = 0; i < ing->nrules; i++) gost__free(ctx, ing->rules[i].host);
-  gost__free(ctx, ing->rules);
+  ing->ops->free(ing->backend);
   gost__free(ctx, ing->name);
   gost__free(ctx, ing);
 }

@@ -24,6 +24,7 @@ void gost__hs_free(struct gost_hs *h, int close_stream) {
   gost_list_remove(&h->p.link);
   ev_timer_stop(h->srv->ctx->loop, &h->timer);
   if (h->dial) gost__dial_cancel(h->dial);
+  gost__ingress_cancel(&h->route);
   if (h->s) {
     gost_stream_read_stop(h->s);
     gost_stream_set_read_cb(h->s, NULL, NULL);
@@ -158,7 +159,7 @@ static void srv_free(struct gost_tunnel_server *srv) {
   }
   gost__public_free(srv->pub);
   gost__tunnel_registry_free(srv->reg);
-  gost__free(srv->ctx, srv->rules);
+  gost__tunnel_rules_free(srv);
   gost__free(srv->ctx, srv);
 }
 

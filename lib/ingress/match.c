@@ -1,4 +1,5 @@
-/* Ingress host matching (wire-spec §5.4), lower-casing both sides unlike stock GOST. */
+/* Ingress lookups (wire-spec §5.4): host normalisation and the dispatch to the rule source,
+ * lower-casing both sides unlike stock GOST. */
 #include <ctype.h>
 #include <string.h>
 
@@ -34,22 +35,32 @@ static size_t strip_port(const char *host, char *out, size_t cap) {
   return len;
 }
 
-static const struct gost_ingress_rule *find(const struct gost_ingress *ing, const char *key) {
-  for (size_t i = 0; i < ing->nrules; i++)
-    if (!strcmp(ing->rules[i].host, key)) return &ing->rules[i];
-  return NULL;
+void gost__ingress_done(struct gost_ingress_query *q, int status) {
+  q->pending = NULL;
+  q->done(q, status);
 }
 
-const struct gost_ingress_rule *gost__ingress_match(const struct gost_ingress *ing,
-                                                    const char *host) {
-  char buf[GOST__INGRESS_HOST_MAX + 2];
-  if (!ing || !host) return NULL;
-  buf[0] = '.';
-  size_t len = strip_port(host, buf + 1, sizeof buf - 1);
-  if (!len) return NULL;
-  const struct gost_ingress_rule *r = find(ing, buf + 1);
-  if (!r) r = find(ing, buf); /* ".example.com" also covers the apex */
-  for (size_t i = 2; !r && i <= len; i++)
-    if (buf[i] == '.') r = find(ing, buf + i);
-  return r;
+void gost__ingress_lookup(const struct gost_ingress *ing, struct gost_ingress_query *q, const char *host,
+                          gost_ingress_done_cb done, void *user) {
+  q->done = done;
+  q->user = user;
+  q->pending = NULL;
+  q->backend_data = NULL;
+  if (!ing || !host || !strip_port(host, q->host, sizeof q->host)) return done(q, GOST_ENOTFOUND);
+  q->pending = ing;
+  ing->ops->lookup(ing->backend, q);
+}
+
+void gost__ingress_cancel(struct gost_ingress_query *q) {
+  const struct gost_ingress *ing = q->pending;
+  if (!ing) return;
+  q->pending = NULL;
+  if (ing->ops->cancel) ing->ops->cancel(ing->backend, q);
+}
+
+const struct gost_ingress_rule *gost__ingress_match(const struct gost_ingress *ing, const char *host) {
+  char buf[GOST__INGRESS_HOST_MAX + 1];
+  if (!ing || !host || ing->ops != &gost__ingress_memory_ops) return NULL;
+  if (!strip_port(host, buf, sizeof buf)) return NULL;
+  return gost__ingress_memory_match(ing->backend, buf);
 }

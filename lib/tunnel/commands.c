@@ -38,33 +38,46 @@ gost_stream *gost__hs_take_stream(struct gost_hs *h) {
   return s;
 }
 
+static void bind_finish(struct gost_hs *h, int custom_name);
+
+/* The custom name's owner in the ingress: the name stays unless another tunnel owns it. */
+static void bind_routed(struct gost_ingress_query *q, int status) {
+  struct gost_hs *h = q->user;
+  bind_finish(h, status != GOST_OK || !memcmp(q->tunnel_id, h->msg.tunnel.id, 16));
+}
+
 void gost__hs_bind(struct gost_hs *h) {
   struct gost_tunnel_server *srv = h->srv;
-  const struct gost_relay_msg *m = &h->msg;
-  uint8_t rnd[16], cid[16];
+  uint8_t rnd[16];
+  char tid[GOST__UUID_STR_LEN + 1], ep[17];
   if (RAND_bytes(rnd, sizeof rnd) != 1)
     return gost__hs_refuse(h, GOST__RELAY_INTERNAL_SERVER_ERROR, "no randomness for the connector ID");
-  gost__uuid_v4_from_random(rnd, cid);
-  char tid[GOST__UUID_STR_LEN + 1], cids[GOST__UUID_STR_LEN + 1], ep[17];
-  gost__uuid_format(m->tunnel.id, tid);
-  gost__uuid_format(cid, cids);
+  gost__uuid_v4_from_random(rnd, h->cid);
+  gost__uuid_format(h->msg.tunnel.id, tid);
   if (gost_tunnel_endpoint_name(tid, ep, sizeof ep) != GOST_OK)
     return gost__hs_refuse(h, GOST__RELAY_INTERNAL_SERVER_ERROR, "endpoint name");
-
   /* Reported host (§4.2 step 3): the endpoint unless a custom name is asked for that no other
    * tunnel owns in the ingress. */
   const struct gost_relay_addr *b = dst_addr(h);
   const char *host = b && b->atyp == GOST__RELAY_ATYP_DOMAIN ? b->host : "";
+  if (!*host || (!gost__tunnel_has_rules(srv) && !srv->legacy)) return bind_finish(h, 0);
+  if (!strcmp(host, ep)) return bind_finish(h, 1);
+  gost__tunnel_route(srv, NULL, host, &h->route, bind_routed, h);
+}
+
+/* custom_name: report the requested domain, else the endpoint name. */
+static void bind_finish(struct gost_hs *h, int custom_name) {
+  struct gost_tunnel_server *srv = h->srv;
+  const struct gost_relay_msg *m = &h->msg;
+  uint8_t cid[16];
+  memcpy(cid, h->cid, sizeof cid); /* h is freed when its stream is taken below */
+  char tid[GOST__UUID_STR_LEN + 1], cids[GOST__UUID_STR_LEN + 1], ep[17];
+  gost__uuid_format(m->tunnel.id, tid);
+  gost__uuid_format(cid, cids);
+  gost_tunnel_endpoint_name(tid, ep, sizeof ep); /* checked in gost__hs_bind */
+  const struct gost_relay_addr *b = dst_addr(h);
+  const char *host = custom_name ? b->host : ep;
   uint16_t port = b ? b->port : 0;
-  int has_ingress = srv->svc->ingress || srv->nrules;
-  if (!*host || (!has_ingress && !srv->legacy)) {
-    host = ep;
-  } else if (strcmp(host, ep)) {
-    uint8_t owner[16];
-    int priv;
-    if (gost__tunnel_route(srv, NULL, host, owner, &priv) == GOST_OK && memcmp(owner, m->tunnel.id, 16))
-      host = ep; /* the name belongs to another tunnel */
-  }
   char pubhost[GOST__RELAY_HOST_MAX + 1];
   if (srv->pub) { /* public service: <custom or endpoint>.<domain>, no ingress rule needed */
     const char *want = b && b->atyp == GOST__RELAY_ATYP_DOMAIN && !strchr(b->host, '.') ? b->host : "";
@@ -119,11 +132,13 @@ void gost__hs_bind(struct gost_hs *h) {
 /* Which tunnel a visitor may reach (§4.5 steps 2-4); for the entrypoint (§5.5) our safer
  * default: the target host must map through the ingress to the same, non-private tunnel
  * unless entrypoint.relay.unsafe=true restores stock behaviour (any tunnel by its ID). */
-static int visitor_route(struct gost_hs *h, const char *host, uint8_t tid[16]) {
+static int visitor_route(struct gost_hs *h, const struct gost_ingress_query *q, int status,
+                         uint8_t tid[16]) {
   struct gost_tunnel_server *srv = h->srv;
   const uint8_t *req = h->msg.tunnel.id;
   uint8_t rid[16];
-  int priv = 0, found = gost__tunnel_route(srv, h->ing, host, rid, &priv) == GOST_OK;
+  int found = status == GOST_OK, priv = found && q->is_private;
+  if (found) memcpy(rid, q->tunnel_id, 16);
   if (h->from_ep) {
     if (srv->relay_unsafe) {
       memcpy(tid, req, 16);
@@ -162,7 +177,15 @@ static void finish_ok(struct gost_hs *h, gost_stream *target) {
   gost__tunnel_pipe(srv, s, target);
 }
 
+static void connect_routed(struct gost_ingress_query *q, int status);
+
 void gost__hs_connect(struct gost_hs *h) {
+  const struct gost_relay_addr *d = dst_addr(h);
+  gost__tunnel_route(h->srv, h->ing, d ? d->host : "", &h->route, connect_routed, h);
+}
+
+static void connect_routed(struct gost_ingress_query *q, int status) {
+  struct gost_hs *h = q->user;
   struct gost_tunnel_server *srv = h->srv;
   const struct gost_relay_msg *m = &h->msg;
   const struct gost_relay_addr *d = dst_addr(h);
@@ -174,7 +197,7 @@ void gost__hs_connect(struct gost_hs *h) {
   else
     gost__tunnel_addr_str(&h->s->peer, src, sizeof src);
   uint8_t tid[16];
-  int st = visitor_route(h, d ? d->host : "", tid);
+  int st = visitor_route(h, q, status, tid);
   if (st != GOST__RELAY_OK) return gost__hs_refuse(h, st, dst[0] ? dst : "no destination");
   gost_stream *ts;
   int rc = gost__tunnel_open(srv, tid, is_udp(m), src, dst, &ts);

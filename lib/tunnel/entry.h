@@ -24,6 +24,7 @@ struct gost_entry_conn {
   struct sockaddr_storage client; /* TCP peer, or the PROXY header's source */
   int pp_wanted;
   struct gost_tls_hello *hello; /* allocated on the TLS path only (large) */
+  struct gost_ingress_query route; /* SNI lookup in progress */
   size_t len;
   uint8_t *buf; /* taken on the first read, so an idle public connection holds no buffer */
 };

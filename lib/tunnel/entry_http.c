@@ -30,6 +30,7 @@ struct hc {
   int poolable;  /* keepalive mode and the backend saw no Connection: close */
   uint8_t tid[16];
   char dst[GOST_ENTRY_DST_MAX];
+  struct gost_ingress_query route; /* Host lookup in progress */
   struct gost_http_framer reqf, respf;
   struct gost_http_req req;
   size_t len;
@@ -55,6 +56,7 @@ static int buf_need(struct hc *h) {
 }
 
 static void hc_free(struct hc *h) {
+  gost__ingress_cancel(&h->route);
   gost__free(h->srv->ctx, h->buf);
   gost_list_remove(&h->p.link);
   ev_timer_stop(h->srv->ctx->loop, &h->timer);
@@ -193,6 +195,8 @@ static int keepalive_head(struct hc *h) {
   return ok;
 }
 
+static void request_routed(struct gost_ingress_query *q, int status);
+
 static void route_request(struct hc *h) {
   struct gost_http_req *r = &h->req;
   h->minor = r->f.version_minor;
@@ -203,20 +207,27 @@ static void route_request(struct hc *h) {
     host[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
   }
   host[r->host_name.n] = '\0';
-  char dst[GOST__RELAY_HOST_MAX + 16], src[64];
   int v6 = strchr(host, ':') != NULL;
-  snprintf(dst, sizeof dst, v6 ? "[%s]:%u" : "%s:%u", host, r->host_port ? r->host_port : 80);
-  uint8_t tid[16];
-  int priv = 0;
-  if (gost__tunnel_route(h->srv, h->ing, host, tid, &priv) != GOST_OK) return hc_error(h, 502, dst);
-  if (priv) return hc_error(h, 502, "private tunnel");
+  snprintf(h->dst, sizeof h->dst, v6 ? "[%s]:%u" : "%s:%u", host, r->host_port ? r->host_port : 80);
+  /* h->req points into h->buf: no reads (which may move it) until the answer */
+  gost_stream_read_stop(h->pub);
+  gost__tunnel_route(h->srv, h->ing, host, &h->route, request_routed, h);
+}
+
+static void request_routed(struct gost_ingress_query *q, int status) {
+  struct hc *h = q->user;
+  struct gost_http_req *r = &h->req;
+  const char *dst = h->dst;
+  char src[64];
+  if (status != GOST_OK) return hc_error(h, 502, dst);
+  if (q->is_private) return hc_error(h, 502, "private tunnel");
+  const uint8_t *tid = q->tunnel_id;
+  memcpy(h->tid, tid, 16);
   client_src(h, src, sizeof src);
   h->client_ka = r->f.keep_alive;
   h->poolable = 0;
   int skip_body = r->method.n == 4 && !memcmp(r->method.p, "HEAD", 4);
   if (h->srv->entry_keepalive && !r->f.connection_upgrade) {
-    memcpy(h->tid, tid, 16);
-    memcpy(h->dst, dst, strlen(dst) + 1); /* dst is shorter than GOST_ENTRY_DST_MAX */
     h->up = gost__entry_pool_take(h->srv, tid, dst);
     h->poolable = keepalive_head(h); /* r points into the old head from here on */
   }

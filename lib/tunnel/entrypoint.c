@@ -26,6 +26,7 @@ struct gost_entrypoint {
 static void ec_free(struct gost_entry_conn *c, int close_stream) {
   gost_list_remove(&c->p.link);
   ev_timer_stop(c->srv->ctx->loop, &c->timer);
+  gost__ingress_cancel(&c->route);
   if (c->s) {
     gost_stream_read_stop(c->s);
     gost_stream_set_read_cb(c->s, NULL, NULL);
@@ -119,6 +120,8 @@ static int ec_public_tls(struct gost_entry_conn *c, const char *sni) {
   return 1;
 }
 
+static void ec_tls_routed(struct gost_ingress_query *q, int status);
+
 static void ec_tls(struct gost_entry_conn *c) {
   if (!c->hello && !(c->hello = gost__malloc(c->srv->ctx, sizeof *c->hello)))
     return ec_drop(c, "out of memory");
@@ -135,17 +138,21 @@ static void ec_tls(struct gost_entry_conn *c) {
   for (char *p = host; *p; p++)
     if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
   if (ec_public_tls(c, host)) return;
-  uint8_t tid[16];
-  int priv;
-  if (gost__tunnel_route(c->srv, c->ing, host, tid, &priv) != GOST_OK || priv)
-    return ec_drop(c, "no public route for the SNI");
-  char dst[sizeof host + 8], src[64];
-  snprintf(dst, sizeof dst, "%s:443", host);
+  gost_stream_read_stop(c->s); /* the hello is complete: hold further bytes while routing */
+  gost__tunnel_route(c->srv, c->ing, host, &c->route, ec_tls_routed, c);
+}
+
+static void ec_tls_routed(struct gost_ingress_query *q, int status) {
+  struct gost_entry_conn *c = q->user;
+  if (status != GOST_OK || q->is_private) return ec_drop(c, "no public route for the SNI");
+  const uint8_t *tid = q->tunnel_id;
+  char dst[sizeof q->host + 8], src[64];
+  snprintf(dst, sizeof dst, "%s:443", q->host);
   gost__tunnel_addr_str(&c->client, src, sizeof src);
   gost_stream *ts;
   if (gost__tunnel_open(c->srv, tid, 0, src, dst, &ts) != GOST_OK) return ec_drop(c, "tunnel unavailable");
   /* replay the hello (and anything after it), then the one relay loop */
-  rc = gost_stream_write_buf(ts, c->buf, c->len, NULL, NULL);
+  int rc = gost_stream_write_buf(ts, c->buf, c->len, NULL, NULL);
   struct gost_tunnel_server *srv = c->srv;
   gost_stream *s = ec_take(c);
   ec_free(c, 0);

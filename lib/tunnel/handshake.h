@@ -21,6 +21,8 @@ struct gost_hs {
   int from_ep;
   const struct gost_ingress *ing;
   struct gost_dial *dial; /* plain relay CONNECT in progress */
+  struct gost_ingress_query route; /* ingress lookup in progress (BIND name, visitor CONNECT) */
+  uint8_t cid[16];                 /* BIND: the connector ID handed out */
   struct gost_relay_msg msg;
   size_t len, used; /* bytes in buf; bytes of the request (rest belongs to the peer's data) */
   uint8_t buf[GOST_HS_MAX];

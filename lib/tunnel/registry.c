@@ -8,13 +8,15 @@
 #include "codec/uuid.h"
 #include "core/ctx_int.h"
 #include "core/error.h"
+#include "core/hmap.h"
 #include "core/log.h"
 #include "tunnel/registry.h"
 
 #define OPEN_ATTEMPTS 3
 
 struct tunnel {
-  struct gost_list link;
+  struct gost_hnode node; /* reg->index, by ID */
+  struct gost_list link;  /* reg->tunnels, for walks */
   uint8_t id[16];
   struct gost_list conns;
   size_t nconns;
@@ -33,6 +35,7 @@ struct gost_tunnel_connector {
 struct gost_tunnel_registry {
   gost_ctx_t *ctx;
   struct gost_list tunnels;
+  struct gost_hmap index; /* tunnel ID -> struct tunnel: one probe per stream opened */
   uint64_t rng; /* xorshift64* state, seeded once: no RAND_bytes (and its getpid) per stream */
 };
 
@@ -41,29 +44,33 @@ struct gost_tunnel_registry *gost__tunnel_registry_new(gost_ctx_t *ctx) {
   if (!reg) return NULL;
   reg->ctx = ctx;
   gost_list_init(&reg->tunnels);
+  gost__hmap_init(&reg->index, &ctx->mem);
   if (RAND_bytes((unsigned char *)&reg->rng, sizeof reg->rng) != 1) reg->rng = (uint64_t)(uintptr_t)reg ^ (uint64_t)rand();
   reg->rng |= 1; /* never zero */
   return reg;
 }
 
 static struct tunnel *find(const struct gost_tunnel_registry *reg, const uint8_t id[16]) {
-  const struct gost_list *pos;
-  gost_list_foreach(pos, &reg->tunnels) {
-    struct tunnel *t = gost_container_of(pos, struct tunnel, link);
-    if (!memcmp(t->id, id, 16)) return t;
+  uint64_t h = gost__hmap_hash(&reg->index, id, 16);
+  for (struct gost_hnode *n = gost__hmap_chain(&reg->index, h); n; n = n->next) {
+    struct tunnel *t = (struct tunnel *)n;
+    if (n->hash == h && !memcmp(t->id, id, 16)) return t;
   }
   return NULL;
 }
 
+static void tunnel_unlink(struct gost_tunnel_registry *reg, struct tunnel *t) {
+  gost__hmap_remove(&reg->index, &t->node);
+  gost_list_remove(&t->link);
+  gost__free(reg->ctx, t);
+}
+
 static void conn_remove(struct gost_tunnel_connector *c) {
   struct tunnel *t = c->t;
-  gost_ctx_t *ctx = c->reg->ctx;
+  struct gost_tunnel_registry *reg = c->reg;
   gost_list_remove(&c->link);
-  gost__free(ctx, c);
-  if (--t->nconns == 0) { /* empty tunnels go at once (stock: every 15 min) */
-    gost_list_remove(&t->link);
-    gost__free(ctx, t);
-  }
+  gost__free(reg->ctx, c);
+  if (--t->nconns == 0) tunnel_unlink(reg, t); /* empty tunnels go at once (stock: every 15 min) */
 }
 
 void gost__tunnel_registry_free(struct gost_tunnel_registry *reg) {
@@ -79,6 +86,7 @@ void gost__tunnel_registry_free(struct gost_tunnel_registry *reg) {
     gost__mux_session_close(c->sess);
     conn_remove(c); /* frees t */
   }
+  gost__hmap_cleanup(&reg->index);
   gost__free(reg->ctx, reg);
 }
 
@@ -109,15 +117,17 @@ int gost__tunnel_registry_bind(struct gost_tunnel_registry *reg, const uint8_t t
     }
     memcpy(t->id, tunnel_id, 16);
     gost_list_init(&t->conns);
+    if (gost__hmap_insert(&reg->index, &t->node, gost__hmap_hash(&reg->index, tunnel_id, 16)) != GOST_OK) {
+      gost__free(ctx, t);
+      gost_stream_close(carrier);
+      return gost__error(GOST_ENOMEM, "tunnel");
+    }
     gost_list_insert_tail(&reg->tunnels, &t->link);
     fresh = 1;
   }
   struct gost_tunnel_connector *c = gost__calloc(ctx, 1, sizeof *c);
   if (!c) {
-    if (fresh) {
-      gost_list_remove(&t->link);
-      gost__free(ctx, t);
-    }
+    if (fresh) tunnel_unlink(reg, t);
     gost_stream_close(carrier);
     return gost__error(GOST_ENOMEM, "connector");
   }

@@ -1,58 +1,58 @@
-/* Host -> tunnel ID routing for the tunnel server: the ingress object when one is set, else
- * the inline `tunnel=host:uuid,...` rules (same matching order, §5.4). */
+/* Host -> tunnel ID routing for the tunnel server: one path for the four places that route
+ * (entrypoint HTTP and TLS, visitor CONNECT, BIND's custom name). The ingress asked is the
+ * entrypoint's own, else the service's, else the inline `tunnel=host:uuid,...` rules held in a
+ * private memory source. */
+#include <stdio.h>
 #include <string.h>
 
 #include "codec/hostmatch.h"
 #include "core/error.h"
-#include "ingress/ingress.h"
 #include "tunnel/public.h"
 #include "tunnel/server.h"
 
 int gost__tunnel_rules_parse(struct gost_tunnel_server *srv, const char *spec) {
-  size_t n = 1;
-  for (const char *p = spec; *p; p++) n += *p == ',';
-  srv->rules = gost__calloc(srv->ctx, n, sizeof *srv->rules);
-  if (!srv->rules) return gost__error(GOST_ENOMEM, "tunnel rules");
+  void *mem = gost__ingress_memory_new(srv->ctx);
+  if (!mem) return gost__error(GOST_ENOMEM, "tunnel rules");
+  srv->inline_rules = (struct gost_ingress){.ctx = srv->ctx, .ops = &gost__ingress_memory_ops, .backend = mem};
   for (const char *p = spec; *p;) {
     const char *end = strchr(p, ',');
     size_t len = end ? (size_t)(end - p) : strlen(p);
     const char *colon = memchr(p, ':', len);
-    struct gost_inline_rule *r = &srv->rules[srv->nrules];
-    if (colon && gost__hostmatch_rule_normalize(p, (size_t)(colon - p), r->host, sizeof r->host) > 0 &&
-        gost__hostmatch_endpoint_parse(colon + 1, len - (size_t)(colon - p) - 1, r->id, &r->priv) == GOST_OK)
-      srv->nrules++; /* invalid rules are dropped, as stock does */
+    char host[GOST__HOSTMATCH_MAX + 1];
+    uint8_t id[16];
+    int priv;
+    if (colon && gost__hostmatch_rule_normalize(p, (size_t)(colon - p), host, sizeof host) > 0 &&
+        gost__hostmatch_endpoint_parse(colon + 1, len - (size_t)(colon - p) - 1, id, &priv) == GOST_OK &&
+        gost__ingress_memory_ops.set_rule(mem, host, id, priv) != GOST_OK)
+      return gost__error(GOST_ENOMEM, "tunnel rules"); /* invalid rules are dropped, as stock does */
     p += len;
     if (*p == ',') p++;
   }
   return GOST_OK;
 }
 
-int gost__tunnel_route(const struct gost_tunnel_server *srv, const struct gost_ingress *ing,
-                       const char *host, uint8_t id[16], int *is_private) {
-  if (!host || !*host) return GOST_ENOTFOUND;
-  if (srv->pub && gost__public_route(srv->pub, host, id) == GOST_OK) { /* <name>.<public domain> */
-    *is_private = 0;
-    return GOST_OK;
+void gost__tunnel_rules_free(struct gost_tunnel_server *srv) {
+  if (srv->inline_rules.backend) srv->inline_rules.ops->free(srv->inline_rules.backend);
+  srv->inline_rules.backend = NULL;
+}
+
+int gost__tunnel_has_rules(const struct gost_tunnel_server *srv) {
+  return srv->svc->ingress || (srv->inline_rules.backend && gost__ingress_memory_ops.count(srv->inline_rules.backend));
+}
+
+void gost__tunnel_route(struct gost_tunnel_server *srv, const struct gost_ingress *ing, const char *host,
+                        struct gost_ingress_query *q, gost_ingress_done_cb done, void *user) {
+  if (srv->pub && host && gost__public_route(srv->pub, host, q->tunnel_id) == GOST_OK) {
+    /* <name>.<public domain>: answered at once, as a memory source would */
+    snprintf(q->host, sizeof q->host, "%s", host);
+    q->done = done;
+    q->user = user;
+    q->pending = NULL;
+    q->is_private = 0;
+    done(q, GOST_OK);
+    return;
   }
   if (!ing) ing = srv->svc->ingress;
-  if (ing) {
-    const struct gost_ingress_rule *r = gost__ingress_match(ing, host);
-    if (!r) return GOST_ENOTFOUND;
-    memcpy(id, r->id, 16);
-    *is_private = r->priv;
-    return GOST_OK;
-  }
-  struct gost_hostmatch_iter it;
-  if (!srv->nrules || gost__hostmatch_iter_init(&it, host, strlen(host)) != GOST_OK) return GOST_ENOTFOUND;
-  const char *cand;
-  size_t clen;
-  while ((cand = gost__hostmatch_iter_next(&it, &clen))) {
-    for (size_t i = 0; i < srv->nrules; i++) {
-      if (strcmp(srv->rules[i].host, cand)) continue;
-      memcpy(id, srv->rules[i].id, 16);
-      *is_private = srv->rules[i].priv;
-      return GOST_OK;
-    }
-  }
-  return GOST_ENOTFOUND;
+  if (!ing && srv->inline_rules.backend) ing = &srv->inline_rules;
+  gost__ingress_lookup(ing, q, host, done, user);
 }

@@ -7,18 +7,13 @@
 #include <stdint.h>
 
 #include "codec/relay.h"
+#include "ingress/ingress.h"
 #include "mux/session.h"
 #include "model/service.h"
 #include "tunnel/registry.h"
 
 #define GOST_TUNNEL_MAX_ENTRYPOINTS 8
 #define GOST_TUNNEL_DEFAULT_TIMEOUT_MS 15000
-
-struct gost_inline_rule {
-  char host[256]; /* lower-case, leading '*' stripped */
-  uint8_t id[16];
-  int priv;
-};
 
 struct gost_entrypoint; /* one public listener (entrypoint.c) */
 struct gost_entry_port; /* one raw public port (entry_port.c) */
@@ -39,8 +34,8 @@ struct gost_tunnel_server {
   int64_t entry_timeout_ms;    /* entrypoint.readTimeout: heads and hellos */
   int relay_unsafe;            /* entrypoint.relay.unsafe: stock §5.5 behaviour */
   int proxy_protocol;          /* entrypoint.proxyProtocol: 0, 1 or 2 */
-  struct gost_inline_rule *rules; /* `tunnel` option when no ingress object is set */
-  size_t nrules;
+  struct gost_ingress inline_rules; /* `tunnel` option when no ingress object is set (a memory
+                                     * source, backend NULL when unused; not a ctx object) */
   struct gost_entrypoint *eps[GOST_TUNNEL_MAX_ENTRYPOINTS];
   size_t neps;
   struct gost_entry_port *ports[GOST_TUNNEL_MAX_PORTS];
@@ -59,11 +54,16 @@ struct gost_tunnel_pending {
   void (*abort)(struct gost_tunnel_pending *p);
 };
 
-/* route.c: host (port ignored) -> tunnel ID through the service ingress, or the inline
- * `tunnel` rules. GOST_ENOTFOUND when nothing matches. ing may override the service's. */
-int gost__tunnel_route(const struct gost_tunnel_server *srv, const struct gost_ingress *ing,
-                       const char *host, uint8_t id[16], int *is_private);
+/* route.c: the one routing path. Looks host (port ignored) up in ing, else the service's
+ * ingress, else the inline `tunnel` rules; done(q, status) fires as gost__ingress_lookup says
+ * (at once for memory sources), GOST_ENOTFOUND when nothing matches. q is the caller's, to
+ * cancel with gost__ingress_cancel when the caller goes away first. */
+void gost__tunnel_route(struct gost_tunnel_server *srv, const struct gost_ingress *ing, const char *host,
+                        struct gost_ingress_query *q, gost_ingress_done_cb done, void *user);
 int gost__tunnel_rules_parse(struct gost_tunnel_server *srv, const char *spec);
+void gost__tunnel_rules_free(struct gost_tunnel_server *srv);
+/* 1 when an ingress or inline rules are configured (BIND may then keep a custom name). */
+int gost__tunnel_has_rules(const struct gost_tunnel_server *srv);
 
 /* open.c: opens a stream to tunnel id and writes the stream header (§4.6) right after the
  * SYN: Response OK {Addr src, Addr dst}. src must be an IP literal "ip:port" (or ""). For the

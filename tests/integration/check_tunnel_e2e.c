@@ -81,33 +81,10 @@ static gost_service_t *start_visitor(const char *name, int udp, uint16_t tport, 
   return svc;
 }
 
-static int connect_to(int type, uint16_t port) {
-  int fd = socket(AF_INET, type, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-                          .sin_port = htons(port)};
-  ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
-  fcntl(fd, F_SETFL, O_NONBLOCK);
-  return fd;
-}
+static int connect_to(int type, uint16_t port) { return lp_connect(type, port); }
 
-/* Reads until `want` appears (or the peer closes), spinning the loop. */
 static int recv_until(int fd, char *buf, size_t cap, const char *want, double secs) {
-  size_t n = 0;
-  double end = ev_time() + secs;
-  buf[0] = '\0';
-  while (ev_time() < end) {
-    ssize_t k = recv(fd, buf + n, cap - 1 - n, 0);
-    if (k > 0) {
-      n += (size_t)k;
-      buf[n] = '\0';
-      if (strstr(buf, want)) return 1;
-    } else if (k == 0) {
-      return strstr(buf, want) != NULL;
-    }
-    int never = 0;
-    lp_spin(loop, &never, 0.01);
-  }
-  return 0;
+  return lp_recv_until(loop, fd, buf, cap, want, secs);
 }
 
 static void setup(void) {

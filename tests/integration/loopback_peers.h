@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ev.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -139,6 +140,37 @@ static int lp_spin(struct ev_loop *loop, const int *flag, double secs) {
   while (!*flag && ev_time() < end) ev_run(loop, EVRUN_ONCE);
   ev_timer_stop(loop, &tick);
   return *flag;
+}
+
+/* A non-blocking client socket connected to 127.0.0.1:port (type SOCK_STREAM or SOCK_DGRAM). */
+__attribute__((unused)) static int lp_connect(int type, uint16_t port) {
+  int fd = socket(AF_INET, type, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+                          .sin_port = htons(port)};
+  ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+  fcntl(fd, F_SETFL, O_NONBLOCK);
+  return fd;
+}
+
+/* Reads fd until `want` appears (or the peer closes), spinning the loop. */
+__attribute__((unused)) static int lp_recv_until(struct ev_loop *loop, int fd, char *buf, size_t cap, const char *want,
+                         double secs) {
+  size_t n = 0;
+  double end = ev_time() + secs;
+  buf[0] = '\0';
+  while (ev_time() < end) {
+    ssize_t k = recv(fd, buf + n, cap - 1 - n, 0);
+    if (k > 0) {
+      n += (size_t)k;
+      buf[n] = '\0';
+      if (strstr(buf, want)) return 1;
+    } else if (k == 0) {
+      return strstr(buf, want) != NULL;
+    }
+    int never = 0;
+    lp_spin(loop, &never, 0.01);
+  }
+  return 0;
 }
 
 #endif
