@@ -57,6 +57,7 @@ pass "socks5 UDP ASSOCIATE refused without udp=true"
 
 if [ -n "${STOCK_GOST:-}" ] && [ -x "$STOCK_GOST" ]; then
   hop_case relay-hop-stock-client "$GOST" "relay://127.0.0.1:@S@" "$STOCK_GOST" "relay://127.0.0.1:@S@"
+  hop_case relay-hop-stock-server "$STOCK_GOST" "relay://127.0.0.1:@S@" "$GOST" "relay://127.0.0.1:@S@"
   hop_case socks5-hop-stock-server "$STOCK_GOST" "socks5://127.0.0.1:@S@?udp=true" "$GOST" "socks5://127.0.0.1:@S@"
   hop_case socks5-hop-stock-client "$GOST" "socks5://127.0.0.1:@S@?udp=true" "$STOCK_GOST" "socks5://127.0.0.1:@S@"
   hop_case socks5-assoc-stock-client "$GOST" "socks5://127.0.0.1:@S@?udp=true" "$STOCK_GOST" "socks5://127.0.0.1:@S@?relay=udp"
