@@ -23,20 +23,6 @@ static int auth_pair(const json_t *obj, const char *path, const char **u, const 
   return GOST_OK;
 }
 
-/* A tunnel client registers under its tunnel.id; a random one (stock's fallback) never gets
- * traffic, so the ID is required. The legacy relay connector works without one. */
-static int tunnel_id_present(const json_t *conn, const json_t *node, const char *ctype,
-                             const char *cpath) {
-  if (strcasecmp(ctype, "tunnel")) return GOST_OK;
-  const json_t *cm = gost__cfg_get(conn, "metadata"), *nm = gost__cfg_get(node, "metadata");
-  if (gost__cfg_get(cm, "tunnel.id") || gost__cfg_get(cm, "tunnelID") ||
-      gost__cfg_get(nm, "tunnel.id") || gost__cfg_get(nm, "tunnelID"))
-    return GOST_OK;
-  char p[260];
-  snprintf(p, sizeof p, "%s.metadata.tunnel.id", cpath);
-  return gost__cfg_fail(p, "missing: a tunnel client needs the ID of its tunnel");
-}
-
 static int load_node(struct cfg *c, gost_chain_t *chain, int hop, const json_t *node,
                      const char *path) {
   json_t *conn, *dial;
@@ -53,7 +39,6 @@ static int load_node(struct cfg *c, gost_chain_t *chain, int hop, const json_t *
       (rc = gost__cfg_typed(dial, path, GOST_KIND_DIALER, "tcp", &dtype)) ||
       (rc = auth_pair(conn, cpath, &user, &pass)))
     return rc;
-  if ((rc = tunnel_id_present(conn, node, ctype, cpath))) return rc;
   if (!addr || !*addr) {
     char p[220];
     snprintf(p, sizeof p, "%s.addr", path);

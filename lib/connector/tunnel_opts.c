@@ -8,6 +8,7 @@
 #include "core/addr.h"
 #include "connector/tunnel.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "core/meta.h"
 
 /* Connector metadata first, then node metadata (URL query keys land in both). */
@@ -37,6 +38,8 @@ int gost__tunnel_opts(struct gost_node *node, gost_ctx_t *ctx, struct gost_tunne
     if (!node->connector_meta) node->connector_meta = json_object();
     if (!node->connector_meta || gost__meta_set(node->connector_meta, "tunnel.id", s) != 0)
       return gost__error(GOST_ENOMEM, "tunnel: storing generated tunnel.id");
+    GOST_WARN(ctx, "tunnel: no tunnel.id on node %s: using a random one, %s (as stock; only its "
+              "endpoint name or tunnel.direct can reach it)", node->addr ? node->addr : "", s);
   }
   if (out->has_id) gost__uuid_format(out->id, out->id_str);
   const char *w = node_opt(node, "tunnel.weight");

@@ -2,7 +2,10 @@
  * node, dials it through the service chain (retrying other nodes), then pipes.
  * A "tcp" service with sniffing=true and no nodes dials the sniffed HTTP Host / TLS SNI
  * (port 80 / 443 by default) instead, as stock does: an external tunnel entrypoint is
- * `-L "tcp://:80?sniffing=true" -F "tunnel://server:8443?tunnel.id=<entrypoint.id>"`. */
+ * `-L "tcp://:80?sniffing=true" -F "tunnel://server:8443?tunnel.id=<entrypoint.id>"`.
+ * With sniffing=true and nodes (the sniffing reverse proxy of GOST's docs), the sniffed host picks
+ * the node (`filter.host` or legacy `host`, filter-less nodes as fallback); a host no node takes
+ * gets 502 (HTTP) or a close, as stock 3.2.6 does. */
 #include <stdio.h>
 #include <string.h>
 
@@ -11,6 +14,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/meta.h"
+#include "handler/remote.h"
 #include "handler/remote_sniff.h"
 #include "io/pipe.h"
 #include "handler/handlers.h"
@@ -21,7 +25,8 @@
 struct fwd_state {
   struct gost_list conns;
   uint64_t idle_ms;         /* pipe idle timeout, 0: none */
-  uint64_t sniff_timeout_ms; /* sniffing mode (no nodes): bound on the wait for Host / SNI */
+  uint64_t sniff_timeout_ms; /* sniffing mode: bound on the wait for Host / SNI */
+  int sniffing;              /* tcp with sniffing=true: the sniffed host routes */
 };
 
 struct fwd {
@@ -36,10 +41,11 @@ struct fwd {
   int udp;
   int tries;
   struct gost_msg_read *mr;     /* sniffing mode: the peek in progress */
-  struct gost_remote_sniff *sn; /* sniffing mode: the sniffed target (node is NULL) */
+  struct gost_remote_sniff *sn; /* sniffing mode: the sniffed host (the target when no nodes) */
 };
 
 static const char *target(const struct fwd *f) { return f->node ? f->node->addr : f->sn->host; }
+static const char *svc_name(const struct fwd *f) { return f->svc->name ? f->svc->name : ""; }
 
 static void fwd_free(struct fwd *f) {
   gost_list_remove(&f->link);
@@ -56,6 +62,22 @@ static void fwd_fail(struct fwd *f) {
   gost_stream_close(f->client);
   gost__service_conn_done(f->svc, 0, 0);
   fwd_free(f);
+}
+
+/* HTTP clients of a sniffing service get a status line before the close, as from stock. */
+static void refused_sent(gost_stream *s, int status, void *user) {
+  (void)s;
+  (void)status;
+  fwd_fail(user);
+}
+
+static void fwd_refuse(struct fwd *f, int code) {
+  char resp[96];
+  if (!f->sn || f->sn->kind != GOST__SNIFF_HTTP) return fwd_fail(f);
+  int n = snprintf(resp, sizeof resp, "HTTP/1.1 %d %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                   code, code == 502 ? "Bad Gateway" : "Service Unavailable");
+  gost_stream_read_stop(f->client);
+  if (gost_stream_write_buf(f->client, resp, (size_t)n, refused_sent, f) != GOST_OK) fwd_fail(f);
 }
 
 static void on_pipe_done(struct gost_pipe *p, int status, uint64_t a_to_b, uint64_t b_to_a,
@@ -75,8 +97,8 @@ static void on_dialed(gost_ctx_t *ctx, gost_stream *s, int status, void *user) {
   struct fwd *f = user;
   f->dial = NULL;
   if (status < 0 && !f->node) { /* sniffed target: nothing else to try */
-    GOST_WARN(ctx, "%s: dial %s: %s", f->svc->name ? f->svc->name : "", target(f), gost_strerror(status));
-    fwd_fail(f);
+    GOST_WARN(ctx, "%s: dial %s: %s", svc_name(f), target(f), gost_strerror(status));
+    fwd_refuse(f, 503);
     return;
   }
   if (status < 0) {
@@ -101,21 +123,30 @@ static void try_dial(struct fwd *f) {
   size_t max = svc->nnodes < MAX_TRIES ? svc->nnodes : MAX_TRIES;
   while (f->tries < (int)max) {
     f->tries++;
-    f->node = gost__node_select(svc->ctx, svc->nodes, svc->nnodes, &svc->rr, f->host);
+    f->node = f->sn ? gost__remote_select(svc, f->sn->host)
+                    : gost__node_select(svc->ctx, svc->nodes, svc->nnodes, &svc->rr, f->host);
+    if (!f->node && f->sn && f->tries == 1) {
+      GOST_WARN(svc->ctx, "%s: no node for host %s", svc_name(f), f->sn->host[0] ? f->sn->host : "(none)");
+      return fwd_refuse(f, 502);
+    }
     if (!f->node) break;
     f->dial = gost__chain_dial(svc->ctx, svc->chain, f->udp ? "udp" : "tcp", f->node->addr,
                                &f->info, on_dialed, f);
     if (f->dial) return;
     gost__node_mark_failed(svc->ctx, f->node);
   }
-  GOST_WARN(svc->ctx, "%s: no node available", svc->name ? svc->name : "");
-  fwd_fail(f);
+  GOST_WARN(svc->ctx, "%s: no node available", svc_name(f));
+  fwd_refuse(f, 503);
 }
 
 static void on_sniffed(gost_stream *s, int status, void *user) {
   struct fwd *f = user;
   f->mr = NULL;
   f->client = s; /* replays every sniffed byte */
+  if (f->svc->nnodes) { /* sniffing reverse proxy: the host picks the node */
+    if (status != 0 && status != GOST_ETIMEDOUT) return fwd_fail(f);
+    return try_dial(f);
+  }
   if ((status != 0 && status != GOST_ETIMEDOUT) || !f->sn->host[0]) {
     if (status == 0 || status == GOST_ETIMEDOUT)
       GOST_WARN(f->svc->ctx, "%s: sniffing found no host to forward to", f->svc->name ? f->svc->name : "");
@@ -143,7 +174,7 @@ static void fwd_handle(gost_service_t *svc, gost_stream *s, const struct gost_co
   f->info.host = f->host;
   f->info.udp = f->udp;
   f->info.client = s->peer;
-  if (svc->nnodes == 0) { /* sniffing mode (checked at start) */
+  if (st->sniffing && !f->udp) { /* checked at start: nodes, or sniffing on tcp */
     f->sn = gost__calloc(svc->ctx, 1, sizeof *f->sn);
     if (f->sn) f->mr = gost__remote_sniff(svc->ctx, s, st->sniff_timeout_ms, f->sn, on_sniffed, f);
     if (!f->mr) fwd_fail(f);
@@ -153,14 +184,15 @@ static void fwd_handle(gost_service_t *svc, gost_stream *s, const struct gost_co
 }
 
 static int fwd_start(gost_service_t *svc) {
-  int sniffing = gost__str_bool(gost__service_meta(svc, "sniffing", NULL), 0);
-  if (svc->nnodes == 0 && !(sniffing && svc->handler == &gost__handler_tcp))
+  int sniffing = gost__str_bool(gost__service_meta(svc, "sniffing", NULL), 0) && svc->handler == &gost__handler_tcp;
+  if (svc->nnodes == 0 && !sniffing)
     return gost__error(GOST_ECONFIG, "%s: forward handler needs a target node%s",
                        svc->name ? svc->name : "",
                        svc->handler == &gost__handler_tcp ? " (or sniffing=true)" : "");
   struct fwd_state *st = gost__calloc(svc->ctx, 1, sizeof *st);
   if (!st) return gost__error(GOST_ENOMEM, "out of memory");
   gost_list_init(&st->conns);
+  st->sniffing = sniffing;
   const char *idle = gost__service_meta(svc, "idleTimeout", NULL);
   int64_t ms = idle ? gost__duration_ms(idle) : 0;
   st->idle_ms = ms > 0 ? (uint64_t)ms : 0;

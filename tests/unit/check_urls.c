@@ -193,8 +193,6 @@ START_TEST(bad_urls) {
   bad("rtcp://:0/a:1", "tunnel://s:1?tunnel.id=", "-F \"tunnel://s:1?tunnel.id=\": tunnel.id: empty tunnel ID");
   bad("rtcp://:0/a:1", "tunnel://s:1?tunnel.weight=heavy",
       "-F \"tunnel://s:1?tunnel.weight=heavy\": tunnel.weight: \"heavy\" is not an integer");
-  bad("rtcp://:0/a:1", "tunnel://s:1",
-      "chains[0].hops[0].nodes[0].connector.metadata.tunnel.id: missing: a tunnel client needs the ID of its tunnel");
   bad("tunnel://:80?tunnel=a.com:nope", NULL, "services[0].handler.metadata.tunnel: invalid tunnel ID \"nope\"");
 }
 END_TEST
