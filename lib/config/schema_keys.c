@@ -145,7 +145,16 @@ const struct gost_cfg_key gost__cfg_meta_keys[] = {
     MK("entrypoint.relay.unsafe", BOOL, H),
     MR("entrypoint.proxyProtocol", INT, H, 0, 2),
     MK("entrypoints", ANY, H),
-    MK("entrypoint.ports", STR, H), /* raw public ports: "[udp/]ADDR/TUNNEL_ID[/HOST],..." */
+    MK("entrypoint.ports", STR, H),
+    /* the public tunnel service (docs/tunnel-public.md); also as one `tunnel.public` object */
+    MK("tunnel.public", ANY, H),
+    MK("tunnel.public.domain", STR, H),
+    MK("tunnel.public.names", BOOL, H),
+    MK("tunnel.public.expire", DUR, H),
+    MK("tunnel.public.state", STR, H),
+    MR("tunnel.public.rate", INT, H, 0, 1000000),
+    MK("tunnel.public.certFile", STR, H),
+    MK("tunnel.public.keyFile", STR, H), /* raw public ports: "[udp/]ADDR/TUNNEL_ID[/HOST],..." */
     MK("ingress", STR, H),
     MK("tunnel", STR, H),
     MK("tunnel.direct", BOOL, H),

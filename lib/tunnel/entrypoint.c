@@ -11,7 +11,9 @@
 #include "core/log.h"
 #include "core/meta.h"
 #include "ingress/ingress.h"
+#include "io/prefixed.h"
 #include "tunnel/entry.h"
+#include "tunnel/public.h"
 
 struct gost_entrypoint {
   struct gost_tunnel_server *srv;
@@ -60,6 +62,64 @@ static gost_stream *ec_take(struct gost_entry_conn *c) {
   return s;
 }
 
+/* ---- TLS for *.<public domain>: terminated here with the wildcard certificate ---- */
+
+struct pub_tls {
+  struct gost_tunnel_pending p; /* on srv->conns until the handshake ends */
+  struct gost_tunnel_server *srv;
+  struct sockaddr_storage client;
+  int dead; /* the service stopped meanwhile */
+};
+
+static void pub_tls_abort(struct gost_tunnel_pending *p) {
+  struct pub_tls *t = gost_container_of(p, struct pub_tls, p);
+  gost_list_remove(&t->p.link);
+  gost_list_init(&t->p.link);
+  t->dead = 1; /* freed when the handshake reports */
+}
+
+static void pub_tls_ready(gost_ctx_t *ctx, gost_stream *s, int status, void *user) {
+  struct pub_tls *t = user;
+  struct gost_tunnel_server *srv = t->srv;
+  struct sockaddr_storage client = t->client;
+  int dead = t->dead;
+  gost_list_remove(&t->p.link);
+  gost__free(ctx, t);
+  if (dead || status != GOST_OK) {
+    if (s) gost_stream_close(s);
+    return;
+  }
+  gost__entry_http_start(srv, NULL, s, &client, NULL, 0); /* then routed by Host as usual */
+}
+
+/* 1 when c was handed to a TLS handshake (c freed). */
+static int ec_public_tls(struct gost_entry_conn *c, const char *sni) {
+  struct gost_tunnel_server *srv = c->srv;
+  gost_service_t *tsvc = srv->pub ? gost__public_tls(srv->pub) : NULL;
+  const struct gost_listener_ops *tls = gost__listener_find("tls");
+  if (!tsvc || !tls || !tls->wrap || !gost__public_covers(srv->pub, sni)) return 0;
+  struct pub_tls *t = gost__calloc(srv->ctx, 1, sizeof *t);
+  gost_stream *raw = t ? gost__prefixed_new(srv->ctx, c->s, c->buf, c->len) : NULL; /* replays the hello */
+  if (!raw) {
+    gost__free(srv->ctx, t);
+    ec_drop(c, "out of memory");
+    return 1;
+  }
+  t->srv = srv;
+  t->client = c->client;
+  t->p.abort = pub_tls_abort;
+  c->s = NULL; /* now inside raw */
+  ev_timer_stop(srv->ctx->loop, &c->timer);
+  ec_free(c, 0);
+  gost_list_insert_tail(&srv->conns, &t->p.link);
+  if (tls->wrap(tsvc, raw, pub_tls_ready, t) != GOST_OK) {
+    gost_list_remove(&t->p.link);
+    gost__free(srv->ctx, t);
+    gost_stream_close(raw);
+  }
+  return 1;
+}
+
 static void ec_tls_routed(struct gost_ingress_query *q, int status);
 
 static void ec_tls(struct gost_entry_conn *c) {
@@ -77,6 +137,7 @@ static void ec_tls(struct gost_entry_conn *c) {
   memcpy(host, c->hello->sni, c->hello->sni_len + 1);
   for (char *p = host; *p; p++)
     if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
+  if (ec_public_tls(c, host)) return;
   gost_stream_read_stop(c->s); /* the hello is complete: hold further bytes while routing */
   gost__tunnel_route(c->srv, c->ing, host, &c->route, ec_tls_routed, c);
 }

@@ -17,6 +17,7 @@
 
 struct gost_entrypoint; /* one public listener (entrypoint.c) */
 struct gost_entry_port; /* one raw public port (entry_port.c) */
+struct gost_tunnel_public; /* tunnel.public.* (public.c) */
 #define GOST_TUNNEL_MAX_PORTS 64
 
 struct gost_tunnel_server {
@@ -39,6 +40,7 @@ struct gost_tunnel_server {
   size_t neps;
   struct gost_entry_port *ports[GOST_TUNNEL_MAX_PORTS];
   size_t nports;
+  struct gost_tunnel_public *pub; /* the public tunnel service, NULL when off */
   struct gost_list conns; /* handshakes and entrypoint connections in progress */
   int entry_keepalive;    /* entrypoint.keepalive: pool idle HTTP tunnel streams */
   struct gost_list pool;  /* idle streams (entry_pool.c), newest first */

@@ -3,8 +3,7 @@
 #   server: gost -L relay://:S?bind=true    or    gost -L socks5://:S?bind=true
 #   client: gost -L rtcp://:P/backend -F relay://server:S   (rudp likewise, socks5 likewise)
 # TCP: a 1 MiB file fetched through the public port, byte-exact; UDP: echoes of datagrams up
-# to 1400 bytes. libgost against libgost always, over a chain too; against the stock binary in
-# both roles when STOCK_GOST names one (skipped, saying so, otherwise).
+# to 1400 bytes. libgost against libgost always, over a chain too; against stock GOST: tests/interop/remote_forward.sh.
 source "$(dirname "$0")/lib.sh"
 
 read -r HTTP UECHO < <(free_ports 2)
@@ -102,13 +101,4 @@ retry 50 fetch_ok "$P" || fail "relay bind with the right credentials"
 stop_case
 pass "relay bind credentials"
 
-if [ -n "${STOCK_GOST:-}" ] && [ -x "$STOCK_GOST" ]; then
-  for scheme in relay socks5; do
-    tcp_case "$scheme-tcp-stock-server" "$STOCK_GOST" "$scheme" "$GOST"
-    tcp_case "$scheme-tcp-stock-client" "$GOST" "$scheme" "$STOCK_GOST"
-    udp_case "$scheme-udp-stock-server" "$STOCK_GOST" "$scheme" "$GOST"
-    udp_case "$scheme-udp-stock-client" "$GOST" "$scheme" "$STOCK_GOST"
-  done
-else
-  echo "# skip: stock GOST interop (set STOCK_GOST to a gost 3.2.6 binary)"
-fi
+# Against stock GOST in both roles: tests/interop/remote_forward.sh (make test-interop).

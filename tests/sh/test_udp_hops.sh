@@ -3,8 +3,7 @@
 #   gost -L udp://:P/echo -F relay://hop    (relay CONNECT|UDP, framing (A) on the connection)
 #   gost -L udp://:P/echo -F socks5://hop   (GOST's UDP-over-TCP 0xF3, framing (B); hop udp=true)
 # and RFC 1928 UDP ASSOCIATE on the socks5 handler (udp=true), driven by a plain Python client.
-# libgost against libgost always; against the stock binary in both roles when STOCK_GOST names
-# one (skipped, saying so, otherwise).
+# libgost against libgost; against stock GOST: tests/interop/remote_forward.sh.
 source "$(dirname "$0")/lib.sh"
 
 read -r ECHO < <(free_port udp)
@@ -55,11 +54,4 @@ grep -q "UDP relay is disabled" "$WORK/srv-noudp.log" || fail "UDP ASSOCIATE ref
 stop_case
 pass "socks5 UDP ASSOCIATE refused without udp=true"
 
-if [ -n "${STOCK_GOST:-}" ] && [ -x "$STOCK_GOST" ]; then
-  hop_case relay-hop-stock-client "$GOST" "relay://127.0.0.1:@S@" "$STOCK_GOST" "relay://127.0.0.1:@S@"
-  hop_case socks5-hop-stock-server "$STOCK_GOST" "socks5://127.0.0.1:@S@?udp=true" "$GOST" "socks5://127.0.0.1:@S@"
-  hop_case socks5-hop-stock-client "$GOST" "socks5://127.0.0.1:@S@?udp=true" "$STOCK_GOST" "socks5://127.0.0.1:@S@"
-  hop_case socks5-assoc-stock-client "$GOST" "socks5://127.0.0.1:@S@?udp=true" "$STOCK_GOST" "socks5://127.0.0.1:@S@?relay=udp"
-else
-  echo "# skip: stock GOST interop (set STOCK_GOST to a gost 3.2.6 binary)"
-fi
+# Against stock GOST in both roles: tests/interop/remote_forward.sh (make test-interop).
