@@ -65,3 +65,15 @@ start_sshd() {
   bg sshd /usr/sbin/sshd -D -e -f "$WORK/sshd_config"
   wait_tcp "$1"
 }
+
+# wait_listening NAME PORT: until the log of NAME (a gost, ours or stock) says it listens on
+# 127.0.0.1:PORT (10 s). Unlike wait_tcp, a port a neighbouring test took first fails here with
+# the cause, instead of passing on the neighbour's listener.
+wait_listening() {
+  for _ in $(seq 1 100); do
+    grep -Eq "listening on 127\.0\.0\.1:$2([^0-9]|$)" "$WORK/$1.log" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "$1 does not listen on 127.0.0.1:$2:" >&2; tail -n 3 "$WORK/$1.log" >&2
+  return 1
+}
