@@ -5,6 +5,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGOST_WERROR=ON
 
 .PHONY: all deps deps-test build run test test-asan bench install clean test-interop
+.PHONY: bench-wan bench-scale chaos
 
 all: build
 
@@ -54,3 +55,17 @@ install: build
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
+
+
+# perf: long benchmarks and the WAN chaos run, never part of `make test` (docs/performance.md).
+bench-wan: build
+	@bash scripts/install-deps.sh bench
+	@cmake --build $(BUILD) --target gost_linkemu >/dev/null
+	@bash bench/wan.sh $(BUILD)
+
+bench-scale: build
+	@bash bench/scale.sh $(BUILD)
+
+chaos: build
+	@cmake --build $(BUILD) --target gost_linkemu >/dev/null
+	@GOST_BUILD_DIR=$(BUILD) CHAOS_LONG=1 bash tests/sh/test_wan_chaos.sh

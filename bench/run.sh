@@ -38,12 +38,12 @@ put() { printf '%s\t%s\n' "$1" "$2" >>"$R"; }
 bg() { "$@" >>"$W/bg.log" 2>&1 & PIDS+=($!); }
 
 # Free ports from the kernel (bound then released; used immediately).
-read -r P_IPERF P_HTTP P_RP P_NS P_HAP P_HAPH P_SSHD P_SSHR P_SSHRH P_GF P_GFH P_T P_E P_V P_VH \
-  P_TT P_VT P_TW P_VW P_TM P_VM P_HOLD P_TK P_EK < <(python3 -c '
-import socket
-ss=[socket.socket() for _ in range(24)]
-for s in ss: s.bind(("127.0.0.1",0))
-print(*[s.getsockname()[1] for s in ss])')
+ports() { # N free loopback ports below the ephemeral range (outgoing connections cannot take them)
+  python3 "$ROOT/scripts/free-ports.py" "$1"
+}
+read -r P_IPERF P_HTTP P_RP P_NS P_HAP P_HAPH P_SSHD P_SSHR P_SSHRH P_GF P_GFH P_TK P_EK < <(ports 13)
+source "$ROOT/bench/stock.sh"
+STOCK=$(stock_gost "$W/stock")
 
 wait_port() { # port [proto]: until something listens (max 5 s)
   for _ in $(seq 50); do
@@ -135,37 +135,52 @@ SSH_PID=${PIDS[-1]}
 bg "$GOST" -L "tcp://127.0.0.1:$P_GF/127.0.0.1:$P_IPERF" -L "udp://127.0.0.1:$P_GF/127.0.0.1:$P_IPERF" \
   -L "tcp://127.0.0.1:$P_GFH/127.0.0.1:$P_HTTP"
 G_FWD=${PIDS[-1]}
-bg "$GOST" -L "tunnel://127.0.0.1:$P_T?entrypoint=127.0.0.1:$P_E&tunnel=bench.local:$ID_HTTP,iperf.local:$ID_IPERF"
-G_SRV=${PIDS[-1]}
-wait_port "$P_T"
-bg "$GOST" -L "rtcp://:0/127.0.0.1:$P_HTTP" -F "tunnel://127.0.0.1:$P_T?tunnel.id=$ID_HTTP"
-G_CH=${PIDS[-1]}
-bg "$GOST" -L "rtcp://:0/127.0.0.1:$P_IPERF" -L "rudp://:0/127.0.0.1:$P_IPERF" -F "tunnel://127.0.0.1:$P_T?tunnel.id=$ID_IPERF"
-G_CI=${PIDS[-1]}
-bg "$GOST" -L "tcp://127.0.0.1:$P_V/iperf.local:0" -L "udp://127.0.0.1:$P_V/iperf.local:0" -F "tunnel://127.0.0.1:$P_T?tunnel.id=$ID_IPERF"
-G_VI=${PIDS[-1]}
-bg "$GOST" -L "tcp://127.0.0.1:$P_VH/bench.local:0" -F "tunnel://127.0.0.1:$P_T?tunnel.id=$ID_HTTP"
-G_VH=${PIDS[-1]}
-# the same entrypoint path with entrypoint.keepalive=true (pooled tunnel streams)
+# One tunnel stack of a gost binary (libgost, or stock GOST for the comparison rows): a tunnel
+# server with a public entrypoint, its HTTP and iperf3 clients, visitors for both, and tunnel+tls /
+# tunnel+wss servers each with a client and a visitor. Identical command lines for both binaries.
+# Sets PORTS_<tag> (ports to wait for), P_E_/P_V_/P_VH_/P_VT_/P_VW_<tag> and T_/TLS_/WSS_<tag> (the
+# pids of the relay processes of each path, for CPU accounting).
+tunnel_stack() { # bin tag
+  local bin=$1 tag=$2 p_t p_e p_v p_vh p_tt p_vt p_tw p_vw srv cli vis
+  read -r p_t p_e p_v p_vh p_tt p_vt p_tw p_vw < <(ports 8)
+  bg "$bin" -L "tunnel://127.0.0.1:$p_t?entrypoint=127.0.0.1:$p_e&tunnel=bench.local:$ID_HTTP,iperf.local:$ID_IPERF"
+  srv=${PIDS[-1]}
+  wait_port "$p_t"
+  bg "$bin" -L "rtcp://:0/127.0.0.1:$P_HTTP" -F "tunnel://127.0.0.1:$p_t?tunnel.id=$ID_HTTP"
+  bg "$bin" -L "rtcp://:0/127.0.0.1:$P_IPERF" -L "rudp://:0/127.0.0.1:$P_IPERF" -F "tunnel://127.0.0.1:$p_t?tunnel.id=$ID_IPERF"
+  cli=${PIDS[-1]}
+  bg "$bin" -L "tcp://127.0.0.1:$p_v/iperf.local:0" -L "udp://127.0.0.1:$p_v/iperf.local:0" -F "tunnel://127.0.0.1:$p_t?tunnel.id=$ID_IPERF"
+  vis=${PIDS[-1]}
+  bg "$bin" -L "tcp://127.0.0.1:$p_vh/bench.local:0" -F "tunnel://127.0.0.1:$p_t?tunnel.id=$ID_HTTP"
+  declare -g "T_$tag=$srv $cli $vis"
+  local kind p_srv p_vis
+  for kind in tls wss; do
+    if [ $kind = tls ]; then p_srv=$p_tt p_vis=$p_vt; else p_srv=$p_tw p_vis=$p_vw; fi
+    bg "$bin" -L "tunnel+$kind://127.0.0.1:$p_srv?tunnel=iperf.local:$ID_IPERF"
+    srv=${PIDS[-1]}
+    wait_port "$p_srv"
+    bg "$bin" -L "rtcp://:0/127.0.0.1:$P_IPERF" -F "tunnel+$kind://127.0.0.1:$p_srv?tunnel.id=$ID_IPERF"
+    cli=${PIDS[-1]}
+    bg "$bin" -L "tcp://127.0.0.1:$p_vis/iperf.local:0" -F "tunnel+$kind://127.0.0.1:$p_srv?tunnel.id=$ID_IPERF"
+    declare -g "${kind^^}_$tag=$srv $cli ${PIDS[-1]}"
+  done
+  declare -g "P_E_$tag=$p_e" "P_V_$tag=$p_v" "P_VH_$tag=$p_vh" "P_VT_$tag=$p_vt" "P_VW_$tag=$p_vw"
+  declare -g "PORTS_$tag=$p_e $p_v $p_vh $p_vt $p_vw"
+  for p_srv in $p_e $p_v $p_vh $p_vt $p_vw; do wait_port "$p_srv"; done # before more are drawn
+}
+# the libgost entrypoint with entrypoint.keepalive=true (pooled tunnel streams)
 bg "$GOST" -L "tunnel://127.0.0.1:$P_TK?entrypoint=127.0.0.1:$P_EK&entrypoint.keepalive=true&tunnel=bench.local:$ID_HTTP"
 wait_port "$P_TK"
 bg "$GOST" -L "rtcp://:0/127.0.0.1:$P_HTTP" -F "tunnel://127.0.0.1:$P_TK?tunnel.id=$ID_HTTP"
-# tunnel over tls and over wss (throughput through a visitor)
-bg "$GOST" -L "tunnel+tls://127.0.0.1:$P_TT?tunnel=iperf.local:$ID_IPERF"
-G_SRV_TLS=${PIDS[-1]}
-bg "$GOST" -L "tunnel+wss://127.0.0.1:$P_TW?tunnel=iperf.local:$ID_IPERF"
-G_SRV_WSS=${PIDS[-1]}
-wait_port "$P_TT"; wait_port "$P_TW"
-bg "$GOST" -L "rtcp://:0/127.0.0.1:$P_IPERF" -F "tunnel+tls://127.0.0.1:$P_TT?tunnel.id=$ID_IPERF"
-G_C_TLS=${PIDS[-1]}
-bg "$GOST" -L "tcp://127.0.0.1:$P_VT/iperf.local:0" -F "tunnel+tls://127.0.0.1:$P_TT?tunnel.id=$ID_IPERF"
-G_V_TLS=${PIDS[-1]}
-bg "$GOST" -L "rtcp://:0/127.0.0.1:$P_IPERF" -F "tunnel+wss://127.0.0.1:$P_TW?tunnel.id=$ID_IPERF"
-G_C_WSS=${PIDS[-1]}
-bg "$GOST" -L "tcp://127.0.0.1:$P_VW/iperf.local:0" -F "tunnel+wss://127.0.0.1:$P_TW?tunnel.id=$ID_IPERF"
-G_V_WSS=${PIDS[-1]}
+wait_port "$P_EK" # every port drawn above is bound before tunnel_stack draws more
+tunnel_stack "$GOST" gost
+TAGS=gost
+if [ -n "$STOCK" ]; then
+  tunnel_stack "$STOCK" stock
+  TAGS="gost stock"
+fi
 
-for p in $P_IPERF $P_HTTP $P_RP $P_NS $P_HAP $P_HAPH $P_SSHR $P_SSHRH $P_GF $P_GFH $P_E $P_EK $P_V $P_VH $P_VT $P_VW; do
+for p in $P_IPERF $P_HTTP $P_RP $P_NS $P_HAP $P_HAPH $P_SSHR $P_SSHRH $P_GF $P_GFH $P_EK $PORTS_gost ${PORTS_stock:-}; do
   wait_port "$p" || exit 1
 done
 sleep 1 # tunnel clients register
@@ -234,7 +249,7 @@ PYEOF
 wrk_run() { # key name url [extra header]
   local key=$1 name=$2 url=$3 hdr=${4:-} o rps p99
   local args=(-t1 -c50 -d"${DUR}s" --latency --timeout 5s)
-  [ "$name" = entrypoint ] || [ "$name" = entrypoint_ka ] || [ "$name" = visitor ] && args+=(-H 'Host: bench.local')
+  case $name in entrypoint* | visitor*) args+=(-H 'Host: bench.local') ;; esac
   [ -n "$hdr" ] && args+=(-H "$hdr")
   o=$(timeout $((DUR + 20)) wrk "${args[@]}" "$url" 2>&1)
   rps=$(echo "$o" | awk '/Requests\/sec/ {print $2}')
@@ -248,9 +263,6 @@ wrk_run() { # key name url [extra header]
 
 # ---------------- measurements ----------------
 GF="$G_FWD"
-GT="$G_SRV $G_CI $G_VI"
-GTLS="$G_SRV_TLS $G_C_TLS $G_V_TLS"
-GWSS="$G_SRV_WSS $G_C_WSS $G_V_WSS"
 log "TCP throughput (iperf3 -t $DUR)"
 for par in 1 8; do
   iperf_tcp direct "$P_IPERF" $par ""
@@ -258,16 +270,19 @@ for par in 1 8; do
   iperf_tcp nginx_stream "$P_NS" $par "$(ngx_pids)"
   iperf_tcp ssh_r "$P_SSHR" $par "$SSH_PID $(sshd_pids)"
   iperf_tcp gost_forward "$P_GF" $par "$GF"
-  iperf_tcp gost_tunnel_visitor "$P_V" $par "$GT"
-  iperf_tcp gost_tunnel_tls "$P_VT" $par "$GTLS"
-  iperf_tcp gost_tunnel_wss "$P_VW" $par "$GWSS"
+  for tag in $TAGS; do # keys gost_tunnel_* and stock_tunnel_*
+    v=P_V_$tag vt=P_VT_$tag vw=P_VW_$tag t=T_$tag tls=TLS_$tag wss=WSS_$tag
+    iperf_tcp ${tag}_tunnel_visitor "${!v}" $par "${!t}"
+    iperf_tcp ${tag}_tunnel_tls "${!vt}" $par "${!tls}"
+    iperf_tcp ${tag}_tunnel_wss "${!vw}" $par "${!wss}"
+  done
 done
 
 log "UDP loss (iperf3 -u)"
 for rate in 100M 1G; do
   iperf_udp direct "$P_IPERF" $rate
   iperf_udp gost_forward "$P_GF" $rate
-  iperf_udp gost_tunnel_visitor "$P_V" $rate
+  iperf_udp gost_tunnel_visitor "$P_V_gost" $rate
 done
 
 log "HTTP keep-alive (wrk -c50 -d${DUR}s)"
@@ -276,9 +291,11 @@ wrk_run http nginx_rp "http://127.0.0.1:$P_RP/"
 wrk_run http haproxy "http://127.0.0.1:$P_HAPH/"
 wrk_run http ssh_r "http://127.0.0.1:$P_SSHRH/"
 wrk_run http gost_forward "http://127.0.0.1:$P_GFH/"
-wrk_run http entrypoint "http://127.0.0.1:$P_E/"
+wrk_run http entrypoint "http://127.0.0.1:$P_E_gost/"
 wrk_run http entrypoint_ka "http://127.0.0.1:$P_EK/"
-wrk_run http visitor "http://127.0.0.1:$P_VH/"
+wrk_run http visitor "http://127.0.0.1:$P_VH_gost/"
+[ -n "$STOCK" ] && wrk_run http entrypoint_stock "http://127.0.0.1:$P_E_stock/"
+[ -n "$STOCK" ] && wrk_run http visitor_stock "http://127.0.0.1:$P_VH_stock/"
 
 log "new connections/s (Connection: close)"
 wrk_run conn direct "http://127.0.0.1:$P_HTTP/" 'Connection: close'
@@ -286,46 +303,57 @@ wrk_run conn nginx_rp "http://127.0.0.1:$P_RP/" 'Connection: close'
 wrk_run conn haproxy "http://127.0.0.1:$P_HAPH/" 'Connection: close'
 wrk_run conn ssh_r "http://127.0.0.1:$P_SSHRH/" 'Connection: close'
 wrk_run conn gost_forward "http://127.0.0.1:$P_GFH/" 'Connection: close'
-wrk_run conn entrypoint "http://127.0.0.1:$P_E/" 'Connection: close'
+wrk_run conn entrypoint "http://127.0.0.1:$P_E_gost/" 'Connection: close'
 wrk_run conn entrypoint_ka "http://127.0.0.1:$P_EK/" 'Connection: close'
-wrk_run conn visitor "http://127.0.0.1:$P_VH/" 'Connection: close'
+wrk_run conn visitor "http://127.0.0.1:$P_VH_gost/" 'Connection: close'
+[ -n "$STOCK" ] && wrk_run conn entrypoint_stock "http://127.0.0.1:$P_E_stock/" 'Connection: close'
+[ -n "$STOCK" ] && wrk_run conn visitor_stock "http://127.0.0.1:$P_VH_stock/" 'Connection: close'
 
 # ---------------- memory per idle tunnelled connection ----------------
-log "memory: $IDLE_N idle connections through a visitor"
-bg "$GOST" -L "tunnel://127.0.0.1:$P_TM?tunnel=mem.local:$ID_MEM"
-M_SRV=${PIDS[-1]}
-wait_port "$P_TM"
-bg "$GOST" -L "rtcp://:0/127.0.0.1:$P_HOLD" -F "tunnel://127.0.0.1:$P_TM?tunnel.id=$ID_MEM"
-M_CLI=${PIDS[-1]}
-bg "$GOST" -L "tcp://127.0.0.1:$P_VM/mem.local:0" -F "tunnel://127.0.0.1:$P_TM?tunnel.id=$ID_MEM"
-M_VIS=${PIDS[-1]}
-wait_port "$P_VM"
-sleep 1
 pss() { awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
-python3 "$ROOT/bench/idle_conns.py" "$P_VM" "$P_HOLD" "$IDLE_N" "$W/idle.fifo" >"$W/idle.out" 2>&1 &
-IDLE_PY=$!
-PIDS+=($IDLE_PY)
-for _ in $(seq 100); do grep -q baseline "$W/idle.out" 2>/dev/null && break; sleep 0.1; done
-b_s=$(pss $M_SRV); b_c=$(pss $M_CLI); b_v=$(pss $M_VIS)
-touch "$W/idle.go"
-for _ in $(seq 300); do grep -q -e ready -e error "$W/idle.out" 2>/dev/null && break; sleep 0.1; done
-sleep 1
-a_s=$(pss $M_SRV); a_c=$(pss $M_CLI); a_v=$(pss $M_VIS)
-held=$(awk '/ready/ {print $2}' "$W/idle.out")
-log "idle: $(cat "$W/idle.out" | tr '\n' ' ') PSS KiB server $b_s->$a_s client $b_c->$a_c visitor $b_v->$a_v"
-touch "$W/idle.stop"
-wait "$IDLE_PY" 2>/dev/null
-python3 - "$R" "${held:-0}" "$b_s" "$a_s" "$b_c" "$a_c" "$b_v" "$a_v" <<'PYEOF'
+idle_mem() { # bin suffix: a fresh tunnel (server, client, visitor) holding IDLE_N idle connections
+  local bin=$1 sfx=$2 p_tm p_vm p_hold srv cli vis py b_s b_c b_v a_s a_c a_v held
+  log "memory: $IDLE_N idle connections through a visitor ($bin)"
+  read -r p_tm p_vm p_hold < <(ports 3)
+  rm -f "$W"/idle.*
+  bg "$bin" -L "tunnel://127.0.0.1:$p_tm?tunnel=mem.local:$ID_MEM"
+  srv=${PIDS[-1]}
+  wait_port "$p_tm"
+  bg "$bin" -L "rtcp://:0/127.0.0.1:$p_hold" -F "tunnel://127.0.0.1:$p_tm?tunnel.id=$ID_MEM"
+  cli=${PIDS[-1]}
+  bg "$bin" -L "tcp://127.0.0.1:$p_vm/mem.local:0" -F "tunnel://127.0.0.1:$p_tm?tunnel.id=$ID_MEM"
+  vis=${PIDS[-1]}
+  wait_port "$p_vm"
+  sleep 1
+  python3 "$ROOT/bench/idle_conns.py" "$p_vm" "$p_hold" "$IDLE_N" "$W/idle.fifo" >"$W/idle.out" 2>&1 &
+  py=$!
+  PIDS+=($py)
+  for _ in $(seq 100); do grep -q baseline "$W/idle.out" 2>/dev/null && break; sleep 0.1; done
+  b_s=$(pss $srv); b_c=$(pss $cli); b_v=$(pss $vis)
+  touch "$W/idle.go"
+  for _ in $(seq 300); do grep -q -e ready -e error "$W/idle.out" 2>/dev/null && break; sleep 0.1; done
+  sleep 1
+  a_s=$(pss $srv); a_c=$(pss $cli); a_v=$(pss $vis)
+  held=$(awk '/ready/ {print $2}' "$W/idle.out")
+  log "idle: $(tr '\n' ' ' <"$W/idle.out") PSS KiB server $b_s->$a_s client $b_c->$a_c visitor $b_v->$a_v"
+  touch "$W/idle.stop"
+  wait "$py" 2>/dev/null
+  kill "$srv" "$cli" "$vis" 2>/dev/null
+  python3 - "$R" "$sfx" "${held:-0}" "$b_s" "$a_s" "$b_c" "$a_c" "$b_v" "$a_v" <<'PYEOF'
 import sys
-out, n, bs, as_, bc, ac, bv, av = sys.argv[1], *map(int, sys.argv[2:])
+out, sfx, (n, bs, as_, bc, ac, bv, av) = sys.argv[1], sys.argv[2], map(int, sys.argv[3:])
 with open(out, "a") as f:
-    f.write(f"idle_conns\t{n}\n")
+    f.write(f"idle_conns{sfx}\t{n}\n")
     if n:
-        f.write(f"idle_kib_per_conn.server_client\t{((as_-bs)+(ac-bc))/n:.2f}\n")
-        f.write(f"idle_kib_per_conn.server\t{(as_-bs)/n:.2f}\n")
-        f.write(f"idle_kib_per_conn.client\t{(ac-bc)/n:.2f}\n")
-        f.write(f"idle_kib_per_conn.visitor\t{(av-bv)/n:.2f}\n")
+        f.write(f"idle_kib_per_conn.server_client{sfx}\t{((as_-bs)+(ac-bc))/n:.2f}\n")
+        f.write(f"idle_kib_per_conn.all{sfx}\t{((as_-bs)+(ac-bc)+(av-bv))/n:.2f}\n")
+        f.write(f"idle_kib_per_conn.server{sfx}\t{(as_-bs)/n:.2f}\n")
+        f.write(f"idle_kib_per_conn.client{sfx}\t{(ac-bc)/n:.2f}\n")
+        f.write(f"idle_kib_per_conn.visitor{sfx}\t{(av-bv)/n:.2f}\n")
 PYEOF
+}
+idle_mem "$GOST" ""
+[ -n "$STOCK" ] && idle_mem "$STOCK" _stock
 
 # ---------------- report ----------------
 python3 "$ROOT/bench/report.py" "$R" "$OUT" "$DUR" "$IDLE_N"

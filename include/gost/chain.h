@@ -29,6 +29,9 @@ GOST_EXTERN int gost_chain_set_node_auth_at(gost_chain_t *chain, int hop, int id
 /* Drops the caller's reference; services using the chain keep theirs. NULL-safe. */
 GOST_EXTERN void gost_chain_free(gost_chain_t *chain);
 GOST_EXTERN const char *gost_chain_name(const gost_chain_t *chain);
+/* The caller's pointer, carried by the handle. NULL-safe. */
+GOST_EXTERN void gost_chain_set_data(gost_chain_t *chain, void *data);
+GOST_EXTERN void *gost_chain_get_data(const gost_chain_t *chain);
 
 #ifdef __cplusplus
 }

@@ -19,10 +19,13 @@ GOST_EXTERN int gost_ctx_new_with_loop(gost_ctx_t **out, struct ev_loop *loop);
 /* Stops and frees every service, chain, ingress and tunnel of the context. NULL-safe. */
 GOST_EXTERN void gost_ctx_free(gost_ctx_t *ctx);
 /* Runs an owned loop (GOST_ESTATE on a borrowed one) until gost_ctx_stop or no work is left. */
-GOST_EXTERN int gost_ctx_run(gost_ctx_t *ctx, int mode);
+GOST_EXTERN int gost_ctx_run(gost_ctx_t *ctx, gost_run_mode_t mode);
 /* Asks the loop to return from gost_ctx_run. Safe from any thread and from signal context. */
 GOST_EXTERN int gost_ctx_stop(gost_ctx_t *ctx);
 GOST_EXTERN struct ev_loop *gost_ctx_loop(const gost_ctx_t *ctx);
+/* The caller's pointer, carried by the context. NULL-safe. */
+GOST_EXTERN void gost_ctx_set_data(gost_ctx_t *ctx, void *data);
+GOST_EXTERN void *gost_ctx_get_data(const gost_ctx_t *ctx);
 
 /* Records below min_level are dropped. cb == NULL restores the JSON-lines stderr writer. */
 GOST_EXTERN void gost_ctx_set_log_cb(gost_ctx_t *ctx, int min_level, gost_log_cb cb, void *user);

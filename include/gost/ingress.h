@@ -23,6 +23,9 @@ GOST_EXTERN int gost_ingress_lookup(const gost_ingress_t *ing, const char *host,
 GOST_EXTERN int gost_ingress_normalize_host(const char *hostname, char *out, size_t cap);
 GOST_EXTERN size_t gost_ingress_rule_count(const gost_ingress_t *ing);
 GOST_EXTERN void gost_ingress_free(gost_ingress_t *ing);
+/* The caller's pointer, carried by the handle. NULL-safe. */
+GOST_EXTERN void gost_ingress_set_data(gost_ingress_t *ing, void *data);
+GOST_EXTERN void *gost_ingress_get_data(const gost_ingress_t *ing);
 
 #ifdef __cplusplus
 }

@@ -32,9 +32,14 @@ GOST_EXTERN int gost_service_set_ingress(gost_service_t *svc, gost_ingress_t *in
  * ".example.com", "*.example.com"). */
 GOST_EXTERN int gost_service_add_node(gost_service_t *svc, const char *name, const char *addr,
                                       const char *filter_host);
-/* Node metadata such as "backup"="true". Node looked up by name. */
+/* Node metadata such as "backup"="true". Node looked up by name. Scope "node" (superseded by
+ * gost_service_set_node_meta_ex, which takes the scope as the chain version does). */
 GOST_EXTERN int gost_service_set_node_meta(gost_service_t *svc, const char *node,
                                            const char *key, const char *value);
+/* Node metadata with a scope: "node", "connector", "dialer" (NULL: all three), as
+ * gost_chain_set_node_meta. */
+GOST_EXTERN int gost_service_set_node_meta_ex(gost_service_t *svc, const char *node,
+                                              const char *scope, const char *key, const char *value);
 
 /* Metadata whose value is JSON text (a list such as `entrypoints`, or "\"text\""); scope as
  * gost_service_set_meta. GOST_EINVAL on text that is not JSON. */
@@ -55,6 +60,28 @@ GOST_EXTERN int gost_service_stop(gost_service_t *svc);
 GOST_EXTERN void gost_service_free(gost_service_t *svc);
 
 GOST_EXTERN const char *gost_service_name(const gost_service_t *svc);
+/* The caller's pointer, carried by the handle (libgost never reads it). NULL-safe. */
+GOST_EXTERN void gost_service_set_data(gost_service_t *svc, void *data);
+GOST_EXTERN void *gost_service_get_data(const gost_service_t *svc);
+
+/* One live connector of a running tunnel server. Fields may be appended in later versions:
+ * size is sizeof(gost_connector_info_t) as the library was built. */
+typedef struct gost_connector_info {
+  size_t size;
+  const char *tunnel_id;    /* canonical UUID */
+  const char *connector_id; /* canonical UUID */
+  int udp;
+  int weight;
+  uint64_t streams;   /* streams opened so far */
+  uint64_t bytes_in;  /* from the client */
+  uint64_t bytes_out; /* to the client */
+} gost_connector_info_t;
+typedef void (*gost_connector_info_cb)(gost_service_t *svc, const gost_connector_info_t *info,
+                                       void *user);
+/* Runs cb once per live connector of a running tunnel/relay service. Returns the count, or
+ * GOST_ESTATE when svc is not a running tunnel server. Supersedes
+ * gost_service_foreach_connector (tunnel.h). */
+GOST_EXTERN int gost_service_connectors(gost_service_t *svc, gost_connector_info_cb cb, void *user);
 /* Port actually bound by a started service (0 if none), useful with ":0". */
 GOST_EXTERN uint16_t gost_service_port(const gost_service_t *svc);
 /* Port of the tunnel entrypoint of a started tunnel service (0 if none). */

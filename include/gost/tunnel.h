@@ -32,10 +32,14 @@ GOST_EXTERN int gost_tunnel_state(const gost_tunnel_t *t);
 /* Endpoint host returned by the server at the last registration ("" before). */
 GOST_EXTERN const char *gost_tunnel_endpoint(const gost_tunnel_t *t);
 GOST_EXTERN void gost_tunnel_free(gost_tunnel_t *t);
+/* The caller's pointer, carried by the handle. NULL-safe. */
+GOST_EXTERN void gost_tunnel_set_data(gost_tunnel_t *t, void *data);
+GOST_EXTERN void *gost_tunnel_get_data(const gost_tunnel_t *t);
 
 /* Server inspection of a running tunnel service: cb runs once per live connector with its
  * tunnel ID and connector ID (canonical UUIDs), UDP flag, weight, streams opened so far and bytes
- * from/to the client. Returns the count or an error. */
+ * from/to the client. Returns the count or an error. Superseded by gost_service_connectors
+ * (service.h: handle first, an extensible info struct); kept for ABI compatibility. */
 typedef void (*gost_connector_cb)(const char *tunnel_id, const char *connector_id, int udp,
                                   int weight, uint64_t streams, uint64_t bytes_in,
                                   uint64_t bytes_out, void *user);

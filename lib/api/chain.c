@@ -159,3 +159,8 @@ void gost__chain_unref(gost_chain_t *chain) {
 void gost_chain_free(gost_chain_t *chain) { gost__chain_unref(chain); }
 
 const char *gost_chain_name(const gost_chain_t *chain) { return chain ? chain->name : NULL; }
+
+void gost_chain_set_data(gost_chain_t *chain, void *data) {
+  if (chain) chain->data = data;
+}
+void *gost_chain_get_data(const gost_chain_t *chain) { return chain ? chain->data : NULL; }

@@ -117,3 +117,8 @@ int gost_ingress_normalize_host(const char *hostname, char *out, size_t cap) {
   int n = gost__ingress_host_norm(hostname, out, cap);
   return n < 0 ? gost__error(GOST_EINVAL, "invalid ingress hostname") : n;
 }
+
+void gost_ingress_set_data(gost_ingress_t *ing, void *data) {
+  if (ing) ing->data = data;
+}
+void *gost_ingress_get_data(const gost_ingress_t *ing) { return ing ? ing->data : NULL; }

@@ -219,14 +219,18 @@ int gost_service_set_node_meta_json_at(gost_service_t *svc, int idx, const char 
   return v ? gost__node_set_meta(n, scope, key, v) : GOST_EINVAL;
 }
 
-int gost_service_set_node_meta(gost_service_t *svc, const char *node, const char *key,
-                               const char *value) {
+int gost_service_set_node_meta_ex(gost_service_t *svc, const char *node, const char *scope,
+                                  const char *key, const char *value) {
   if (!svc || !node || !key) return gost__error(GOST_EINVAL, "service, node or key is NULL");
   for (size_t i = 0; i < svc->nnodes; i++)
     if (!strcmp(svc->nodes[i]->name, node))
-      return gost__meta_set(svc->nodes[i]->meta, key, value) ? gost__error(GOST_ENOMEM, "out of memory")
-                                                             : GOST_OK;
+      return gost__node_set_meta(svc->nodes[i], scope, key, json_string(value ? value : ""));
   return gost__error(GOST_ENOTFOUND, "no node \"%s\" in service \"%s\"", node, svc->name);
+}
+
+int gost_service_set_node_meta(gost_service_t *svc, const char *node, const char *key,
+                               const char *value) {
+  return gost_service_set_node_meta_ex(svc, node, "node", key, value);
 }
 
 void gost_service_free(gost_service_t *svc) {
@@ -258,3 +262,8 @@ uint16_t gost_service_entrypoint_port(const gost_service_t *svc) {
 uint64_t gost_service_stat(const gost_service_t *svc, int which) {
   return svc && which >= 0 && which < 4 ? svc->stats[which] : 0;
 }
+
+void gost_service_set_data(gost_service_t *svc, void *data) {
+  if (svc) svc->data = data;
+}
+void *gost_service_get_data(const gost_service_t *svc) { return svc ? svc->data : NULL; }

@@ -41,8 +41,13 @@ int gost_service_start(gost_service_t *svc) {
     goto fail;
   }
   svc->running = 1;
-  GOST_LOGF(svc->ctx, GOST_LOG_INFO, NULL, "service %s listening on %s (%s/%s)", svc->name,
-            svc->addr, svc->handler_type, svc->listener_type);
+  /* The bound port too, so that a ":0" listener can be found from its log (tests, scripts). */
+  if (svc->port)
+    GOST_LOGF(svc->ctx, GOST_LOG_INFO, NULL, "service %s listening on %s (%s/%s), bound port %u",
+              svc->name, svc->addr, svc->handler_type, svc->listener_type, (unsigned)svc->port);
+  else
+    GOST_LOGF(svc->ctx, GOST_LOG_INFO, NULL, "service %s listening on %s (%s/%s)", svc->name,
+              svc->addr, svc->handler_type, svc->listener_type);
   return GOST_OK;
 fail:
   svc->listener = NULL;

@@ -20,6 +20,7 @@ struct target {
 };
 
 struct gost_tunnel {
+  void *data; /* the caller's (gost_tunnel_set_data) */
   struct gost_ctx_child child; /* the ctx frees tunnels before services and chains */
   gost_ctx_t *ctx;
   char *scheme, *hostport, *user, *pass, *query, *tunnel_id, *bind;
@@ -249,3 +250,8 @@ void gost_tunnel_free(gost_tunnel_t *t) {
   tunnel_free_fields(t);
   gost__free(t->ctx, t);
 }
+
+void gost_tunnel_set_data(gost_tunnel_t *t, void *data) {
+  if (t) t->data = data;
+}
+void *gost_tunnel_get_data(const gost_tunnel_t *t) { return t ? t->data : NULL; }

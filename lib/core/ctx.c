@@ -57,12 +57,14 @@ static int ctx_init(gost_ctx_t **out, struct ev_loop *loop, int owns, const stru
   if (ev_version_major() != EV_VERSION_MAJOR)
     return gost__error(GOST_EUNSUPPORTED, "libev major version %d, built against %d",
                        ev_version_major(), EV_VERSION_MAJOR);
-  gost_ctx_t *ctx = calloc(1, sizeof *ctx);
+  /* The ctx itself comes from the caller's allocator too. */
+  const struct gost_mem m = mem ? *mem : gost__mem_libc;
+  gost_ctx_t *ctx = gost__mem_calloc(&m, 1, sizeof *ctx);
   if (!ctx) return gost__error(GOST_ENOMEM, "out of memory creating context");
-  ctx->mem = mem ? *mem : gost__mem_libc;
+  ctx->mem = m;
   if (!loop) loop = ev_loop_new(EVFLAG_AUTO);
   if (!loop) {
-    free(ctx);
+    gost__mem_free(&m, ctx);
     return gost__error(GOST_EIO, "cannot create event loop");
   }
   ctx->loop = loop;
@@ -103,10 +105,11 @@ void gost_ctx_free(gost_ctx_t *ctx) {
   ev_async_stop(ctx->loop, &ctx->stop_async);
   gost__buf_pool_cleanup(&ctx->bufs);
   if (ctx->owns_loop) ev_loop_destroy(ctx->loop);
-  free(ctx);
+  const struct gost_mem m = ctx->mem; /* the block goes back through the allocator it came from */
+  gost__mem_free(&m, ctx);
 }
 
-int gost_ctx_run(gost_ctx_t *ctx, int mode) {
+int gost_ctx_run(gost_ctx_t *ctx, gost_run_mode_t mode) {
   if (!ctx) return gost__error(GOST_EINVAL, "ctx is NULL");
   if (!ctx->owns_loop) return gost__error(GOST_ESTATE, "gost_ctx_run on a borrowed loop: run it yourself");
   int flags = mode == GOST_RUN_ONCE ? EVRUN_ONCE : mode == GOST_RUN_NOWAIT ? EVRUN_NOWAIT : 0;
@@ -121,6 +124,11 @@ int gost_ctx_stop(gost_ctx_t *ctx) {
 }
 
 struct ev_loop *gost_ctx_loop(const gost_ctx_t *ctx) { return ctx ? ctx->loop : NULL; }
+
+void gost_ctx_set_data(gost_ctx_t *ctx, void *data) {
+  if (ctx) ctx->data = data;
+}
+void *gost_ctx_get_data(const gost_ctx_t *ctx) { return ctx ? ctx->data : NULL; }
 
 void gost_ctx_set_log_cb(gost_ctx_t *ctx, int min_level, gost_log_cb cb, void *user) {
   if (!ctx) return;

@@ -38,6 +38,7 @@ struct gost_ctx_child {
 };
 
 struct gost_ctx {
+  void *data; /* the caller's (gost_ctx_set_data) */
   struct ev_loop *loop;
   int owns_loop;
   ev_async stop_async; /* gost_ctx_stop from any thread */

@@ -1,5 +1,6 @@
 /* Handlers "tunnel" (§4) and "relay" (plain relay proxy, plus the rc-era relay tunnel of §13):
  * options, reading one relay request with a bound and a deadline, first checks, dispatch. */
+#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -185,6 +186,13 @@ static int start_common(gost_service_t *svc, int legacy) {
     rc = gost__error(GOST_EINVAL, "bad readTimeout");
     goto fail;
   }
+  uint8_t rnd[16], nid[16];
+  if (RAND_bytes(rnd, sizeof rnd) != 1) {
+    rc = gost__error(GOST_EIO, "tunnel server: no randomness for the node ID");
+    goto fail;
+  }
+  gost__uuid_v4_from_random(rnd, nid);
+  gost__uuid_format(nid, srv->node_id);
   srv->entry_keepalive = gost__str_bool(gost__service_meta(svc, "entrypoint.keepalive", NULL), 0);
   srv->relay_unsafe = gost__str_bool(gost__service_meta(svc, "entrypoint.relay.unsafe", NULL), 0);
   v = gost__service_meta(svc, "entrypoint.proxyProtocol", NULL);
@@ -233,10 +241,27 @@ static void tunnel_stop(gost_service_t *svc) {
 const struct gost_handler_ops gost__handler_tunnel = {"tunnel", tunnel_start, tunnel_handle, tunnel_stop};
 const struct gost_handler_ops gost__handler_relay = {"relay", relay_start, tunnel_handle, tunnel_stop};
 
-int gost_service_foreach_connector(gost_service_t *svc, gost_connector_cb cb, void *user) {
+int gost_service_connectors(gost_service_t *svc, gost_connector_info_cb cb, void *user) {
   if (!svc) return gost__error(GOST_EINVAL, "service is NULL");
   if (!svc->running || !svc->handler_state ||
       (svc->handler != &gost__handler_tunnel && svc->handler != &gost__handler_relay))
     return gost__error(GOST_ESTATE, "service \"%s\" is not a running tunnel server", svc->name);
-  return gost__tunnel_registry_foreach(((struct gost_tunnel_server *)svc->handler_state)->reg, cb, user);
+  return gost__tunnel_registry_foreach(((struct gost_tunnel_server *)svc->handler_state)->reg, svc,
+                                       cb, user);
+}
+
+/* The older positional callback, served through the info one. */
+struct positional {
+  gost_connector_cb cb;
+  void *user;
+};
+
+static void to_positional(gost_service_t *svc, const gost_connector_info_t *i, void *user) {
+  const struct positional *p = user;
+  p->cb(i->tunnel_id, i->connector_id, i->udp, i->weight, i->streams, i->bytes_in, i->bytes_out, p->user);
+}
+
+int gost_service_foreach_connector(gost_service_t *svc, gost_connector_cb cb, void *user) {
+  struct positional p = {cb, user};
+  return gost_service_connectors(svc, cb ? to_positional : NULL, &p);
 }

@@ -12,6 +12,7 @@
 #include "ingress/source.h"
 
 struct gost_ingress {
+  void *data;                  /* the caller's (gost_ingress_set_data) */
   struct gost_list link;       /* ctx->ingresses: lookup by name */
   struct gost_ctx_child child; /* teardown by the ctx */
   gost_ctx_t *ctx;

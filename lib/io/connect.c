@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/resolver.h"
 #include "io/sock.h"
+#include "io/udpflow.h"
 
 struct gost_connect {
   gost_ctx_t *ctx;
@@ -60,6 +61,7 @@ static void try_next(struct gost_connect *c) {
       c->last_err = errno;
       continue;
     }
+    if (c->dgram) gost__udp_socket_buffers(fd);
     int r;
     do r = connect(fd, sa, gost__sockaddr_len(sa));
     while (r < 0 && errno == EINTR);

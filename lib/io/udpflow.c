@@ -31,6 +31,7 @@ struct flow {
   struct dgram *qh, *qt;
   size_t qn;
   struct done_req *dh, *dt; /* write completions waiting for the loop */
+  struct done_req *spare;   /* delivered completions kept for reuse: no allocation a datagram */
   ev_idle idle;
   int reading, active, ended, eof_sent, closed, busy;
 };
@@ -105,10 +106,13 @@ static void flow_free(struct flow *f) {
     f->qh = d->next;
     gost__free(l->ctx, d);
   }
-  while (f->dh) {
-    struct done_req *r = f->dh;
-    f->dh = r->next;
-    gost__free(l->ctx, r);
+  for (int i = 0; i < 2; i++) {
+    struct done_req **list = i ? &f->spare : &f->dh;
+    while (*list) {
+      struct done_req *r = *list;
+      *list = r->next;
+      gost__free(l->ctx, r);
+    }
   }
   gost__free(l->ctx, f);
   l->nflows--;
@@ -131,6 +135,13 @@ static void end_flow(struct flow *f) {
   kick(f);
 }
 
+/* Keeps a write completion for the next write (none is allocated per datagram). */
+static void spare_put(struct flow *f, struct done_req *r) {
+  if (!r) return;
+  r->next = f->spare;
+  f->spare = r;
+}
+
 static void on_flow_idle(struct ev_loop *loop, ev_idle *w, int revents) {
   (void)revents;
   struct flow *f = w->data;
@@ -142,7 +153,7 @@ static void on_flow_idle(struct ev_loop *loop, ev_idle *w, int revents) {
     if (!f->dh) f->dt = NULL;
     gost_stream_write_cb cb = r->cb;
     void *user = r->user;
-    gost__free(f->l->ctx, r);
+    spare_put(f, r);
     cb(&f->s, GOST_OK, user);
   }
   while (f->reading && f->qh && !f->closed) {
@@ -181,8 +192,9 @@ static int flow_write(gost_stream *s, const struct iovec *iov, int n, gost_strea
   if (f->closed || l->stopped) return GOST_ECLOSED;
   struct done_req *r = NULL;
   if (cb) {
-    r = gost__malloc(l->ctx, sizeof *r);
-    if (!r) return gost__error(GOST_ENOMEM, "out of memory");
+    r = f->spare;
+    if (r) f->spare = r->next;
+    else if (!(r = gost__malloc(l->ctx, sizeof *r))) return gost__error(GOST_ENOMEM, "out of memory");
     r->next = NULL;
     r->cb = cb;
     r->user = user;
@@ -190,7 +202,7 @@ static int flow_write(gost_stream *s, const struct iovec *iov, int n, gost_strea
   if (l->send) {
     int rc = l->send(l->send_user, &f->s.peer, iov, n);
     if (rc != GOST_OK) {
-      gost__free(l->ctx, r);
+      spare_put(f, r);
       return rc;
     }
     for (int i = 0; i < n; i++) f->s.bytes_out += iov[i].iov_len;
@@ -208,7 +220,7 @@ static int flow_write(gost_stream *s, const struct iovec *iov, int n, gost_strea
   /* A full socket buffer drops the datagram, as UDP would. */
   if (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) {
     int e = errno;
-    gost__free(l->ctx, r);
+    spare_put(f, r);
     return gost__error_sys(gost__errno_to_code(e), e, "sendto: %s", strerror(e));
   }
   if (k > 0) f->s.bytes_out += (uint64_t)k;
@@ -369,6 +381,7 @@ int gost__udpflow_listen(struct gost_udpflow_listener **out, gost_ctx_t *ctx,
   }
   int one = 1, zero = 0;
   setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  gost__udp_socket_buffers(l->fd);
   if (addr->sa_family == AF_INET6) setsockopt(l->fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
   socklen_t len = sizeof l->local;
   if (bind(l->fd, addr, gost__sockaddr_len(addr)) < 0 ||
@@ -390,6 +403,12 @@ int gost__udpflow_listen(struct gost_udpflow_listener **out, gost_ctx_t *ctx,
   ev_unref(ctx->loop); /* housekeeping: the socket watcher is what keeps the loop alive */
   *out = l;
   return GOST_OK;
+}
+
+void gost__udp_socket_buffers(int fd) {
+  int size = GOST_UDP_SOCKBUF;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
 }
 
 int gost__udpflow_virtual(struct gost_udpflow_listener **out, gost_ctx_t *ctx,

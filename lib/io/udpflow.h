@@ -11,6 +11,10 @@
 #define GOST_UDPFLOW_READ_BUFFER 65535
 #define GOST_UDPFLOW_QUEUE 128
 #define GOST_UDPFLOW_MAX_FLOWS 4096
+/* UDP socket buffers asked for (the kernel caps them at net.core.rmem_max / wmem_max): the
+ * default 208 KiB holds ~150 datagrams of 1400 bytes, under 2 ms at 1 Gbit/s, so one
+ * scheduling delay of the relay dropped datagrams. Memory is used only while datagrams wait. */
+#define GOST_UDP_SOCKBUF (4 * 1024 * 1024)
 
 struct gost_udpflow_opts {
   size_t read_buffer_size; /* largest datagram read; longer ones are truncated (0: default) */
@@ -30,6 +34,8 @@ typedef void (*gost_udpflow_accept_cb)(struct gost_udpflow_listener *l, gost_str
 int gost__udpflow_listen(struct gost_udpflow_listener **out, gost_ctx_t *ctx,
                          const struct sockaddr *addr, const struct gost_udpflow_opts *opts,
                          gost_udpflow_accept_cb cb, void *user);
+/* Asks for GOST_UDP_SOCKBUF receive and send buffers on a UDP socket (best effort). */
+void gost__udp_socket_buffers(int fd);
 /* A listener without a socket: datagrams come in through gost__udpflow_input and flows
  * writes go out through send (one datagram, to peer). Remote forwarding of UDP over a
  * relay/SOCKS5 connection uses it, where one stream carries every peer's datagrams. */

@@ -35,6 +35,7 @@ struct gost_hop {
 };
 
 struct gost_chain {
+  void *data;                   /* the caller's (gost_chain_set_data) */
   struct gost_list link;        /* ctx->chains: lookup by name */
   struct gost_ctx_child child;  /* teardown by the ctx */
   gost_ctx_t *ctx;
@@ -52,6 +53,7 @@ struct gost_listener_ops;
 struct gost_handler_ops;
 
 struct gost_service {
+  void *data;                   /* the caller's (gost_service_set_data) */
   struct gost_list link;        /* ctx->services: lookup by name */
   struct gost_ctx_child child;  /* teardown and stop by the ctx */
   gost_ctx_t *ctx;

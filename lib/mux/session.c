@@ -28,6 +28,9 @@ int gost__mux_config_from_meta(struct gost_smux_config *cfg, const json_t *meta,
   v = gost__meta_int(meta, "mux.maxStreamBuffer", 1048576);
   if (v <= 0 || v > INT32_MAX) return gost__error(GOST_EINVAL, "bad mux.maxStreamBuffer");
   cfg->max_stream_buffer = (uint32_t)v;
+  v = gost__meta_int(meta, "mux.maxStreamWindow", 4194304); /* adaptive window ceiling (perf) */
+  if (v <= 0 || v > INT32_MAX) return gost__error(GOST_EINVAL, "bad mux.maxStreamWindow");
+  cfg->max_stream_window = (uint32_t)v;
   return GOST_OK;
 }
 
@@ -181,9 +184,16 @@ void gost__mux_schedule(struct gost_mux_session *m) {
   if (!ev_is_active(&m->wake)) ev_idle_start(m->ctx->loop, &m->wake);
 }
 
+/* The cap grows with the windows the machine granted beyond max_stream_buffer (perf: adaptive
+ * windows), so that one stream whose reader stops with a grown window in flight does not stop
+ * the carrier, i.e. every other stream, on its own. */
+size_t gost__mux_rx_cap(const struct gost_mux_session *m) {
+  return GOST_MUX_RX_MAX + gost__smux_window_growth(m->smux);
+}
+
 void gost__mux_rx_released(struct gost_mux_session *m, size_t n) {
   m->rx_buffered -= n < m->rx_buffered ? n : m->rx_buffered;
-  if (m->rx_paused && !m->dead && m->rx_buffered < GOST_MUX_RX_MAX / 2) {
+  if (m->rx_paused && !m->dead && m->rx_buffered < gost__mux_rx_cap(m) / 2) {
     m->rx_paused = 0;
     gost__smux_set_recv_paused(m->smux, 0);
     gost_stream_read_start(m->carrier);

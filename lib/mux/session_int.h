@@ -59,6 +59,7 @@ void gost__mux_schedule(struct gost_mux_session *m);
 void gost__mux_die(struct gost_mux_session *m, int status, int notify);
 void gost__mux_maybe_free(struct gost_mux_session *m);
 void gost__mux_rx_released(struct gost_mux_session *m, size_t n);
+size_t gost__mux_rx_cap(const struct gost_mux_session *m);
 
 /* session_stream.c */
 struct mux_stream *gost__mux_stream_new(struct gost_mux_session *m, uint32_t sid);

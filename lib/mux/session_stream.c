@@ -88,7 +88,7 @@ void gost__mux_stream_data(struct mux_stream *st, const uint8_t *p, size_t n) {
     return;
   }
   m->rx_buffered += n;
-  if (!m->rx_paused && m->rx_buffered >= GOST_MUX_RX_MAX && m->carrier) {
+  if (!m->rx_paused && m->rx_buffered >= gost__mux_rx_cap(m) && m->carrier) {
     m->rx_paused = 1;
     gost__smux_set_recv_paused(m->smux, 1);
     gost_stream_read_stop(m->carrier);

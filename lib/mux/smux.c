@@ -15,6 +15,8 @@ void gost__smux_config_default(struct gost_smux_config *cfg, int is_client) {
   cfg->keepalive_interval_ms = 10000;
   cfg->keepalive_timeout_ms = 30000;
   cfg->max_out_buffer = 262144;
+  cfg->max_stream_window = 4194304;
+  cfg->max_window_growth = 16u << 20;
 }
 
 static int config_fix(struct gost_smux_config *c) {
@@ -24,9 +26,13 @@ static int config_fix(struct gost_smux_config *c) {
   if (!c->keepalive_interval_ms) c->keepalive_interval_ms = 10000;
   if (!c->keepalive_timeout_ms) c->keepalive_timeout_ms = 30000;
   if (!c->max_out_buffer) c->max_out_buffer = 262144;
+  if (!c->max_stream_window) c->max_stream_window = 4194304;
+  if (!c->max_window_growth) c->max_window_growth = 16u << 20;
+  if (c->max_stream_window < c->max_stream_buffer) c->max_stream_window = c->max_stream_buffer;
   if (c->max_frame_size > 65535) return gost__error(GOST_EINVAL, "smux: max_frame_size above 65535");
   /* windows are compared as int32 on the wire (§3.4) */
   if (c->max_stream_buffer > INT32_MAX) return gost__error(GOST_EINVAL, "smux: max_stream_buffer too large");
+  if (c->max_stream_window > INT32_MAX) return gost__error(GOST_EINVAL, "smux: max_stream_window too large");
   if (c->keepalive_interval_ms > c->keepalive_timeout_ms)
     return gost__error(GOST_EINVAL, "smux: keepalive interval above timeout");
   return GOST_OK;
@@ -173,6 +179,9 @@ static int handle_header(struct gost_smux *s, const uint8_t *h) {
 static int deliver(struct gost_smux *s, const uint8_t *p, size_t n) {
   struct gost_smux_stream *st = gost__smux_find(s, s->rsid);
   if (!st || st->fin_rcvd || !s->cb.on_stream_data) return GOST_OK;
+  st->received += (uint32_t)n;
+  for (int i = 0; i < GOST_SMUX_LIMITS; i++)
+    if (st->received == st->limits[i]) st->starved = 1; /* the sender stopped at our window */
   if (s->cb.on_stream_data(s, s->rsid, p, n, s->user) != 0)
     return gost__smux_fail(s, GOST_EUSER, "on_stream_data aborted");
   return s->dead;

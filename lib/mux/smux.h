@@ -22,7 +22,13 @@ struct gost_smux_config {
   uint8_t version;                /* 1 or 2; both ends must agree (tunnel: 2) */
   int is_client;                  /* smux client = opener of odd ids 3, 5, ... (the tunnel SERVER) */
   uint32_t max_frame_size;        /* PSH payload split size; 0 = 32768, at most 65535 */
-  uint32_t max_stream_buffer;     /* v2 window we advertise in UPD; 0 = 1048576 */
+  uint32_t max_stream_buffer;     /* v2 window we advertise in UPD at first; 0 = 1048576 */
+  /* Adaptive v2 receive windows (perf): a stream whose sender used up the whole window while
+   * its reader kept up gets its window doubled, up to max_stream_window (0 = 4194304; at or
+   * below max_stream_buffer: fixed windows), while the growth of all the session's streams
+   * stays within max_window_growth (0 = 16 MiB), the session's budget. */
+  uint32_t max_stream_window;
+  size_t max_window_growth;
   uint32_t keepalive_interval_ms; /* NOP period; 0 = 10000 */
   uint32_t keepalive_timeout_ms;  /* silence that kills the session; 0 = 30000 */
   int keepalive_disabled;         /* no NOP, no timeout */
@@ -82,7 +88,8 @@ ssize_t gost__smux_write_frames(struct gost_smux *s, uint32_t sid, size_t len, u
                                 size_t max_hdrs, size_t *frame_len);
 /* Nonzero when write() would accept at least one byte now. */
 int gost__smux_stream_can_write(const struct gost_smux *s, uint32_t sid);
-/* The application consumed n delivered bytes of sid; v2 may queue UPD. */
+/* The application consumed n delivered bytes of sid; v2 may queue UPD (every quarter of the
+ * stream's window, growing the window first when the sender was window-bound). */
 int gost__smux_consumed(struct gost_smux *s, uint32_t sid, size_t n);
 /* Full close (§3.5): queues FIN and forgets the stream; later frames for it are dropped. */
 int gost__smux_close_stream(struct gost_smux *s, uint32_t sid);
@@ -90,6 +97,10 @@ int gost__smux_close_stream(struct gost_smux *s, uint32_t sid);
 int gost__smux_stream_set_user(struct gost_smux *s, uint32_t sid, void *stream_user);
 void *gost__smux_stream_user(const struct gost_smux *s, uint32_t sid);
 size_t gost__smux_num_streams(const struct gost_smux *s);
+/* Receive window granted to sid now (0 for unknown sids), and the session's total growth above
+ * max_stream_buffer: extra bytes the peer may send that the I/O layer should be ready to hold. */
+uint32_t gost__smux_stream_window(const struct gost_smux *s, uint32_t sid);
+size_t gost__smux_window_growth(const struct gost_smux *s);
 
 /* Emits NOP every keepalive interval; GOST_ETIMEDOUT when nothing arrived during a whole
  * keepalive timeout period. The first call (or recv) starts the clocks. */

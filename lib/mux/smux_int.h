@@ -11,6 +11,8 @@
 /* Control frames may exceed max_out_buffer by this much; a peer that makes us queue more
  * without reading (SYN flood, ...) is a session error. */
 #define GOST_SMUX_CTRL_HEADROOM 65536u
+/* UPDs whose limits are remembered: one window's worth at one UPD per quarter window */
+#define GOST_SMUX_LIMITS 4
 
 struct gost_smux_stream {
   struct gost_smux_stream *hnext; /* hash chain */
@@ -24,6 +26,14 @@ struct gost_smux_stream {
   uint32_t peer_window;
   uint32_t consumed;  /* bytes the application read, mod 2^32 */
   uint32_t since_upd; /* read since our last UPD */
+  /* adaptive receive window (§3.4 allows any window in UPD) */
+  uint32_t win;      /* window we advertise */
+  uint32_t received; /* PSH payload bytes received, mod 2^32 */
+  /* Limits (consumed + win) of our last UPDs: the sender may still be bound by any of them
+   * (the later ones are in flight), so received == one of them means it was blocked. */
+  uint32_t limits[GOST_SMUX_LIMITS];
+  uint8_t nlimit;       /* next slot of limits */
+  unsigned starved : 1; /* the sender used up a window since our last UPD */
 };
 
 enum gost_smux_rstate { RS_HDR, RS_PSH, RS_UPD };
@@ -39,6 +49,7 @@ struct gost_smux {
   struct gost_smux_stream **buckets;
   size_t nbuckets, nstreams;
   struct gost_list stalled;
+  size_t win_growth; /* sum of (win - max_stream_buffer) over the streams */
   uint32_t sid_counter; /* last id handed out by open() */
   int go_away;
 

@@ -43,6 +43,9 @@ int gost__smux_stream_add(struct gost_smux *s, uint32_t sid, struct gost_smux_st
   if (!st) return GOST_ENOMEM;
   st->sid = sid;
   st->peer_window = GOST_SMUX_INITIAL_PEER_WINDOW;
+  st->win = s->cfg.max_stream_buffer;
+  for (int i = 0; i < GOST_SMUX_LIMITS; i++) /* what the peer assumes until our first UPD */
+    st->limits[i] = GOST_SMUX_INITIAL_PEER_WINDOW;
   gost_list_init(&st->stall);
   size_t i = bucket_of(s->nbuckets, sid);
   st->hnext = s->buckets[i];
@@ -56,6 +59,7 @@ void gost__smux_stream_del(struct gost_smux *s, struct gost_smux_stream *st) {
   struct gost_smux_stream **pp = &s->buckets[bucket_of(s->nbuckets, st->sid)];
   while (*pp != st) pp = &(*pp)->hnext;
   *pp = st->hnext;
+  s->win_growth -= st->win - s->cfg.max_stream_buffer;
   gost_list_remove(&st->stall);
   s->nstreams--;
   gost__mem_free(s->mem, st);
@@ -156,22 +160,43 @@ int gost__smux_stream_can_write(const struct gost_smux *s, uint32_t sid) {
   return !s->dead && st && write_room(s, st) > 0;
 }
 
+/* Doubles st's window when the window, not the reader, limited the stream: the sender used up
+ * all of it since our last UPD (so more was in flight than it allowed: the path's bandwidth-
+ * delay product is larger) while the application kept up (under an eighth of the window unread;
+ * never on the first UPD, which follows the peer's assumed initial window). The signal HTTP/2
+ * and QUIC stacks auto-tune on, without needing an RTT sample. */
+static void maybe_grow(struct gost_smux *s, struct gost_smux_stream *st) {
+  int bound = st->starved && st->upd_sent && st->received - st->consumed <= st->win / 8;
+  st->starved = 0;
+  if (!bound || st->win >= s->cfg.max_stream_window) return;
+  uint32_t grown = st->win > s->cfg.max_stream_window / 2 ? s->cfg.max_stream_window : st->win * 2;
+  size_t more = grown - st->win;
+  if (s->win_growth + more > s->cfg.max_window_growth) return; /* the session's budget is spent */
+  s->win_growth += more;
+  st->win = grown;
+}
+
 int gost__smux_consumed(struct gost_smux *s, uint32_t sid, size_t n) {
   if (s->dead) return s->dead;
   struct gost_smux_stream *st = gost__smux_find(s, sid);
   if (!st) return GOST_ENOTFOUND; /* closed meanwhile: nothing to report */
   if (s->cfg.version != 2 || n == 0 || st->fin_rcvd) return GOST_OK;
   st->consumed += (uint32_t)n;
-  size_t half = s->cfg.max_stream_buffer / 2;
-  st->since_upd = n >= half - st->since_upd ? (uint32_t)half : st->since_upd + (uint32_t)n;
-  /* Tell the peer on the first read, then every half window (§3.4). */
-  if (st->upd_sent && st->since_upd < half) return GOST_OK;
+  /* Tell the peer on the first read, then every quarter window (§3.4): the peer's view of what
+   * we consumed lags by up to that much, so a quarter keeps 3/4 of the window usable in flight
+   * (a half, as smux itself does, leaves only half of it). */
+  size_t step = st->win / 4;
+  st->since_upd = n >= step - st->since_upd ? (uint32_t)step : st->since_upd + (uint32_t)n;
+  if (st->upd_sent && st->since_upd < step) return GOST_OK;
+  maybe_grow(s, st);
   uint8_t p[GOST_SMUX_UPD_LEN];
-  gost__smux_upd_encode(p, st->consumed, s->cfg.max_stream_buffer);
+  gost__smux_upd_encode(p, st->consumed, st->win);
   int rc = gost__smux_queue(s, GOST_SMUX_UPD, sid, p, sizeof p);
   if (rc != GOST_OK) return rc;
   st->upd_sent = 1;
   st->since_upd = 0;
+  st->limits[st->nlimit] = st->consumed + st->win;
+  st->nlimit = (uint8_t)((st->nlimit + 1) % GOST_SMUX_LIMITS);
   return GOST_OK;
 }
 
@@ -195,6 +220,13 @@ void *gost__smux_stream_user(const struct gost_smux *s, uint32_t sid) {
 }
 
 size_t gost__smux_num_streams(const struct gost_smux *s) { return s->nstreams; }
+
+uint32_t gost__smux_stream_window(const struct gost_smux *s, uint32_t sid) {
+  const struct gost_smux_stream *st = gost__smux_find(s, sid);
+  return st ? st->win : 0;
+}
+
+size_t gost__smux_window_growth(const struct gost_smux *s) { return s->win_growth; }
 
 void gost__smux_on_upd(struct gost_smux *s, uint32_t sid, uint32_t consumed, uint32_t window) {
   struct gost_smux_stream *st = gost__smux_find(s, sid);

@@ -31,6 +31,11 @@ struct gost_entry_conn {
 
 #define GOST_ENTRY_BUF_MAX (GOST_ENTRY_TLS_MAX + GOST__PP_V2_HDR + GOST__PP_V2_MAX_EXTRA + GOST_ENTRY_READ_MAX)
 
+/* entry_tls.c: joins the public connection and its tunnel stream (the ClientHello already
+ * written) once the backend's ServerHello arrived or entrypoint.readTimeout passed. Owns both. */
+void gost__entry_tls_join(struct gost_tunnel_server *srv, gost_stream *pub, gost_stream *ts,
+                          const char *host);
+
 /* entry_pool.c: entrypoint.keepalive idle stream pool, keyed by (tunnel ID, dst host:port). */
 #define GOST_ENTRY_DST_MAX (GOST__RELAY_HOST_MAX + 16)
 #define GOST_ENTRY_POOL_PER_KEY 64

@@ -3,6 +3,7 @@
  * (Content-Length / chunked / until close), then the stream is closed and the next request
  * read. 101 Switching Protocols turns the connection into the one relay loop. */
 #include <arpa/inet.h>
+#include <openssl/rand.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -174,17 +175,37 @@ static void forward_request(struct hc *h) {
   else gost_stream_read_start(h->pub);
 }
 
-/* Pool mode: the backend must not see Connection: close (or an HTTP/1.0 default of close), so
- * the head is rewritten with Connection: keep-alive. Returns 0 when the head was left alone. */
-static int keepalive_head(struct hc *h) {
+/* A request ID in stock's shape (20 characters of base32hex, like an xid). */
+static void new_sid(char out[21]) {
+  static const char digits[] = "0123456789abcdefghijklmnopqrstuv";
+  uint8_t r[20];
+  if (RAND_bytes(r, sizeof r) != 1) memset(r, 0, sizeof r);
+  for (int i = 0; i < 20; i++) out[i] = digits[r[i] & 31];
+  out[20] = '\0';
+}
+
+/* Every forwarded head carries Gost-Forwarded-Node (this server's node ID, replacing any incoming
+ * one) and Gost-Sid (kept when the client sent one, else new), as stock's entrypoint sets them.
+ * Pool mode: the backend must not see Connection: close (or an HTTP/1.0 default of close), so
+ * Connection: keep-alive replaces it. Returns 0 when the head could not be rewritten. */
+static int edit_head(struct hc *h, int pool) {
   struct gost_http_req *r = &h->req;
-  if (r->f.keep_alive) return 1;
-  static const char *const rm[] = {"Connection"};
-  static const struct gost_http_header add[] = {{{"Connection", 10}, {"keep-alive", 10}}};
-  struct gost_http_edit e = {rm, 1, add, 1, {NULL, 0}};
-  char *tmp = gost__malloc(h->srv->ctx, GOST__HTTP_MAX_HEAD + 64);
+  const char *rm[2] = {"Gost-Forwarded-Node", "Connection"};
+  char sid[21];
+  struct gost_http_header add[3] = {{{"Gost-Forwarded-Node", 19}, {h->srv->node_id, strlen(h->srv->node_id)}}};
+  size_t nadd = 1, nrm = 1;
+  if (!gost__httphead_find(&r->f, "Gost-Sid")) {
+    new_sid(sid);
+    add[nadd++] = (struct gost_http_header){{"Gost-Sid", 8}, {sid, 20}};
+  }
+  if (pool && !r->f.keep_alive) {
+    add[nadd++] = (struct gost_http_header){{"Connection", 10}, {"keep-alive", 10}};
+    nrm = 2;
+  }
+  struct gost_http_edit e = {rm, nrm, add, nadd, {NULL, 0}};
+  char *tmp = gost__malloc(h->srv->ctx, GOST__HTTP_MAX_HEAD + 128);
   size_t n = 0, old = r->f.head_len;
-  int ok = tmp && gost__httphead_write_request(r, &e, tmp, GOST__HTTP_MAX_HEAD + 64, &n) == GOST_OK &&
+  int ok = tmp && gost__httphead_write_request(r, &e, tmp, GOST__HTTP_MAX_HEAD + 128, &n) == GOST_OK &&
            h->len - old + n <= HC_BUF;
   if (ok) {
     memmove(h->buf + n, h->buf + old, h->len - old);
@@ -221,6 +242,9 @@ static void request_routed(struct gost_ingress_query *q, int status) {
   char src[64];
   if (status != GOST_OK) return hc_error(h, 502, dst);
   if (q->is_private) return hc_error(h, 502, "private tunnel");
+  const struct gost_http_header *fwd = gost__httphead_find(&r->f, "Gost-Forwarded-Node");
+  if (fwd && memmem(fwd->value.p, fwd->value.n, h->srv->node_id, strlen(h->srv->node_id)))
+    return hc_error(h, 503, "forwarding loop (our node ID in Gost-Forwarded-Node)");
   const uint8_t *tid = q->tunnel_id;
   memcpy(h->tid, tid, 16);
   client_src(h, src, sizeof src);
@@ -229,8 +253,9 @@ static void request_routed(struct gost_ingress_query *q, int status) {
   int skip_body = r->method.n == 4 && !memcmp(r->method.p, "HEAD", 4);
   if (h->srv->entry_keepalive && !r->f.connection_upgrade) {
     h->up = gost__entry_pool_take(h->srv, tid, dst);
-    h->poolable = keepalive_head(h); /* r points into the old head from here on */
   }
+  int edited = edit_head(h, h->srv->entry_keepalive && !r->f.connection_upgrade);
+  h->poolable = h->srv->entry_keepalive && !r->f.connection_upgrade && edited; /* r is stale now */
   if (!h->up && gost__tunnel_open(h->srv, tid, 0, src, dst, &h->up) != GOST_OK)
     return hc_error(h, 503, gost_last_error());
   gost_stream_set_read_cb(h->up, up_read, h);

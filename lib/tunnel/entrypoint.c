@@ -161,7 +161,7 @@ static void ec_tls_routed(struct gost_ingress_query *q, int status) {
     gost_stream_close(ts);
     return;
   }
-  gost__tunnel_pipe(srv, s, ts);
+  gost__entry_tls_join(srv, s, ts, dst);
 }
 
 static void ec_dispatch(struct gost_entry_conn *c) {

@@ -241,8 +241,8 @@ size_t gost__tunnel_registry_count(const struct gost_tunnel_registry *reg,
   return t ? t->nconns : 0;
 }
 
-int gost__tunnel_registry_foreach(const struct gost_tunnel_registry *reg, gost_connector_cb cb,
-                                  void *user) {
+int gost__tunnel_registry_foreach(const struct gost_tunnel_registry *reg, gost_service_t *svc,
+                                  gost_connector_info_cb cb, void *user) {
   int n = 0;
   const struct gost_list *p1, *p2;
   gost_list_foreach(p1, &reg->tunnels) {
@@ -256,7 +256,9 @@ int gost__tunnel_registry_foreach(const struct gost_tunnel_registry *reg, gost_c
       gost__uuid_format(c->id, cid);
       struct gost_mux_counters k;
       gost__mux_session_counters(c->sess, &k);
-      if (cb) cb(tid, cid, c->udp, c->weight, k.streams_opened, k.bytes_in, k.bytes_out, user);
+      const gost_connector_info_t info = {sizeof info, tid, cid, c->udp, c->weight,
+                                          k.streams_opened, k.bytes_in, k.bytes_out};
+      if (cb) cb(svc, &info, user);
       n++;
     }
   }

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "gost/service.h"
 #include "gost/tunnel.h"
 #include "io/stream.h"
 #include "mux/session.h"
@@ -34,9 +35,9 @@ int gost__tunnel_registry_open(struct gost_tunnel_registry *reg, const uint8_t t
 size_t gost__tunnel_registry_count(const struct gost_tunnel_registry *reg,
                                    const uint8_t tunnel_id[16]);
 
-/* cb per live connector, as gost_service_foreach_connector. Returns the count. */
-int gost__tunnel_registry_foreach(const struct gost_tunnel_registry *reg, gost_connector_cb cb,
-                                  void *user);
+/* cb(svc, info, user) per live connector, as gost_service_connectors. Returns the count. */
+int gost__tunnel_registry_foreach(const struct gost_tunnel_registry *reg, gost_service_t *svc,
+                                  gost_connector_info_cb cb, void *user);
 
 /* Test hook: the connector chosen for one selection without opening a stream (NULL if none),
  * and its weight/ID accessors. */

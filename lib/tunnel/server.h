@@ -43,6 +43,7 @@ struct gost_tunnel_server {
   struct gost_tunnel_public *pub; /* the public tunnel service, NULL when off */
   struct gost_list conns; /* handshakes and entrypoint connections in progress */
   int entry_keepalive;    /* entrypoint.keepalive: pool idle HTTP tunnel streams */
+  char node_id[37];       /* Gost-Forwarded-Node on forwarded requests: random per server */
   struct gost_list pool;  /* idle streams (entry_pool.c), newest first */
   size_t npool;
   ev_timer pool_timer;    /* idle expiry; runs only while the pool is not empty */

@@ -143,15 +143,26 @@ static void teardown(void) {
   ev_loop_destroy(loop);
 }
 
+static int seen_connectors;
+static void on_connector(gost_service_t *svc, const gost_connector_info_t *info, void *user) {
+  ck_assert_ptr_eq(svc, user); /* handle first */
+  ck_assert_uint_eq(info->size, sizeof *info);
+  ck_assert_str_eq(info->tunnel_id, TID);
+  ck_assert_int_eq(info->udp, 0);
+  seen_connectors++;
+}
+
 START_TEST(routes_after_a_late_answer) {
   uint16_t tport, eport;
-  start_server(&tport, &eport);
+  gost_service_t *server = start_server(&tport, &eport);
   start_client(tport);
   int one = 0;
   for (double end = ev_time() + 10; !registered && ev_time() < end;) lp_spin(loop, &one, 0.02);
   ck_assert_int_eq(registered, 1);
   ck_assert_str_eq(endpoint, "web.example.com"); /* BIND kept the name after the lookup */
   ck_assert_int_ge(src.answers, 1);
+  ck_assert_int_eq(gost_service_connectors(server, on_connector, server), 1);
+  ck_assert_int_eq(seen_connectors, 1);
 
   char buf[4096];
   static const char req[] = "GET / HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n";

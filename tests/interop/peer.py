@@ -3,6 +3,7 @@
   peer.py echo tcp|udp PORT            echo server (tcp: echoes until EOF, then half-closes back)
   peer.py eofreply PORT                tcp: reads to EOF, then answers "got N bytes" and closes
   peer.py reset PORT                   tcp: reads 1 byte, then aborts the connection (RST)
+  peer.py headers PORT                 HTTP server answering every GET with the request's header lines
   peer.py roundtrip tcp|udp PORT N     sends N random bytes (udp: one datagram), expects them back
   peer.py bulk PORT N                  tcp: sends N random bytes while reading the echo, checks sha256
   peer.py halfclose PORT DATA          tcp: sends DATA, shuts down writing, prints what comes back
@@ -41,6 +42,16 @@ def reset_conn(c):
     c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     c.close()
 
+def headers_server(port):
+    import http.server
+    class H(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            b = str(self.headers).encode()
+            self.send_response(200); self.send_header("Content-Length", str(len(b))); self.end_headers()
+            self.wfile.write(b)
+        def log_message(self, *a): pass
+    http.server.ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
+
 def main():
     cmd = sys.argv[1]
     if cmd == "echo" and sys.argv[2] == "udp":
@@ -50,6 +61,7 @@ def main():
     if cmd == "echo": serve_tcp(int(sys.argv[3]), echo_conn)
     if cmd == "eofreply": serve_tcp(int(sys.argv[2]), eofreply_conn)
     if cmd == "reset": serve_tcp(int(sys.argv[2]), reset_conn)
+    if cmd == "headers": headers_server(int(sys.argv[2]))
     if cmd == "roundtrip":
         port, n = int(sys.argv[3]), int(sys.argv[4]); data = os.urandom(n)
         if sys.argv[2] == "udp":

@@ -14,7 +14,7 @@ for scheme in relay socks5; do
   read -r P SP < <(free_ports 2)
   read -r UP UL < <(free_ports 2 udp)
   run "server-$scheme" "$S" -L "$scheme://127.0.0.1:$SP?bind=true&udp=true"
-  wait_tcp "$SP"
+  wait_listening "server-$scheme" "$SP"
   run "client-$scheme" "$C" -L "rtcp://127.0.0.1:$P/127.0.0.1:$ECHO" -L "rudp://127.0.0.1:$UP/127.0.0.1:$UECHO" \
     -F "$scheme://127.0.0.1:$SP"
   retry 50 python3 "$SRC/tests/interop/peer.py" bulk "$P" 1048576 || fail "$L: $scheme TCP bind"

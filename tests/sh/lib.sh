@@ -43,6 +43,26 @@ wait_tcp() {
   return 1
 }
 
+# wait_log NAME REGEX [SECS]: until $WORK/NAME.log has a line matching REGEX (extended regex;
+# 10 s by default). A readiness check for what cannot be probed with wait_tcp (UDP, tunnels).
+wait_log() {
+  local n=$(( ${3:-10} * 20 ))
+  for _ in $(seq 1 "$n"); do
+    grep -qE "$2" "$WORK/$1.log" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "no line matching '$2' in $1.log" >&2
+  return 1
+}
+
+# bound_port NAME: the port the kernel gave a ":0" listener of the gost process NAME, read from
+# its log ("service ... bound port N") once it listens. Listening on port 0 cannot race with
+# other tests for a port. Usage: bg fwd "$GOST" -L udp://127.0.0.1:0/...; p=$(bound_port fwd)
+bound_port() {
+  wait_log "$1" 'bound port [0-9]+' || return 1
+  grep -oE 'bound port [0-9]+' "$WORK/$1.log" | head -n 1 | cut -d' ' -f3
+}
+
 # retry N CMD...: runs CMD until it succeeds, N times at most, 0.2 s apart.
 retry() {
   local n=$1; shift
@@ -64,4 +84,16 @@ start_sshd() {
     "StrictModes no" "UsePAM no" "PidFile $WORK/sshd.pid" > "$WORK/sshd_config"
   bg sshd /usr/sbin/sshd -D -e -f "$WORK/sshd_config"
   wait_tcp "$1"
+}
+
+# wait_listening NAME PORT: until the log of NAME (a gost, ours or stock) says it listens on
+# 127.0.0.1:PORT (10 s). Unlike wait_tcp, a port a neighbouring test took first fails here with
+# the cause, instead of passing on the neighbour's listener.
+wait_listening() {
+  for _ in $(seq 1 100); do
+    grep -Eq "listening on 127\.0\.0\.1:$2([^0-9]|$)" "$WORK/$1.log" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "$1 does not listen on 127.0.0.1:$2:" >&2; tail -n 3 "$WORK/$1.log" >&2
+  return 1
 }

@@ -6,9 +6,8 @@ source "$(dirname "$0")/lib.sh"
 dns_port=$(free_port udp)
 bg dnsmasq /usr/sbin/dnsmasq --no-daemon --port="$dns_port" --listen-address=127.0.0.1 --bind-interfaces \
   --no-resolv --no-hosts --conf-file=/dev/null --pid-file= --address=/test.local/10.1.2.3 --user=root
-fwd_port=$(free_port udp)
-bg gost-udp "$GOST" -L "udp://127.0.0.1:$fwd_port/127.0.0.1:$dns_port"
-sleep 0.3
+bg gost-udp "$GOST" -L "udp://127.0.0.1:0/127.0.0.1:$dns_port"
+fwd_port=$(bound_port gost-udp)
 ans=$(retry 20 dig +short +time=1 +tries=1 @127.0.0.1 -p "$fwd_port" test.local A)
 [ "$ans" = "10.1.2.3" ] || fail "dig through the UDP forward answered '$ans'"
 pass "dig through udp forward -> $ans"

@@ -20,7 +20,7 @@ run() {
 }
 stop_all_gost() {
   pkill -f "$GOST -C $WORK/" 2>/dev/null || true
-  sleep 0.3
+  for _ in $(seq 1 100); do pgrep -f "$GOST -C $WORK/" >/dev/null || return 0; sleep 0.05; done
 }
 
 # Backends: three tagged web servers, redis, dnsmasq, sshd.

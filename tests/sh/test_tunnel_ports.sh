@@ -59,7 +59,7 @@ check_all() { # LABEL
 # 1. CLI form
 bg server "$GOST" -L "tunnel://127.0.0.1:$T?entrypoint.ports=127.0.0.1:$PS/$TID/ssh.local,127.0.0.1:$PI/$TID/iperf.local,udp/127.0.0.1:$PU/$TID/echo.local"
 SERVER=${_pids[-1]}
-wait_tcp "$T"; wait_tcp "$PS" # (the probe itself is a public connection without a client)
+wait_listening "server" "$T"; wait_tcp "$PS" # (the probe itself is a public connection without a client)
 # before any client: the public connection is closed, the log says why
 (exec 3<>/dev/tcp/127.0.0.1/"$PS"; timeout 5 cat <&3 >/dev/null) 2>/dev/null || true
 retry 50 grep -q "port 127.0.0.1:$PS/tcp: tunnel $TID" "$WORK/server.log" || fail "no log line for a port without a client"
@@ -84,7 +84,7 @@ services:
   listener: {type: tcp}
 YAML
 bg server-yaml "$GOST" -C "$WORK/server.yaml"
-wait_tcp "$T"
+wait_listening "server-yaml" "$T"
 check_all yaml
 
 # 3. examples/tunnel-ports.yaml as shipped, ports moved to this test's
@@ -93,7 +93,7 @@ sed -e "s/addr: :8443/addr: \"127.0.0.1:$T\"/; s/entrypoint: :80/entrypoint: 127
     -e "s/\":2222\"/\"127.0.0.1:$PS\"/; s/\":5353\"/\"127.0.0.1:$PU\"/; s/dns.local/echo.local/" \
     "$SRC/examples/tunnel-ports.yaml" > "$WORK/example.yaml"
 bg server-example "$GOST" -C "$WORK/example.yaml"
-wait_tcp "$T"
+wait_listening "server-example" "$T"
 retry 50 ssh_ok || fail "examples/tunnel-ports.yaml: ssh"
 python3 "$SRC/tests/sh/udp_echo.py" check "$PU" 3 1200 || fail "examples/tunnel-ports.yaml: udp"
 pass "examples/tunnel-ports.yaml"

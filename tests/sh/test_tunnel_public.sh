@@ -28,7 +28,7 @@ is() { [ "$(get "$1")" = "$2" ]; }
 
 bg server "$GOST" -L "$SERVER_URL"
 SERVER=${_pids[-1]}
-wait_tcp "$T"
+wait_listening "server" "$T"
 bg c1 "$GOST" -L "rtcp://:0/127.0.0.1:$W1" -F "tunnel://127.0.0.1:$T?tunnel.id=$ID1"
 bg c2 "$GOST" -L "rtcp://hello/127.0.0.1:$W2" -F "tunnel://127.0.0.1:$T?tunnel.id=$ID2"
 C2=${_pids[-1]}
@@ -56,7 +56,7 @@ kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
 grep -q "\"name\":\"hello\"" "$WORK/names.json" || fail "state file lacks hello: $(cat "$WORK/names.json")"
 bg server2 "$GOST" -L "$SERVER_URL"
 SERVER=${_pids[-1]}
-wait_tcp "$T"
+wait_listening "server2" "$T"
 grep -q "names loaded from" "$WORK/server2.log" || fail "state not loaded"
 retry 50 is "$EP1.$D" "backend 1" || fail "$EP1.$D after a restart"
 retry 50 is "hello.$D" "backend 2" || fail "hello.$D after a restart"
@@ -74,7 +74,7 @@ kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
 # rate: 2 new names per minute per client IP
 read -r T2 < <(free_ports 1)
 bg server-rate "$GOST" -L "tunnel://127.0.0.1:$T2?tunnel.public.domain=$D&tunnel.public.rate=2"
-wait_tcp "$T2"
+wait_listening "server-rate" "$T2"
 for i in 1 2 3; do
   bg "r$i" "$GOST" -L "rtcp://:0/127.0.0.1:$W1" -F "tunnel://127.0.0.1:$T2?tunnel.id=22222222-2222-4333-8444-55555555555$i"
 done
@@ -88,7 +88,7 @@ read -r T3 E3 < <(free_ports 2)
 sed -e "s/addr: :8443/addr: \"127.0.0.1:$T3\"/; s/entrypoint: :80/entrypoint: \"127.0.0.1:$E3\"/" \
     -e "s#/var/lib/gost/names.json#$WORK/example-names.json#" "$SRC/examples/tunnel-public.yaml" > "$WORK/example.yaml"
 bg server-example "$GOST" -C "$WORK/example.yaml"
-wait_tcp "$T3"
+wait_listening "server-example" "$T3"
 bg c-example "$GOST" -L "rtcp://hello/127.0.0.1:$W2" -F "tunnel://127.0.0.1:$T3?tunnel.id=$ID2"
 retry 50 test "$(curl -s --max-time 3 -H "Host: hello.tunnel.example.net" "http://127.0.0.1:$E3/")" = "backend 2" ||
   fail "examples/tunnel-public.yaml"

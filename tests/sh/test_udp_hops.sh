@@ -23,7 +23,7 @@ hop_case() {
   read -r S < <(free_ports 1)
   read -r P < <(free_port udp)
   start "srv-$label" "$sbin" -L "${surl//@S@/$S}"
-  wait_tcp "$S"
+  wait_listening "srv-$label" "$S"
   local args=() h
   for h in ${chop//@S@/$S}; do args+=(-F "$h"); done
   start "cli-$label" "$cbin" -L "udp://127.0.0.1:$P/127.0.0.1:$ECHO" "${args[@]}"
@@ -37,18 +37,18 @@ hop_case socks5-hop "$GOST" "socks5://127.0.0.1:@S@?udp=true" "$GOST" "socks5://
 # two hops: socks5 then relay
 read -r H1 < <(free_ports 1)
 start hop1 "$GOST" -L "socks5://127.0.0.1:$H1"
-wait_tcp "$H1"
+wait_listening "hop1" "$H1"
 hop_case relay-behind-socks5 "$GOST" "relay://127.0.0.1:@S@" "$GOST" "socks5://127.0.0.1:$H1 relay://127.0.0.1:@S@"
 
 # UDP ASSOCIATE
 read -r S < <(free_ports 1)
 start srv-assoc "$GOST" -L "socks5://127.0.0.1:$S?udp=true"
-wait_tcp "$S"
+wait_listening "srv-assoc" "$S"
 python3 "$SRC/tests/sh/udp_echo.py" socks5 "$S" "$ECHO" 5 || fail "UDP ASSOCIATE"
 stop_case
 pass "socks5 UDP ASSOCIATE"
 start srv-noudp "$GOST" -L "socks5://127.0.0.1:$S"
-wait_tcp "$S"
+wait_listening "srv-noudp" "$S"
 python3 "$SRC/tests/sh/udp_echo.py" socks5 "$S" "$ECHO" 1 2>/dev/null && fail "UDP ASSOCIATE without udp=true was accepted"
 grep -q "UDP relay is disabled" "$WORK/srv-noudp.log" || fail "UDP ASSOCIATE refusal not logged"
 stop_case

@@ -314,13 +314,109 @@ START_TEST(test_window_stall) {
   }
   ck_assert_uint_eq(sent, 1000 + 1048576); /* consumed + advertised window */
 
-  /* next UPD only once half the window has been read since the last one */
-  ck_assert_int_eq(gost__smux_consumed(sv.s, sid, 524287), GOST_OK);
+  /* next UPD only once a quarter of the window has been read since the last one; the window
+   * stays as it is: the sender was blocked, but because the reader lags (768 KiB unread) */
+  ck_assert_int_eq(gost__smux_consumed(sv.s, sid, 262143), GOST_OK);
   ck_assert_uint_eq(gost__smux_pending(sv.s), 0);
   ck_assert_int_eq(gost__smux_consumed(sv.s, sid, 1), GOST_OK);
-  expect_out(&sv, "02 04 08 00 03 00 00 00 e8 03 08 00 00 00 10 00"); /* 1000 + 524288 */
+  expect_out(&sv, "02 04 08 00 03 00 00 00 e8 03 04 00 00 00 10 00"); /* 1000 + 262144 */
   peer_free(&c);
   peer_free(&sv);
+}
+END_TEST
+
+/* Adaptive windows: a sender that uses up the whole window of a reader that keeps up gets the
+ * window doubled (in the next UPD) up to max_stream_window; a sender that does not, or a
+ * session whose growth budget is spent, does not; closing a stream returns its growth. */
+/* One round trip over a slow wire: c writes on sid until the window stops it (its output
+ * collected, not delivered), then all of it reaches sv, and sv's UPDs come back. Returns the
+ * payload bytes sent in the round. */
+static size_t round_trip(struct peer *c, struct peer *sv, uint32_t sid) {
+  static uint8_t chunk[65536], wire[9u << 20];
+  size_t sent = 0, len = 0;
+  for (;;) {
+    ssize_t n = gost__smux_write(c->s, sid, chunk, sizeof chunk);
+    ck_assert_int_ge(n, 0);
+    len += drain(c, wire + len, sizeof wire - len);
+    if (n == 0) break;
+    sent += (size_t)n;
+  }
+  ck_assert_int_eq(gost__smux_recv(sv->s, wire, len, 0), GOST_OK);
+  pump(sv, c);
+  return sent;
+}
+
+static void peer_init_cfg(struct peer *p, const struct gost_smux_config *cfg) {
+  memset(p, 0, sizeof *p);
+  ck_assert_int_eq(gost__smux_new(&p->s, NULL, cfg, &cbs, p), GOST_OK);
+  p->log = calloc(1, 1);
+  p->log_cap = 1;
+}
+
+START_TEST(test_window_growth) {
+  struct peer c, sv;
+  peer_init(&c, 2, 1);
+  struct gost_smux_config cfg;
+  gost__smux_config_default(&cfg, 0);
+  cfg.max_stream_window = 4u << 20;
+  cfg.max_window_growth = 5u << 20; /* room for one stream at 4 MiB and 2 MiB more */
+  peer_init_cfg(&sv, &cfg);
+  sv.auto_consume = 1; /* the reader keeps up: consumed as delivered */
+  uint32_t a, b;
+  ck_assert_int_eq(gost__smux_open(c.s, &a), GOST_OK);
+  ck_assert_int_eq(gost__smux_open(c.s, &b), GOST_OK);
+  pump(&c, &sv);
+  ck_assert_uint_eq(gost__smux_stream_window(sv.s, a), 1u << 20);
+  /* each round the sender is window-bound: 1 MiB -> 2 -> 4 (the ceiling) */
+  ck_assert_uint_eq(round_trip(&c, &sv, a), 262144); /* the assumed initial window */
+  ck_assert_uint_eq(gost__smux_stream_window(sv.s, a), 1u << 20); /* never on the first UPD */
+  size_t prev = 0;
+  for (int i = 0; i < 4; i++) {
+    size_t n = round_trip(&c, &sv, a);
+    ck_assert_uint_ge(n, prev); /* what the sender may put in flight only grows */
+    prev = n;
+  }
+  ck_assert_uint_ge(prev, 3u << 20);
+  ck_assert_uint_eq(gost__smux_stream_window(sv.s, a), 4u << 20);
+  ck_assert_uint_eq(gost__smux_window_growth(sv.s), 3u << 20);
+  /* stream b: the budget left (2 MiB) allows 1 -> 2 MiB; doubling again would pass it */
+  for (int i = 0; i < 6; i++) round_trip(&c, &sv, b);
+  ck_assert_uint_eq(gost__smux_stream_window(sv.s, b), 2u << 20);
+  ck_assert_uint_eq(gost__smux_window_growth(sv.s), 4u << 20);
+  /* closing a returns its 3 MiB of growth */
+  ck_assert_int_eq(gost__smux_close_stream(sv.s, a), GOST_OK);
+  ck_assert_uint_eq(gost__smux_window_growth(sv.s), 1u << 20);
+  ck_assert_uint_eq(gost__smux_stream_window(sv.s, a), 0);
+  peer_free(&c);
+  peer_free(&sv);
+}
+END_TEST
+
+/* A reader that lags never grows the window, however often the sender is blocked; nor does a
+ * fixed window (max_stream_window at max_stream_buffer). */
+START_TEST(test_window_no_growth) {
+  for (int fixed = 0; fixed < 2; fixed++) {
+    struct peer c, sv;
+    peer_init(&c, 2, 1);
+    struct gost_smux_config cfg;
+    gost__smux_config_default(&cfg, 0);
+    if (fixed) cfg.max_stream_window = cfg.max_stream_buffer;
+    peer_init_cfg(&sv, &cfg);
+    sv.auto_consume = fixed;
+    uint32_t sid;
+    ck_assert_int_eq(gost__smux_open(c.s, &sid), GOST_OK);
+    pump(&c, &sv);
+    for (int round = 0; round < 6; round++) {
+      round_trip(&c, &sv, sid);
+      /* lagging reader: consumes a quarter window after the whole window arrived */
+      if (!fixed) ck_assert_int_eq(gost__smux_consumed(sv.s, sid, round ? 262144 : 1000), GOST_OK);
+      pump(&sv, &c);
+      ck_assert_uint_eq(gost__smux_stream_window(sv.s, sid), 1u << 20);
+    }
+    ck_assert_uint_eq(gost__smux_window_growth(sv.s), 0);
+    peer_free(&c);
+    peer_free(&sv);
+  }
 }
 END_TEST
 
@@ -805,6 +901,8 @@ static Suite *smux_suite(void) {
   tcase_add_test(tc, test_machine_vectors);
   tcase_add_test(tc, test_pair_data);
   tcase_add_test(tc, test_window_stall);
+  tcase_add_test(tc, test_window_growth);
+  tcase_add_test(tc, test_window_no_growth);
   tcase_add_test(tc, test_out_bound_v1);
   tcase_add_test(tc, test_keepalive);
   tcase_add_test(tc, test_fin_both_ways);

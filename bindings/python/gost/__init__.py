@@ -10,7 +10,7 @@
 import ctypes
 import threading
 
-from ._lib import lib, available, CtxHandle, IngressHandle, TunnelHandle, LOG_CB, TUNNEL_STATE_CB, CONNECTOR_CB
+from ._lib import lib, available, CtxHandle, IngressHandle, TunnelHandle, LOG_CB, TUNNEL_STATE_CB, CONNECTOR_INFO_CB
 from ._errors import GostError, check, error_class
 
 __all__ = ["Context", "Service", "Ingress", "Tunnel", "GostError", "version", "endpoint_name", "error_class"]
@@ -65,12 +65,14 @@ class Service:
         """Live tunnel connectors of a tunnel server: list of dicts."""
         out = []
 
-        def cb(tid, cid, udp, weight, streams, bin_, bout, user):
-            out.append({"tunnel_id": tid.decode(), "connector_id": cid.decode(), "udp": bool(udp),
-                        "weight": weight, "streams": streams, "bytes_in": bin_, "bytes_out": bout})
+        def cb(svc, info, user):
+            i = info.contents
+            out.append({"tunnel_id": i.tunnel_id.decode(), "connector_id": i.connector_id.decode(),
+                        "udp": bool(i.udp), "weight": i.weight, "streams": i.streams,
+                        "bytes_in": i.bytes_in, "bytes_out": i.bytes_out})
 
-        keep = CONNECTOR_CB(cb)
-        _call("gost_service_foreach_connector", self._h, keep, None)
+        keep = CONNECTOR_INFO_CB(cb)
+        _call("gost_service_connectors", self._h, keep, None)
         return out
 
 

@@ -28,6 +28,17 @@ CONNECTOR_CB = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_char_p, ctypes.c
                                 ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_void_p)
 
 
+class ConnectorInfo(ctypes.Structure):
+    """gost_connector_info_t (gost/service.h); fields may be appended, `size` says how many."""
+    _fields_ = [("size", ctypes.c_size_t), ("tunnel_id", ctypes.c_char_p),
+                ("connector_id", ctypes.c_char_p), ("udp", ctypes.c_int), ("weight", ctypes.c_int),
+                ("streams", ctypes.c_uint64), ("bytes_in", ctypes.c_uint64),
+                ("bytes_out", ctypes.c_uint64)]
+
+
+CONNECTOR_INFO_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.POINTER(ConnectorInfo), ctypes.c_void_p)
+
+
 def _load():
     path = os.environ.get("GOST_LIBRARY")
     if path:
@@ -69,6 +80,7 @@ _SIGS = {
     "gost_service_entrypoint_port": (_c.c_uint16, [ServiceHandle]),
     "gost_service_stat": (_c.c_uint64, [ServiceHandle, _c.c_int]),
     "gost_service_foreach_connector": (_c.c_int, [ServiceHandle, CONNECTOR_CB, _c.c_void_p]),
+    "gost_service_connectors": (_c.c_int, [ServiceHandle, CONNECTOR_INFO_CB, _c.c_void_p]),
     "gost_ingress_new": (_c.c_int, [_c.POINTER(IngressHandle), CtxHandle, _c.c_char_p]),
     "gost_ingress_set_rule": (_c.c_int, [IngressHandle, _c.c_char_p, _c.c_char_p]),
     "gost_ingress_remove_rule": (_c.c_int, [IngressHandle, _c.c_char_p]),
