@@ -13,9 +13,6 @@ int gost__name_valid(const char *name);
 int gost__auths_add(gost_ctx_t *ctx, struct gost_auth **auths, size_t *n, const char *user,
                     const char *pass);
 void gost__auths_clear(gost_ctx_t *ctx, struct gost_auth **auths, size_t *n);
-/* 1 when n == 0 (no credentials configured) or user/pass equal one pair, else 0.
- * Compares in time independent of where the strings differ. */
-int gost__auths_match(const struct gost_auth *auths, size_t n, const char *user, const char *pass);
 
 /* Nodes (lib/api/node.c). */
 struct gost_node *gost__node_new(gost_ctx_t *ctx, const char *name, const char *addr);

@@ -29,19 +29,3 @@ void gost__auths_clear(gost_ctx_t *ctx, struct gost_auth **auths, size_t *n) {
   *auths = NULL;
   *n = 0;
 }
-
-/* Equality whose duration depends on the lengths only, not on the first differing byte. */
-static int str_eq_ct(const char *a, const char *b) {
-  size_t la = strlen(a), lb = strlen(b);
-  unsigned char diff = la != lb;
-  for (size_t i = 0; i < la; i++) diff |= (unsigned char)(a[i] ^ b[i % (lb ? lb : 1)]);
-  return diff == 0;
-}
-
-int gost__auths_match(const struct gost_auth *auths, size_t n, const char *user, const char *pass) {
-  if (n == 0) return 1;
-  int ok = 0;
-  for (size_t i = 0; i < n; i++)
-    ok |= str_eq_ct(auths[i].user, user ? user : "") & str_eq_ct(auths[i].pass, pass ? pass : "");
-  return ok;
-}

@@ -71,6 +71,27 @@ static void on_dialed(struct gost_proxy_conn *pc, gost_stream *s, int status) {
   gost__proxy_pipe(pc, s);
 }
 
+static int parse_proxy_head(struct gost_proxy_conn *pc, struct gost_http_req *req,
+                            struct gost_httpproxy_req *pr) {
+  return gost__httphead_parse_request(pc->head, pc->head_len, req) == 0 &&
+         gost__httpproxy_analyze(req, pr) == 0;
+}
+
+static void on_auth(struct gost_auth_query *q, int ok);
+
+/* 407 with the realm, then close. */
+static void auth_refused(struct gost_proxy_conn *pc, const struct gost_http_req *req,
+                         const struct gost_httpproxy_req *pr) {
+  const char *user_ = pr->auth == GOST__HTTPPROXY_AUTH_BASIC ? pr->user : NULL;
+  struct gost_proxy_state *st = pc->svc->handler_state;
+  char out[512];
+  size_t n = 0;
+  GOST_WARN(pc->svc->ctx, "http: proxy authentication failed for %s", user_ ? user_ : "(none)");
+  if (gost__httpproxy_407(st->realm, req->f.version_minor, out, sizeof out, &n) != 0)
+    gost__httpproxy_407("gost", req->f.version_minor, out, sizeof out, &n);
+  gost__proxy_reply_close(pc, out, n);
+}
+
 static void on_head(gost_stream *s, int status, void *user) {
   struct gost_proxy_conn *pc = user;
   pc->mr = NULL;
@@ -82,22 +103,23 @@ static void on_head(gost_stream *s, int status, void *user) {
   }
   struct gost_http_req req;
   struct gost_httpproxy_req pr;
-  if (status < 0 || gost__httphead_parse_request(pc->head, pc->head_len, &req) != 0 ||
-      gost__httpproxy_analyze(&req, &pr) != 0) {
+  if (status < 0 || !parse_proxy_head(pc, &req, &pr)) {
     reply_status(pc, 400, 1);
     return;
   }
   const char *user_ = pr.auth == GOST__HTTPPROXY_AUTH_BASIC ? pr.user : NULL;
-  if (pr.auth == GOST__HTTPPROXY_AUTH_INVALID || !gost__service_auth_ok(pc->svc, user_, pr.pass)) {
-    struct gost_proxy_state *st = pc->svc->handler_state;
-    char out[512];
-    size_t n = 0;
-    GOST_WARN(s->ctx, "http: proxy authentication failed for %s", user_ ? user_ : "(none)");
-    if (gost__httpproxy_407(st->realm, req.f.version_minor, out, sizeof out, &n) != 0)
-      gost__httpproxy_407("gost", req.f.version_minor, out, sizeof out, &n);
-    gost__proxy_reply_close(pc, out, n);
-    return;
-  }
+  if (pr.auth == GOST__HTTPPROXY_AUTH_INVALID) return auth_refused(pc, &req, &pr);
+  gost_stream_read_stop(s); /* the head is complete; nothing more is read until the answer */
+  gost__service_auth(pc->svc, &pc->auth, user_, pr.pass, on_auth, pc);
+}
+
+/* The request head again (pc->head is kept; the parse is pure and cheap), after the check. */
+static void on_auth(struct gost_auth_query *q, int ok) {
+  struct gost_proxy_conn *pc = q->data;
+  struct gost_http_req req;
+  struct gost_httpproxy_req pr;
+  parse_proxy_head(pc, &req, &pr); /* succeeded before the check */
+  if (!ok) return auth_refused(pc, &req, &pr);
   if (gost__proxy_set_target(pc, pr.host.p, pr.host.n, pr.port) != 0) {
     reply_status(pc, 400, req.f.version_minor);
     return;

@@ -66,6 +66,7 @@ void gost__proxy_conn_end(struct gost_proxy_conn *pc) {
     gost__pipe_abort(pc->pipe);
   } else {
     gost__msg_read_cancel(pc->mr);
+    gost__auth_cancel(&pc->auth);
     gost__dial_cancel(pc->dial);
     gost_stream_close(pc->client);
   }

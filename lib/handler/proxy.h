@@ -47,6 +47,7 @@ struct gost_proxy_conn {
     struct gost_socks5_msg req;
   } s5;
   uint8_t first; /* auto: the peeked first byte */
+  struct gost_auth_query auth; /* credentials check in progress */
 };
 
 /* Handler start/stop shared by all proxy handlers (metadata: readTimeout, idleTimeout, realm). */

@@ -92,10 +92,17 @@ static int parse_userpass(const uint8_t *b, size_t n, void *out, size_t *used) {
   return gost__socks5_decode_userpass(b, n, &((struct gost_proxy_conn *)out)->s5.up, used);
 }
 
+static void on_auth(struct gost_auth_query *q, int ok);
+
 static void on_userpass(gost_stream *s, int status, void *user) {
   struct gost_proxy_conn *pc = user;
   if (!read_ok(pc, s, status)) return;
-  int ok = gost__service_auth_ok(pc->svc, pc->s5.up.user, pc->s5.up.pass);
+  gost__service_auth(pc->svc, &pc->auth, pc->s5.up.user, pc->s5.up.pass, on_auth, pc);
+}
+
+static void on_auth(struct gost_auth_query *q, int ok) {
+  struct gost_proxy_conn *pc = q->data;
+  gost_stream *s = pc->client;
   uint8_t out[2];
   size_t n = 0;
   gost__socks5_encode_userpass_reply(ok ? 0x00 : 0x01, out, sizeof out, &n);

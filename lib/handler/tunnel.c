@@ -26,6 +26,7 @@ void gost__hs_free(struct gost_hs *h, int close_stream) {
   ev_timer_stop(h->srv->ctx->loop, &h->timer);
   if (h->dial) gost__dial_cancel(h->dial);
   gost__ingress_cancel(&h->route);
+  gost__auth_cancel(&h->auth);
   if (h->s) {
     gost_stream_read_stop(h->s);
     gost_stream_set_read_cb(h->s, NULL, NULL);
@@ -57,17 +58,32 @@ static void drop(struct gost_hs *h, const char *why) {
   gost__hs_free(h, 1);
 }
 
+static void authorised(struct gost_hs *h);
+
+static void on_auth(struct gost_auth_query *q, int ok) {
+  struct gost_hs *h = q->data;
+  if (!ok) return gost__hs_refuse(h, GOST__RELAY_UNAUTHORIZED, "authentication failed");
+  authorised(h);
+}
+
 static void dispatch(struct gost_hs *h) {
   struct gost_relay_msg *m = &h->msg;
   struct gost_tunnel_server *srv = h->srv;
   int tunnel = m->has_tunnel && !gost__uuid_is_zero(m->tunnel.id);
   if (!srv->legacy && !tunnel) return gost__hs_refuse(h, GOST__RELAY_BAD_REQUEST, "zero tunnel ID");
-  if (!h->from_ep) {
-    if (!gost__service_auth_ok(srv->svc, m->has_auth ? m->user : NULL, m->has_auth ? m->pass : NULL))
-      return gost__hs_refuse(h, GOST__RELAY_UNAUTHORIZED, "authentication failed");
-  } else if (!tunnel || m->cmd != GOST__RELAY_CMD_CONNECT) {
+  if (!h->from_ep)
+    return gost__service_auth(srv->svc, &h->auth, m->has_auth ? m->user : NULL,
+                              m->has_auth ? m->pass : NULL, on_auth, h);
+  if (!tunnel || m->cmd != GOST__RELAY_CMD_CONNECT)
     return gost__hs_refuse(h, GOST__RELAY_BAD_REQUEST, "entrypoint takes tunnel CONNECT only");
-  }
+  authorised(h);
+}
+
+/* The request passed its first checks and authentication: run the command. */
+static void authorised(struct gost_hs *h) {
+  struct gost_relay_msg *m = &h->msg;
+  struct gost_tunnel_server *srv = h->srv;
+  int tunnel = m->has_tunnel && !gost__uuid_is_zero(m->tunnel.id);
   if (!tunnel) { /* "relay" without a Tunnel feature: a plain relay proxy */
     if (m->cmd == GOST__RELAY_CMD_CONNECT) return gost__hs_plain_connect(h);
     if (m->cmd == GOST__RELAY_CMD_BIND) {

@@ -160,11 +160,6 @@ struct gost_connect *gost__tcp_connect(gost_ctx_t *ctx, const char *addr, gost_s
   return gost__connect(ctx, addr, 0, 0, cb, user);
 }
 
-struct gost_connect *gost__udp_connect(gost_ctx_t *ctx, const char *addr, gost_stream_ready_cb cb,
-                                       void *user) {
-  return gost__connect(ctx, addr, 1, 0, cb, user);
-}
-
 void gost__connect_cancel(struct gost_connect *c) {
   if (!c) return;
   conn_stop(c);

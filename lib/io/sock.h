@@ -24,8 +24,6 @@ struct gost_connect *gost__connect(gost_ctx_t *ctx, const char *addr, int dgram,
                                    uint64_t timeout_ms, gost_stream_ready_cb cb, void *user);
 struct gost_connect *gost__tcp_connect(gost_ctx_t *ctx, const char *addr, gost_stream_ready_cb cb,
                                        void *user);
-struct gost_connect *gost__udp_connect(gost_ctx_t *ctx, const char *addr, gost_stream_ready_cb cb,
-                                       void *user);
 /* cb will not fire; the half-open socket is closed. */
 void gost__connect_cancel(struct gost_connect *c);
 

@@ -23,15 +23,15 @@ void gost__service_conn_done(gost_service_t *svc, uint64_t in, uint64_t out) {
   svc->stats[GOST_STAT_BYTES_OUT] += out;
 }
 
-int gost__service_auth_ok(const gost_service_t *svc, const char *user, const char *pass) {
-  if (svc->nauths == 0) return 1;
-  if (!user) return 0;
-  for (size_t i = 0; i < svc->nauths; i++) {
-    const struct gost_auth *a = &svc->auths[i];
-    if (a->user && !strcmp(a->user, user) && !strcmp(a->pass ? a->pass : "", pass ? pass : ""))
-      return 1;
+void gost__service_auth(gost_service_t *svc, struct gost_auth_query *q, const char *user,
+                        const char *pass, gost_auth_done_cb done, void *data) {
+  /* Default: the memory source over the service's pairs as configured now (the API may have
+   * changed them since the last check; the memory check answers before returning). */
+  if (!svc->auther.ops || svc->auther.ops == &gost__auther_memory_ops) {
+    svc->auth_list = (struct gost_auth_list){svc->auths, svc->nauths};
+    svc->auther = (struct gost_auther){&gost__auther_memory_ops, &svc->auth_list};
   }
-  return 0;
+  gost__auth_check(&svc->auther, svc->ctx, q, user, pass, done, data);
 }
 
 const char *gost__service_meta(const gost_service_t *svc, const char *key, const char *def) {

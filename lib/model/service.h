@@ -10,6 +10,7 @@
 #include "gost/chain.h"
 #include "gost/service.h"
 #include "io/stream.h"
+#include "model/auth.h"
 
 /* A forwarder node (service target) or a chain node (next hop). */
 struct gost_node {
@@ -45,9 +46,6 @@ struct gost_chain {
   size_t nhops;
 };
 
-struct gost_auth {
-  char *user, *pass;
-};
 
 struct gost_listener_ops;
 struct gost_handler_ops;
@@ -61,8 +59,10 @@ struct gost_service {
   char *listener_type, *handler_type;
   char *addr;
   json_t *handler_meta, *listener_meta, *service_meta;
-  struct gost_auth *auths;
+  struct gost_auth *auths;  /* the memory auther's pairs (handler auth/auther/authers) */
   size_t nauths;
+  struct gost_auth_list auth_list; /* backend of `auther` when it is the memory source */
+  struct gost_auther auther;       /* who may use the service (memory: auths above) */
   gost_chain_t *chain;         /* handler chain, or listener chain for rtcp/rudp */
   struct gost_ingress *ingress; /* tunnel handler only */
   struct gost_node **nodes;    /* forwarder nodes */
@@ -128,8 +128,10 @@ const struct gost_connector_ops *gost__connector_find(const char *name);
 
 /* Listener -> handler hand-off: counts the connection and calls handler->handle. */
 void gost__service_accept(gost_service_t *svc, gost_stream *s, const struct gost_conn_info *info);
-/* 1 if the service has no credentials configured or user/pass match one of them. */
-int gost__service_auth_ok(const gost_service_t *svc, const char *user, const char *pass);
+/* Starts the check of user/pass (NULL user: none offered) against the service's auther; done
+ * fires at once for the memory source, or later for others. */
+void gost__service_auth(gost_service_t *svc, struct gost_auth_query *q, const char *user,
+                        const char *pass, gost_auth_done_cb done, void *data);
 /* Metadata lookup: handler, then listener, then service scope. */
 const char *gost__service_meta(const gost_service_t *svc, const char *key, const char *def);
 

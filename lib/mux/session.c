@@ -315,8 +315,3 @@ void gost__mux_session_counters(const struct gost_mux_session *m, struct gost_mu
   gost_list_foreach(pos, &m->streams) n++;
   out->streams_live = n;
 }
-
-const struct sockaddr_storage *gost__mux_session_peer(const struct gost_mux_session *m) {
-  static const struct sockaddr_storage none;
-  return m->carrier ? &m->carrier->peer : &none;
-}

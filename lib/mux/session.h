@@ -45,7 +45,5 @@ int gost__mux_open_stream(struct gost_mux_session *m, gost_stream **out);
 void gost__mux_session_close(struct gost_mux_session *m);
 int gost__mux_session_is_closed(const struct gost_mux_session *m);
 void gost__mux_session_counters(const struct gost_mux_session *m, struct gost_mux_counters *out);
-/* Peer address of the carrier (for logs). */
-const struct sockaddr_storage *gost__mux_session_peer(const struct gost_mux_session *m);
 
 #endif

@@ -293,10 +293,6 @@ static const struct gost_stream_ops tls_ops = {
     .fd = NULL,
 };
 
-SSL *gost__tls_ssl(gost_stream *s) {
-  return s && s->ops == &tls_ops ? ((struct tls_stream *)s)->ssl : NULL;
-}
-
 static int is_ip(const char *h) {
   unsigned char b[16];
   return inet_pton(AF_INET, h, b) == 1 || inet_pton(AF_INET6, h, b) == 1;

@@ -41,9 +41,6 @@ int gost__tls_selfsigned(EVP_PKEY **key, X509 **cert);
 int gost__tls_wrap(gost_ctx_t *ctx, gost_stream *raw, SSL_CTX *sctx, const struct gost_tls_opts *o,
                    gost_stream_ready_cb cb, void *user);
 
-/* The TLS object of a stream made by gost__tls_wrap (ALPN, peer certificate), else NULL. */
-SSL *gost__tls_ssl(gost_stream *s);
-
 /* Drains OpenSSL's error queue into buf as "reason; reason". Returns buf. */
 char *gost__tls_errstr(char *buf, size_t len);
 

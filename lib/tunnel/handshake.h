@@ -22,6 +22,7 @@ struct gost_hs {
   const struct gost_ingress *ing;
   struct gost_dial *dial; /* plain relay CONNECT in progress */
   struct gost_ingress_query route; /* ingress lookup in progress (BIND name, visitor CONNECT) */
+  struct gost_auth_query auth;     /* credentials check in progress */
   uint8_t cid[16];                 /* BIND: the connector ID handed out */
   struct gost_relay_msg msg;
   size_t len, used; /* bytes in buf; bytes of the request (rest belongs to the peer's data) */

@@ -209,16 +209,6 @@ static struct gost_tunnel_connector *pick(struct gost_tunnel_registry *reg, stru
   return NULL;
 }
 
-struct gost_tunnel_connector *gost__tunnel_registry_select(struct gost_tunnel_registry *reg,
-                                                           const uint8_t tunnel_id[16], int udp) {
-  struct tunnel *t = find(reg, tunnel_id);
-  return t ? pick(reg, t, udp != 0, NULL, 0) : NULL;
-}
-
-struct gost_mux_session *gost__tunnel_connector_session(const struct gost_tunnel_connector *c) {
-  return c->sess;
-}
-
 int gost__tunnel_registry_open(struct gost_tunnel_registry *reg, const uint8_t tunnel_id[16],
                                int udp, gost_stream **out) {
   struct gost_tunnel_connector *tried[OPEN_ATTEMPTS];
@@ -233,12 +223,6 @@ int gost__tunnel_registry_open(struct gost_tunnel_registry *reg, const uint8_t t
     tried[i] = c; /* retried only when opening failed (§4.4) */
   }
   return rc;
-}
-
-size_t gost__tunnel_registry_count(const struct gost_tunnel_registry *reg,
-                                   const uint8_t tunnel_id[16]) {
-  const struct tunnel *t = find(reg, tunnel_id);
-  return t ? t->nconns : 0;
 }
 
 int gost__tunnel_registry_foreach(const struct gost_tunnel_registry *reg, gost_service_t *svc,

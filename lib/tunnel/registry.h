@@ -31,18 +31,8 @@ int gost__tunnel_registry_bind(struct gost_tunnel_registry *reg, const uint8_t t
 int gost__tunnel_registry_open(struct gost_tunnel_registry *reg, const uint8_t tunnel_id[16],
                                int udp, gost_stream **out);
 
-/* Live connectors of a tunnel (0 if unknown). */
-size_t gost__tunnel_registry_count(const struct gost_tunnel_registry *reg,
-                                   const uint8_t tunnel_id[16]);
-
 /* cb(svc, info, user) per live connector, as gost_service_connectors. Returns the count. */
 int gost__tunnel_registry_foreach(const struct gost_tunnel_registry *reg, gost_service_t *svc,
                                   gost_connector_info_cb cb, void *user);
-
-/* Test hook: the connector chosen for one selection without opening a stream (NULL if none),
- * and its weight/ID accessors. */
-struct gost_tunnel_connector *gost__tunnel_registry_select(struct gost_tunnel_registry *reg,
-                                                           const uint8_t tunnel_id[16], int udp);
-struct gost_mux_session *gost__tunnel_connector_session(const struct gost_tunnel_connector *c);
 
 #endif

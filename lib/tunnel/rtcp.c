@@ -275,12 +275,5 @@ int gost__rtcp_observe(gost_service_t *svc, gost_rtcp_state_fn fn, void *user) {
   return 0;
 }
 
-const char *gost__rtcp_endpoint(const gost_service_t *svc) {
-  if (!svc || (svc->listener != &gost__listener_rtcp && svc->listener != &gost__listener_rudp) ||
-      !svc->listener_state)
-    return "";
-  return ((const struct gost_rtcp *)svc->listener_state)->endpoint;
-}
-
 const struct gost_listener_ops gost__listener_rtcp = {.name = "rtcp", .start = rtcp_start, .stop = rtcp_stop};
 const struct gost_listener_ops gost__listener_rudp = {.name = "rudp", .start = rudp_start, .stop = rtcp_stop};

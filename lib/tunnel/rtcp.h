@@ -21,8 +21,6 @@ typedef void (*gost_rtcp_state_fn)(gost_service_t *svc, int state, const char *d
  * so observing right after start sees every state). fn NULL unsets. GOST_ESTATE if svc is
  * not a running rtcp/rudp service. */
 int gost__rtcp_observe(gost_service_t *svc, gost_rtcp_state_fn fn, void *user);
-/* Endpoint host of the current registration, "" when not registered. */
-const char *gost__rtcp_endpoint(const gost_service_t *svc);
 
 /* Reconnect delay before attempt number `failures` (0 after a lost session): 1 s, 2 s, 4 s,
  * then 5 s, each with +-20 % jitter taken from rnd in [0, 1). */

@@ -1,6 +1,7 @@
 /* The tunnel server with an ingress whose rule source answers later (from the loop), as a
- * Redis or HTTP source would: the entrypoint (HTTP Host), a visitor CONNECT and BIND's custom
- * name all wait for the answer, and a lookup still pending when the server goes is cancelled.
+ * Redis or HTTP source would: the entrypoint (HTTP Host) and BIND's custom name wait for the
+ * answer, and a lookup still pending when the server goes is cancelled. The same for an auther
+ * that answers later (BIND with right and wrong credentials).
  * The "delayed" source below is also the worked example of docs/design.md. */
 #include <fcntl.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include "api/api_int.h"
 #include "gost/gost.h"
 #include "ingress/ingress.h"
+#include "model/service.h"
 #include "loopback_peers.h"
 
 #define TID "4d21094e-b74c-4916-86c1-d9fa36ea677b"
@@ -200,6 +202,75 @@ START_TEST(pending_lookup_cancelled_when_the_server_goes) {
 }
 END_TEST
 
+/* ---- an auther that answers later: accepts user "u" with password "p" ---- */
+
+struct delayed_auth {
+  ev_timer timer;
+  struct gost_auth_query *q;
+  int checks, cancels;
+};
+static struct delayed_auth dauth;
+
+static void dauth_fire(struct ev_loop *l, ev_timer *w, int revents) {
+  (void)l, (void)w, (void)revents;
+  struct gost_auth_query *q = dauth.q;
+  dauth.q = NULL;
+  gost__auth_done(q, q->user && !strcmp(q->user, "u") && !strcmp(q->pass, "p"));
+}
+
+static void dauth_check(void *backend, struct gost_auth_query *q) {
+  (void)backend;
+  ck_assert_ptr_null(dauth.q); /* one at a time in this test */
+  dauth.q = q;
+  dauth.checks++;
+  ev_timer_init(&dauth.timer, dauth_fire, 0.05, 0);
+  ev_timer_start(loop, &dauth.timer);
+}
+
+static void dauth_cancel(void *backend, struct gost_auth_query *q) {
+  (void)backend, (void)q;
+  ev_timer_stop(loop, &dauth.timer);
+  dauth.q = NULL;
+  dauth.cancels++;
+}
+
+static const struct gost_auther_ops dauth_ops = {.name = "delayed", .check = dauth_check, .cancel = dauth_cancel};
+
+static int lost;
+static void on_client_state(gost_tunnel_t *t, int state, const char *detail, void *user) {
+  (void)t, (void)detail, (void)user;
+  if (state == GOST_TUNNEL_REGISTERED) registered++;
+  if (state == GOST_TUNNEL_LOST) lost++;
+}
+
+START_TEST(auther_answers_later) {
+  uint16_t tport, eport;
+  gost_service_t *server = start_server(&tport, &eport);
+  memset(&dauth, 0, sizeof dauth);
+  server->auther = (struct gost_auther){&dauth_ops, NULL};
+  char url[96];
+  gost_tunnel_t *bad, *good;
+  snprintf(url, sizeof url, "tunnel://u:wrong@127.0.0.1:%u", tport);
+  ck_assert_int_eq(gost_tunnel_new(&bad, ctx, url, TID, NULL), 0);
+  ck_assert_int_eq(gost_tunnel_set_state_cb(bad, on_client_state, NULL), 0);
+  ck_assert_int_eq(gost_tunnel_add_target(bad, "127.0.0.1:9", NULL), 0);
+  ck_assert_int_eq(gost_tunnel_start(bad), 0);
+  int never = 0;
+  for (double end = ev_time() + 10; !lost && ev_time() < end;) lp_spin(loop, &never, 0.02);
+  ck_assert_int_ge(lost, 1); /* refused after the late answer */
+  ck_assert_int_eq(registered, 0);
+  gost_tunnel_free(bad);
+  snprintf(url, sizeof url, "tunnel://u:p@127.0.0.1:%u", tport);
+  ck_assert_int_eq(gost_tunnel_new(&good, ctx, url, TID, NULL), 0);
+  ck_assert_int_eq(gost_tunnel_set_state_cb(good, on_client_state, NULL), 0);
+  ck_assert_int_eq(gost_tunnel_add_target(good, "127.0.0.1:9", NULL), 0);
+  ck_assert_int_eq(gost_tunnel_start(good), 0);
+  for (double end = ev_time() + 10; !registered && ev_time() < end;) lp_spin(loop, &never, 0.02);
+  ck_assert_int_eq(registered, 1);
+  ck_assert_int_ge(dauth.checks, 2);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("ingress_async");
   TCase *tc = tcase_create("delayed_source");
@@ -207,6 +278,7 @@ int main(void) {
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, routes_after_a_late_answer);
   tcase_add_test(tc, pending_lookup_cancelled_when_the_server_goes);
+  tcase_add_test(tc, auther_answers_later);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
