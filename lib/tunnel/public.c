@@ -68,8 +68,6 @@ static int tls_init(struct gost_tunnel_public *p, const char *cert, const char *
   return GOST_OK;
 }
 
-const char *gost__public_domain(const struct gost_tunnel_public *p) { return p->domain; }
-
 /* tunnel.public.<key>, or the member <key> of a `tunnel.public` object (YAML); numbers are
  * rendered into buf. */
 static const char *opt_buf(const struct gost_tunnel_server *srv, const char *key, char *buf, size_t cap) {

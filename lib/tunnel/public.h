@@ -31,7 +31,5 @@ struct gost_service;
 struct gost_service *gost__public_tls(struct gost_tunnel_public *p);
 /* 1 when host (no port) is <one label>.<domain>. */
 int gost__public_covers(const struct gost_tunnel_public *p, const char *host);
-/* The domain, for logs and the TLS certificate choice. */
-const char *gost__public_domain(const struct gost_tunnel_public *p);
 
 #endif
