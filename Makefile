@@ -4,7 +4,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGOST_WERROR=ON
 
-.PHONY: all deps deps-test build run test test-asan bench install clean test-interop
+.PHONY: all deps deps-test build run test test-asan test-tsan bench install clean test-interop
 .PHONY: bench-wan bench-scale chaos
 
 all: build
@@ -41,6 +41,14 @@ test-asan:
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DGOST_WERROR=ON -DGOST_SANITIZE=address,undefined >/dev/null
 	@cmake --build $(ASAN_BUILD) -j$(JOBS)
 	@cd $(ASAN_BUILD) && GOST_NO_PYTHON=1 ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j$(JOBS) -E 'python|abi|install'
+
+# ThreadSanitizer over the threaded paths: gost_ctx_stop from another thread, contexts on
+# parallel threads, Python run_in_thread (scripts/tsan.sh).
+TSAN_BUILD ?= build-tsan
+test-tsan:
+	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DGOST_WERROR=ON -DGOST_SANITIZE=thread >/dev/null
+	@cmake --build $(TSAN_BUILD) -j$(JOBS) --target libgost check_threads
+	@bash scripts/tsan.sh $(TSAN_BUILD)
 
 # Against real stock GOST (tests/interop): make test-interop STOCK_GOST=… STOCK_GOST_RC5=…
 test-interop: build

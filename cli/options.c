@@ -6,7 +6,9 @@
 const struct gost_cli_option gost_cli_options[] = {
     {"-L", "url", "service, scheme handler+listener, e.g. tunnel://:8443?entrypoint=:80"},
     {"-F", "url", "chain node (one hop per -F), scheme connector+dialer, e.g. tunnel+wss://host:443"},
-    {"-C", "file", "configuration file (YAML or JSON)"},
+    {"-C", "file", "configuration file (YAML or JSON); SIGHUP reloads it (services diffed)"},
+    {"-api", "[user:pass@]addr", "web API (docs/api.md), e.g. :18080 (loopback) or 0.0.0.0:18080"},
+    {"-metrics", "addr", "Prometheus metrics at /metrics, e.g. :9000 (loopback)"},
     {"-D", NULL, "debug logging"},
     {"-V", NULL, "print the version and exit"},
     {"-h", NULL, "print this help and exit"},
@@ -50,7 +52,9 @@ static const char *const man_body =
     "gost \\-L rtcp://:0/192.168.1.1:80 \\-F \"tunnel://server:8443?tunnel.id=4d21094e\\-b74c\\-4916\\-86c1\\-d9fa36ea677b\"\n"
     ".fi\n"
     ".SH SIGNALS\n"
-    "SIGINT and SIGTERM stop every service and exit.\n"
+    "SIGINT and SIGTERM stop every service and exit. SIGHUP re-reads the \\-C file, validates\n"
+    "all of it and applies the difference (the old config is kept on error). SIGUSR1 reopens\n"
+    "the log file (log.output) after logrotate moved it.\n"
     ".SH SEE ALSO\n"
     "The documentation in /usr/share/doc/libgost, and https://gost.run for stock GOST.\n";
 

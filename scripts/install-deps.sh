@@ -24,8 +24,25 @@ done
 echo "installing:$missing"
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
-if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing; } >/tmp/libgost-apt.log 2>&1; then
+log=/tmp/libgost-apt.log
+: > "$log"
+# Runs an apt command; while another apt/dpkg holds its lock (unattended upgrades, a parallel
+# run), waits and retries instead of failing: up to LIBGOST_APT_WAIT seconds (default 600).
+apt_run() {
+  local limit=${LIBGOST_APT_WAIT:-600} end=$((SECONDS + ${LIBGOST_APT_WAIT:-600})) said= out
+  while :; do
+    out=$("$@" 2>&1) && { printf '%s\n' "$out" >>"$log"; return 0; }
+    printf '%s\n' "$out" >>"$log"
+    printf '%s' "$out" | grep -qiE 'could not get lock|unable to acquire the dpkg frontend lock|unable to lock' || return 1
+    [ "$SECONDS" -lt "$end" ] || { echo "error: the dpkg lock stayed busy for ${limit}s" >&2; return 1; }
+    [ -n "$said" ] || { said=1; echo "waiting for the dpkg lock (another apt or dpkg is running)..."; }
+    sleep "${LIBGOST_APT_POLL:-5}"
+  done
+}
+if ! { apt_run $sudo apt-get -o DPkg::Lock::Timeout=60 update -qq &&
+       apt_run env DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=60 install -y -qq \
+         --no-install-recommends $missing; }; then
   echo "error: could not install these Debian packages:$missing" >&2
-  echo "       (see /tmp/libgost-apt.log; install them and re-run)" >&2
+  echo "       (see $log; install them and re-run)" >&2
   exit 1
 fi

@@ -28,6 +28,9 @@ ALLOWED = {
                 "connector", "tunnel", "handler"],
     "api": ["core", "codec", "io", "model", "ingress", "tunnel", "service"],
     "config": ["core", "codec"],
+    # the control plane sits on everything: it diffs configs (config), builds through the api,
+    # and reads services, tunnels and ingresses for the API and metrics
+    "admin": ["core", "codec", "io", "model", "ingress", "tunnel", "api", "config"],
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/[^"]+"')

@@ -12,5 +12,6 @@
 #include <gost/ingress.h>
 #include <gost/config.h>
 #include <gost/tunnel.h>
+#include <gost/control.h>
 
 #endif /* GOST_GOST_H */

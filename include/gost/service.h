@@ -23,6 +23,14 @@ GOST_EXTERN int gost_service_set_meta(gost_service_t *svc, const char *scope, co
 GOST_EXTERN int gost_service_set_auth(gost_service_t *svc, const char *user, const char *pass);
 /* Named auther of the same context providing several user/password pairs. */
 GOST_EXTERN int gost_service_add_auth(gost_service_t *svc, const char *user, const char *pass);
+/* Like gost_service_add_auth, and limits the tunnels this user may use on a tunnel server
+ * (per-user ownership, docs/security.md): bind = tunnel IDs it may register as a tunnel client,
+ * visit = tunnel IDs it may CONNECT to as a visitor. Each is a comma-separated list of UUIDs
+ * ("" = none). Both NULL: any tunnel (stock behaviour); one NULL: none of that kind, so a
+ * visitor-only user cannot bind. Refusals answer the relay status Unauthorized. */
+GOST_EXTERN int gost_service_add_auth_tunnels(gost_service_t *svc, const char *user,
+                                              const char *pass, const char *bind,
+                                              const char *visit);
 /* The chain that dials onward: the handler's for most services, the listener's for rtcp/rudp.
  * Takes an internal reference. */
 GOST_EXTERN int gost_service_set_chain(gost_service_t *svc, gost_chain_t *chain);
@@ -52,6 +60,9 @@ GOST_EXTERN int gost_service_set_node_filter(gost_service_t *svc, int idx, const
 /* Forwarder node idx metadata with a JSON-text value; scope "node" (or NULL). */
 GOST_EXTERN int gost_service_set_node_meta_json_at(gost_service_t *svc, int idx, const char *scope,
                                                    const char *key, const char *json);
+/* Where the service was defined, e.g. "services[0]" of a config file; start-up errors begin
+ * with it ("services[0].handler.metadata.entrypoint: listen 80: ..."). Default: its name. */
+GOST_EXTERN int gost_service_set_origin(gost_service_t *svc, const char *origin);
 
 /* Binds and starts now; later failures are logged (and reported through tunnel callbacks). */
 GOST_EXTERN int gost_service_start(gost_service_t *svc);
@@ -75,6 +86,9 @@ typedef struct gost_connector_info {
   uint64_t streams;   /* streams opened so far */
   uint64_t bytes_in;  /* from the client */
   uint64_t bytes_out; /* to the client */
+  /* appended (control plane) */
+  const char *client; /* "ip:port" of the tunnel client */
+  double uptime_s;    /* seconds since it registered */
 } gost_connector_info_t;
 typedef void (*gost_connector_info_cb)(gost_service_t *svc, const gost_connector_info_t *info,
                                        void *user);

@@ -11,6 +11,7 @@ int gost__auths_add(gost_ctx_t *ctx, struct gost_auth **auths, size_t *n, const 
   *auths = a;
   a[*n].user = gost__strdup(ctx, user ? user : "");
   a[*n].pass = gost__strdup(ctx, pass ? pass : "");
+  a[*n].bind = a[*n].visit = NULL;
   if (!a[*n].user || !a[*n].pass) {
     gost__free(ctx, a[*n].user);
     gost__free(ctx, a[*n].pass);
@@ -24,6 +25,8 @@ void gost__auths_clear(gost_ctx_t *ctx, struct gost_auth **auths, size_t *n) {
   for (size_t i = 0; i < *n; i++) {
     gost__free(ctx, (*auths)[i].user);
     gost__free(ctx, (*auths)[i].pass);
+    gost__free(ctx, (*auths)[i].bind);
+    gost__free(ctx, (*auths)[i].visit);
   }
   gost__free(ctx, *auths);
   *auths = NULL;

@@ -6,6 +6,7 @@
 
 #include "api/api_int.h"
 #include "core/error.h"
+#include "tunnel/stat.h"
 #include "core/meta.h"
 #include "ingress/ingress.h"
 
@@ -248,6 +249,7 @@ void gost_service_free(gost_service_t *svc) {
   json_decref(svc->listener_meta);
   json_decref(svc->service_meta);
   gost__free(ctx, svc->name);
+  gost__free(ctx, svc->origin);
   gost__free(ctx, svc->listener_type);
   gost__free(ctx, svc->handler_type);
   gost__free(ctx, svc->addr);
@@ -260,7 +262,10 @@ uint16_t gost_service_entrypoint_port(const gost_service_t *svc) {
   return svc && svc->running ? svc->entrypoint_port : 0;
 }
 uint64_t gost_service_stat(const gost_service_t *svc, int which) {
-  return svc && which >= 0 && which < 4 ? svc->stats[which] : 0;
+  if (!svc || which < 0 || which >= 4) return 0;
+  uint64_t v;
+  if (gost__tunnel_service_stat(svc, which, &v)) return v; /* counts beyond svc->stats */
+  return svc->stats[which];
 }
 
 void gost_service_set_data(gost_service_t *svc, void *data) {

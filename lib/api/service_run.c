@@ -1,5 +1,6 @@
 /* Starting and stopping services: resolve ops from the registries, then listener and handler. */
 #include <stdio.h>
+#include <string.h>
 
 #include "api/api_int.h"
 #include "core/error.h"
@@ -20,6 +21,29 @@ static int check_chain(const gost_chain_t *chain) {
   return GOST_OK;
 }
 
+/* Start-up errors name where the service came from and which key failed (issue 11):
+ * "<origin>.addr: listen ...", "<origin>.handler.metadata.entrypoint: ...", else
+ * "<origin>.listener: ..." / "<origin>.handler: ...". */
+static int start_fail(const gost_service_t *svc, int rc, const char *part) {
+  char msg[512];
+  const char *origin = svc->origin ? svc->origin : svc->name;
+  snprintf(msg, sizeof msg, "%s", gost_last_error());
+  if (!strncmp(msg, "handler.", 8) || !strncmp(msg, "listener.", 9))
+    return gost__error(rc, "%s.%s", origin, msg);
+  if (!strncmp(msg, "listen ", 7) || !strncmp(msg, "cannot resolve listen address", 29))
+    return gost__error(rc, "%s.addr: %s", origin, msg);
+  return gost__error(rc, "%s.%s: %s", origin, part, msg);
+}
+
+int gost_service_set_origin(gost_service_t *svc, const char *origin) {
+  if (!svc) return gost__error(GOST_EINVAL, "service is NULL");
+  char *o = origin ? gost__strdup(svc->ctx, origin) : NULL;
+  if (origin && !o) return gost__error(GOST_ENOMEM, "out of memory");
+  gost__free(svc->ctx, svc->origin);
+  svc->origin = o;
+  return GOST_OK;
+}
+
 int gost_service_start(gost_service_t *svc) {
   if (!svc) return gost__error(GOST_EINVAL, "service is NULL");
   if (svc->running) return gost__error(GOST_ESTATE, "service \"%s\" already running", svc->name);
@@ -35,8 +59,13 @@ int gost_service_start(gost_service_t *svc) {
   svc->listener = l;
   svc->handler = h;
   for (int i = 0; i < 4; i++) svc->stats[i] = 0;
-  if (l->start && (rc = l->start(svc)) != GOST_OK) goto fail;
+  svc->errors = 0;
+  if (l->start && (rc = l->start(svc)) != GOST_OK) {
+    rc = start_fail(svc, rc, "listener");
+    goto fail;
+  }
   if (h->start && (rc = h->start(svc)) != GOST_OK) {
+    rc = start_fail(svc, rc, "handler");
     if (l->stop) l->stop(svc); /* roll back the bind */
     goto fail;
   }
@@ -69,7 +98,9 @@ int gost_service_stop(gost_service_t *svc) {
   return GOST_OK;
 }
 
-int gost_ctx_start(gost_ctx_t *ctx) {
+/* gost_ctx_start is defined by the top layer (lib/admin), which adds its own servers through
+ * `also` inside the same all-or-nothing step. */
+int gost__ctx_start_services(gost_ctx_t *ctx, int (*also)(gost_ctx_t *ctx)) {
   if (!ctx) return gost__error(GOST_EINVAL, "ctx is NULL");
   size_t n = gost_ctx_service_count(ctx), k = 0;
   gost_service_t **started = gost__calloc(ctx, n ? n : 1, sizeof *started);
@@ -82,6 +113,7 @@ int gost_ctx_start(gost_ctx_t *ctx) {
     if ((rc = gost_service_start(s)) != GOST_OK) break;
     started[k++] = s;
   }
+  if (rc == GOST_OK && also) rc = also(ctx);
   if (rc != GOST_OK) { /* all or nothing: undo this call's starts, keep the first error */
     char msg[512];
     snprintf(msg, sizeof msg, "%s", gost_last_error());

@@ -15,24 +15,29 @@ static int iprefix(const char *p, size_t n, const char *s) {
   return 1;
 }
 
+int gost__http_basic_decode(struct gost_http_slice v, char *user, size_t ucap, char *pass, size_t pcap) {
+  uint8_t raw[1024];
+  size_t n, i = 6;
+  if (!iprefix(v.p, v.n, "basic ")) return GOST_EPROTO;
+  while (i < v.n && v.p[i] == ' ') i++;
+  if (gost__base64_decode(v.p + i, v.n - i, raw, sizeof raw, &n) != GOST_OK) return GOST_EPROTO;
+  uint8_t *colon = memchr(raw, ':', n);
+  if (!colon || memchr(raw, 0, n)) return GOST_EPROTO;
+  size_t ul = (size_t)(colon - raw), pl = n - ul - 1;
+  if (ul >= ucap || pl >= pcap) return GOST_EPROTO;
+  memcpy(user, raw, ul);
+  user[ul] = 0;
+  memcpy(pass, colon + 1, pl);
+  pass[pl] = 0;
+  return GOST_OK;
+}
+
 /* "Basic <b64(user:pass)>" -> user/pass; anything else is AUTH_INVALID. */
 static enum gost_httpproxy_auth parse_basic(struct gost_http_slice v, struct gost_httpproxy_req *o) {
-  uint8_t raw[2 * GOST__HTTPPROXY_CRED_MAX + 2];
-  size_t n, i = 6;
-  if (!iprefix(v.p, v.n, "basic ")) return GOST__HTTPPROXY_AUTH_INVALID;
-  while (i < v.n && v.p[i] == ' ') i++;
-  if (gost__base64_decode(v.p + i, v.n - i, raw, sizeof raw, &n) != GOST_OK)
-    return GOST__HTTPPROXY_AUTH_INVALID;
-  uint8_t *colon = memchr(raw, ':', n);
-  if (!colon || memchr(raw, 0, n)) return GOST__HTTPPROXY_AUTH_INVALID;
-  size_t ul = (size_t)(colon - raw), pl = n - ul - 1;
-  if (ul > GOST__HTTPPROXY_CRED_MAX || pl > GOST__HTTPPROXY_CRED_MAX)
-    return GOST__HTTPPROXY_AUTH_INVALID;
-  memcpy(o->user, raw, ul);
-  o->user[ul] = 0;
-  memcpy(o->pass, colon + 1, pl);
-  o->pass[pl] = 0;
-  return GOST__HTTPPROXY_AUTH_BASIC;
+  return gost__http_basic_decode(v, o->user, GOST__HTTPPROXY_CRED_MAX + 1, o->pass,
+                                 GOST__HTTPPROXY_CRED_MAX + 1) == GOST_OK
+             ? GOST__HTTPPROXY_AUTH_BASIC
+             : GOST__HTTPPROXY_AUTH_INVALID;
 }
 
 /* "scheme://authority[/path]" */

@@ -39,4 +39,8 @@ int gost__httpproxy_407(const char *realm, int version_minor, char *out, size_t 
 /* "HTTP/1.<minor> 200 Connection established\r\n\r\n" for a CONNECT. */
 int gost__httpproxy_connect_ok(int version_minor, char *out, size_t cap, size_t *out_len);
 
+/* "Basic <base64(user:pass)>" header value -> NUL-terminated user and pass. GOST_EPROTO when
+ * malformed or a part does not fit its buffer. */
+int gost__http_basic_decode(struct gost_http_slice v, char *user, size_t ucap, char *pass, size_t pcap);
+
 #endif

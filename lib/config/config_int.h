@@ -16,6 +16,24 @@ const char *gost__kind_name(enum gost_kind kind); /* "handler", ... */
  * Errors are GOST_ECONFIG with "path: cause" in gost_last_error(). Does not steal root. */
 int gost__config_load(gost_ctx_t *ctx, json_t *root);
 
+/* The effective tree (tree.c). Sections whose items are named objects, with the prefix of
+ * their default names; ends with {NULL, NULL}. */
+struct gost_cfg_section {
+  const char *key, *prefix;
+};
+extern const struct gost_cfg_section gost__cfg_sections[];
+/* Deep copy with every named item's default name written in. NULL on ENOMEM. */
+json_t *gost__config_normalize(const json_t *root);
+/* Adds a successfully loaded document to ctx->config_tree. */
+void gost__config_remember(gost_ctx_t *ctx, const json_t *root);
+/* Text -> tree: JSON, or YAML/JSON by content when yaml != 0. *out owned by the caller. */
+int gost__config_parse(const char *text, size_t len, int yaml, json_t **out);
+int gost__config_read_file(const char *path, json_t **out);
+
+/* Replaces the credentials of a running service with those item (its entry in root) names:
+ * handler.auth, handler.auther, handler.authers (authers swap in place on reload). */
+int gost__config_service_auths(gost_ctx_t *ctx, gost_service_t *svc, json_t *root, json_t *item);
+
 /* Case-insensitive object member lookup (GOST's config keys ignore case). */
 json_t *gost__cfg_get(const json_t *obj, const char *key);
 

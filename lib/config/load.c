@@ -6,6 +6,8 @@
 #include "config/load_int.h"
 #include "config/schema.h"
 #include "core/error.h"
+#include "core/log.h"
+#include "core/logsink.h"
 #include "gost/chain.h"
 #include "gost/ingress.h"
 #include "gost/service.h"
@@ -114,15 +116,69 @@ int gost__cfg_authers(struct cfg *c) {
   return GOST_OK;
 }
 
+/* log: {level, format: json|text, output: stderr|stdout|<file>, rotation: {...}} as stock. */
 static int cfg_log(struct cfg *c) {
-  json_t *log;
-  const char *level;
+  json_t *log, *rot;
+  const char *level, *format, *output;
   int rc = gost__cfg_obj(c->root, NULL, "log", &log);
   if (rc || !log) return rc;
-  if ((rc = gost__cfg_str(log, "log", "level", &level)) || !level) return rc;
-  int lv = gost_log_level_parse(level);
-  if (lv < 0) return gost__cfg_fail("log.level", "unknown level \"%s\"", level);
-  if (!c->dry) gost_ctx_set_log_level(c->ctx, lv);
+  if ((rc = gost__cfg_str(log, "log", "level", &level)) || (rc = gost__cfg_str(log, "log", "format", &format)) ||
+      (rc = gost__cfg_str(log, "log", "output", &output)) || (rc = gost__cfg_obj(log, "log", "rotation", &rot)))
+    return rc;
+  int lv = level ? gost_log_level_parse(level) : -1;
+  if (level && lv < 0) return gost__cfg_fail("log.level", "unknown level \"%s\"", level);
+  if (format && strcmp(format, "json") && strcmp(format, "text"))
+    return gost__cfg_fail("log.format", "expected json or text, not \"%s\"", format);
+  struct gost_log_rotation r = {0, 0, 0, 0};
+  static const char *const keys[] = {"maxSize", "maxBackups", "maxAge"};
+  for (int i = 0; rot && i < 3; i++) {
+    json_t *v = gost__cfg_get(rot, keys[i]);
+    char p[64];
+    snprintf(p, sizeof p, "log.rotation.%s", keys[i]);
+    if (v && (!json_is_integer(v) || json_integer_value(v) < 0))
+      return gost__cfg_fail(p, "expected a non-negative integer");
+    json_int_t n = v ? json_integer_value(v) : 0;
+    if (i == 0) r.max_size_mb = (uint64_t)n;
+    else if (i == 1) r.max_backups = (int)n;
+    else r.max_age_days = (int)n;
+  }
+  r.local_time = rot && json_is_true(gost__cfg_get(rot, "localTime"));
+  if (c->dry) return GOST_OK;
+  if (output && (rc = gost__log_configure(c->ctx, format, output, &r))) return rc;
+  if (!output && format) gost__log_configure(c->ctx, format, NULL, NULL);
+  if (rot && json_is_true(gost__cfg_get(rot, "compress")))
+    GOST_WARN(c->ctx, "log.rotation.compress: not supported, backups stay uncompressed");
+  if (level) gost_ctx_set_log_level(c->ctx, lv);
+  return GOST_OK;
+}
+
+/* api: {addr, pathPrefix, accesslog, auth: {username, password}, auther} and
+ * metrics: {addr, path, auth} are served by lib/admin at gost_ctx_start; checked here so a
+ * bad section is refused with the rest of the document. */
+static int cfg_server(struct cfg *c, const char *key) {
+  json_t *o, *auth;
+  const char *addr, *s;
+  int rc = gost__cfg_obj(c->root, NULL, key, &o);
+  if (rc || !o) return rc;
+  if ((rc = gost__cfg_str(o, key, "addr", &addr)) || (rc = gost__cfg_str(o, key, "pathPrefix", &s)) ||
+      (rc = gost__cfg_str(o, key, "path", &s)) || (rc = gost__cfg_str(o, key, "auther", &s)) ||
+      (rc = gost__cfg_obj(o, key, "auth", &auth)))
+    return rc;
+  if (!addr || !*addr) {
+    char p[32];
+    snprintf(p, sizeof p, "%s.addr", key);
+    return gost__cfg_fail(p, "missing");
+  }
+  if (auth) {
+    char p[32];
+    snprintf(p, sizeof p, "%s.auth", key);
+    if ((rc = gost__cfg_str(auth, p, "username", &s)) || (rc = gost__cfg_str(auth, p, "password", &s))) return rc;
+  }
+  if ((s = json_string_value(gost__cfg_get(o, "auther"))) && *s && !gost__cfg_find(c, "authers", "auther", s)) {
+    char p[32];
+    snprintf(p, sizeof p, "%s.auther", key);
+    return gost__cfg_fail(p, "unknown auther \"%s\"", s);
+  }
   return GOST_OK;
 }
 
@@ -131,6 +187,7 @@ static int run_pass(struct cfg *c) {
   if ((rc = gost__cfg_authers(c)) || (rc = gost__cfg_ingresses(c)) || (rc = gost__cfg_chains(c)) ||
       (rc = gost__cfg_services(c)))
     return rc;
+  if ((rc = cfg_server(c, "api")) || (rc = cfg_server(c, "metrics"))) return rc;
   return cfg_log(c);
 }
 
@@ -171,5 +228,6 @@ int gost__config_load(gost_ctx_t *ctx, json_t *root) {
     rollback(&c);
     return gost__error(rc, "%s", msg);
   }
+  gost__config_remember(ctx, root);
   return GOST_OK;
 }

@@ -1,5 +1,6 @@
 /* services[] -> gost_service_t: handler, listener, forwarder, auth, chain and ingress links. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -28,6 +29,34 @@ static int chain_ref(const struct cfg *c, const json_t *obj, const char *path, c
   return GOST_OK;
 }
 
+/* A list of tunnel IDs (checked by the schema) as "a,b"; NULL when absent (any tunnel). */
+static char *id_list(const json_t *list) {
+  size_t i, cap = json_array_size(list) * 40 + 1;
+  json_t *v;
+  if (!json_is_array(list)) return NULL;
+  char *s = calloc(1, cap);
+  if (!s) return NULL;
+  json_array_foreach(list, i, v) {
+    size_t n = strlen(s);
+    snprintf(s + n, cap - n, "%s%s", i ? "," : "", json_string_value(v));
+  }
+  return s;
+}
+
+/* One user (auther entry or handler auth): credentials and, optionally, its own tunnels. */
+static int add_user(gost_service_t *svc, const json_t *entry, const char *path) {
+  const json_t *bl = gost__cfg_get(entry, "bind"), *vl = gost__cfg_get(entry, "visit");
+  char *bind = id_list(bl), *visit = id_list(vl);
+  int rc = (json_is_array(bl) && !bind) || (json_is_array(vl) && !visit)
+               ? gost__error(GOST_ENOMEM, "out of memory")
+               : gost_service_add_auth_tunnels(svc, json_string_value(gost__cfg_get(entry, "username")),
+                                               json_string_value(gost__cfg_get(entry, "password")),
+                                               bind, visit);
+  free(bind);
+  free(visit);
+  return rc ? gost__cfg_fail_api(path, rc) : GOST_OK;
+}
+
 /* Copies the pairs of the named document auther into svc (build pass). */
 static int auther_ref(const struct cfg *c, gost_service_t *svc, const char *path, const char *name) {
   json_t *a = gost__cfg_find(c, "authers", "auther", name), *auths, *pair;
@@ -36,9 +65,8 @@ static int auther_ref(const struct cfg *c, gost_service_t *svc, const char *path
   if (c->dry) return GOST_OK;
   auths = gost__cfg_get(a, "auths");
   json_array_foreach(auths, i, pair) {
-    json_t *u = gost__cfg_get(pair, "username"), *pw = gost__cfg_get(pair, "password");
-    int rc = gost_service_add_auth(svc, json_string_value(u), json_string_value(pw));
-    if (rc) return gost__cfg_fail_api(path, rc);
+    int rc = add_user(svc, pair, path);
+    if (rc) return rc;
   }
   return GOST_OK;
 }
@@ -57,7 +85,7 @@ static int handler_auth(const struct cfg *c, gost_service_t *svc, const json_t *
     snprintf(ap, sizeof ap, "%s.auth", p);
     if ((rc = gost__cfg_str(auth, ap, "username", &u)) || (rc = gost__cfg_str(auth, ap, "password", &pw)))
       return rc;
-    if (u && !c->dry && (rc = gost_service_add_auth(svc, u, pw))) return gost__cfg_fail_api(ap, rc);
+    if (u && !c->dry && (rc = add_user(svc, auth, ap))) return rc;
   }
   if ((rc = gost__cfg_str(h, p, "auther", &name))) return rc;
   if (name && *name) {
@@ -171,7 +199,8 @@ static int load_service(struct cfg *c, const json_t *item, size_t i) {
   }
   gost_service_t *svc = NULL;
   if (!c->dry) {
-    if ((rc = gost_service_new(&svc, c->ctx, name)) || (rc = gost_service_set_handler(svc, htype)) ||
+    if ((rc = gost_service_new(&svc, c->ctx, name)) || (rc = gost_service_set_origin(svc, path)) ||
+        (rc = gost_service_set_handler(svc, htype)) ||
         (rc = gost_service_set_listener(svc, ltype, addr)))
       return gost__cfg_fail_api(path, rc);
     /* One chain slot: the listener's for rtcp/rudp (it dials the server), else the handler's. */
@@ -206,4 +235,17 @@ int gost__cfg_services(struct cfg *c) {
     if ((rc = load_service(c, item, i))) return rc;
   }
   return GOST_OK;
+}
+
+int gost__config_service_auths(gost_ctx_t *ctx, gost_service_t *svc, json_t *root, json_t *item) {
+  struct cfg c = {.ctx = ctx, .root = root, .dry = 1};
+  json_t *h = gost__cfg_get(item, "handler");
+  if (!json_is_object(h)) h = NULL;
+  char path[300];
+  snprintf(path, sizeof path, "services[%s]", gost_service_name(svc));
+  int rc = h ? handler_auth(&c, svc, h, path) : GOST_OK; /* checked before anything changes */
+  if (rc) return rc;
+  gost_service_set_auth(svc, NULL, NULL); /* clears every pair */
+  c.dry = 0;
+  return h ? handler_auth(&c, svc, h, path) : GOST_OK;
 }

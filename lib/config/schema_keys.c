@@ -38,14 +38,26 @@ static const struct gost_cfg_key ingress_keys[] = {
     NS("http"),     NS("plugin"),           END};
 static const struct gost_cfg_kind ingress_kind = {"ingress", ingress_keys};
 
-static const struct gost_cfg_key log_keys[] = {K("level", STR), NS("output"), NS("format"),
-                                               NS("rotation"), END};
+/* Control plane (lib/admin, core/logsink.c; docs/operations.md). */
+static const struct gost_cfg_key rotation_keys[] = {K("maxSize", INT),    K("maxAge", INT),
+                                                    K("maxBackups", INT), K("localTime", BOOL),
+                                                    K("compress", BOOL),  END};
+static const struct gost_cfg_kind rotation_kind = {"rotation", rotation_keys};
+static const struct gost_cfg_key log_keys[] = {K("level", STR), K("output", STR), K("format", STR),
+                                               O("rotation", rotation_kind), END};
 static const struct gost_cfg_kind log_kind = {"log", log_keys};
+static const struct gost_cfg_key api_keys[] = {K("addr", STR),      K("pathPrefix", STR),
+                                               K("accesslog", BOOL), O("auth", auth_kind),
+                                               K("auther", STR),    END};
+static const struct gost_cfg_kind api_kind = {"api", api_keys};
+static const struct gost_cfg_key metrics_keys[] = {K("addr", STR), K("path", STR), O("auth", auth_kind),
+                                                   K("auther", STR), END};
+static const struct gost_cfg_kind metrics_kind = {"metrics", metrics_keys};
 
 /* ---- services ---- */
 
 static const struct gost_cfg_key handler_keys[] = {
-    K("type", STR),     K("chain", STR),    O("auth", auth_kind), K("auther", STR),
+    K("type", STR),     K("chain", STR),    O("auth", auth_entry_kind), K("auther", STR),
     K("authers", STRLIST), M(HANDLER),      NS("retries"),        NS("chainGroup"),
     NS("tls"),          NS("limiter"),      NS("observer"),       END};
 static const struct gost_cfg_kind handler_kind = {"handler", handler_keys};
@@ -120,7 +132,7 @@ static const struct gost_cfg_key root_keys[] = {
     NS("hops"),       NS("admissions"), NS("bypasses"),  NS("resolvers"), NS("hosts"),
     NS("routers"),    NS("sds"),        NS("recorders"), NS("limiters"),  NS("climiters"),
     NS("rlimiters"),  NS("observers"),  NS("loggers"),   NS("tls"),       NS("profiling"),
-    NS("api"),        NS("metrics"),    END};
+    O("api", api_kind), O("metrics", metrics_kind), END};
 const struct gost_cfg_kind gost__cfg_root = {"config", root_keys};
 
 /* ---- metadata: key, type, the objects whose metadata may hold it ---- */
@@ -142,6 +154,7 @@ const struct gost_cfg_key gost__cfg_meta_keys[] = {
     MK("entrypoint.id", UUID, H),
     MK("entrypoint.readTimeout", DUR, H),
     MK("entrypoint.keepalive", BOOL, H),
+    MK("entrypoint.accesslog", BOOL, H), /* one info line per public request (docs/operations.md) */
     MK("entrypoint.relay.unsafe", BOOL, H),
     MR("entrypoint.proxyProtocol", INT, H, 0, 2),
     MK("entrypoints", ANY, H),

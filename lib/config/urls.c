@@ -67,7 +67,8 @@ static void set_auth(json_t *obj, const char *user, const char *pass) {
  * the whole query to each object and each reads its own keys. Unknown, unsupported or
  * unparsable keys are refused here, naming the key. `auth` is base64 credentials. */
 static int apply_query(char *query, json_t *const *targets, const char *const *prefixes,
-                       const unsigned *scopes, size_t nt, char *auth, size_t auth_cap) {
+                       const unsigned *scopes, size_t nt, char *auth, size_t auth_cap,
+                       json_t *acl) {
   unsigned all = 0;
   for (size_t i = 0; i < nt; i++) all |= scopes[i];
   for (char *save = NULL, *kv = query ? strtok_r(query, "&", &save) : NULL; kv;
@@ -83,6 +84,14 @@ static int apply_query(char *query, json_t *const *targets, const char *const *p
       if (gost__base64_decode(v, strlen(v), (uint8_t *)auth, auth_cap - 1, &alen) != GOST_OK ||
           (auth[alen] = '\0', !strchr(auth, ':')))
         return gost__error(GOST_ECONFIG, "auth: invalid (base64 of user:pass)");
+      continue;
+    }
+    if (acl && (!strcasecmp(kv, "auth.bind") || !strcasecmp(kv, "auth.visit"))) {
+      /* tunnel ownership of the URL's user (docs/security.md): a comma list of IDs */
+      json_t *ids = json_array();
+      for (char *s2 = NULL, *id = strtok_r(v, ",", &s2); id; id = strtok_r(NULL, ",", &s2))
+        json_array_append_new(ids, json_string(id));
+      json_object_set_new(acl, kv + 5, ids);
       continue;
     }
     const char *key = kv;
@@ -182,7 +191,9 @@ static int service_tree(const char *raw, size_t i, int has_chain, json_t *servic
   json_t *targets[3] = {h, l, svc};
   static const char *const prefixes[3] = {"handler.", "listener.", "service."};
   static const unsigned scopes[3] = {GOST_MS_HANDLER, GOST_MS_LISTENER, GOST_MS_SERVICE};
-  if ((rc = apply_query(u.query, targets, prefixes, scopes, 3, auth, sizeof auth))) {
+  json_t *acl = json_object();
+  if ((rc = apply_query(u.query, targets, prefixes, scopes, 3, auth, sizeof auth, acl))) {
+    json_decref(acl);
     rc = url_wrap("-L", raw);
     goto out;
   }
@@ -192,6 +203,13 @@ static int service_tree(const char *raw, size_t i, int has_chain, json_t *servic
     *colon = '\0';
     set_auth(h, auth, colon + 1);
   }
+  if (json_object_size(acl) && !json_object_get(h, "auth")) {
+    json_decref(acl);
+    rc = url_fail("-L", raw, "auth.bind/auth.visit need a user (user:pass@ or auth=)%s", "");
+    goto out;
+  }
+  json_object_update(json_object_get(h, "auth"), acl);
+  json_decref(acl);
   if (has_chain) { /* rtcp/rudp listeners dial the server; other services' handlers dial out */
     int remote = !strcmp(lt, "rtcp") || !strcmp(lt, "rudp");
     json_object_set_new(remote ? l : h, "chain", json_string("chain-0"));
@@ -223,7 +241,7 @@ static int hop_tree(const char *raw, size_t j, json_t *hops) {
   json_t *targets[3] = {json_object_get(proto, "connector"), json_object_get(proto, "dialer"), proto};
   static const char *const prefixes[3] = {"connector.", "dialer.", "node."};
   static const unsigned scopes[3] = {GOST_MS_CONNECTOR, GOST_MS_DIALER, GOST_MS_NODE};
-  rc = apply_query(u.query, targets, prefixes, scopes, 3, auth, sizeof auth);
+  rc = apply_query(u.query, targets, prefixes, scopes, 3, auth, sizeof auth, NULL);
   if (rc) {
     json_decref(proto);
     rc = url_wrap("-F", raw);

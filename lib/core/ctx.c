@@ -1,10 +1,13 @@
 #include <assert.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/call.h"
 #include "core/ctx_int.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/logsink.h"
 #include "core/resolver.h"
 #include "gost/sys/alloc.h"
 #include "gost/version.h"
@@ -79,6 +82,11 @@ static int ctx_init(gost_ctx_t **out, struct ev_loop *loop, int owns, const stru
   ctx->stop_async.data = ctx;
   ev_async_start(loop, &ctx->stop_async);
   ev_unref(loop); /* the stop watcher must not keep a borrowed loop alive */
+  ctx->started_at = ev_time();
+  if (gost__calls_init(ctx) != GOST_OK) {
+    gost_ctx_free(ctx);
+    return gost__error(GOST_ENOMEM, "out of memory creating context");
+  }
   *out = ctx;
   return GOST_OK;
 }
@@ -99,7 +107,11 @@ int gost_ctx_new_with_allocator(gost_ctx_t **out, struct ev_loop *loop, gost_mal
 
 void gost_ctx_free(gost_ctx_t *ctx) {
   if (!ctx) return;
-  destroy_children(ctx);
+  destroy_children(ctx); /* the admin child (API, metrics) first: it reads the others */
+  gost__calls_free(ctx);
+  gost__log_sink_free(ctx);
+  json_decref(ctx->config_tree);
+  free(ctx->config_path);
   if (ctx->resolver) gost__resolver_free(ctx->resolver);
   ev_ref(ctx->loop);
   ev_async_stop(ctx->loop, &ctx->stop_async);

@@ -5,8 +5,11 @@
 #include <ev.h>
 
 #include "core/buf.h"
+#include "core/call.h"
+#include "core/counters.h"
 #include "core/list.h"
 #include "core/mem.h"
+#include "gost/control.h"
 #include "gost/ctx.h"
 
 #if !EV_MULTIPLICITY
@@ -14,12 +17,16 @@
 #endif
 
 struct gost_resolver;
+struct gost_admin;
+struct gost_log_sink;
+struct json_t;
 
 /* Objects the ctx owns, as libuv's handle queue: every module embeds a gost_ctx_child in its
  * long-lived objects, so the core walks them without knowing (or declaring) any module.
  * gost_ctx_free destroys children rank by rank, lowest first, newest first within a rank;
  * gost_ctx_stop on a borrowed loop calls every child's stop. */
 enum gost_ctx_rank {
+  GOST__RANK_ADMIN,   /* the API/metrics servers read every other object: they go first */
   GOST__RANK_PIPE,    /* relays first: their done callbacks may touch their owners */
   GOST__RANK_TUNNEL,  /* client tunnels own a service and a chain */
   GOST__RANK_SERVICE, /* services hold references on chains and ingresses */
@@ -55,6 +62,20 @@ struct gost_ctx {
   struct gost_list services;
   struct gost_list chains;
   struct gost_list ingresses;
+
+  /* Control plane: core/event.c, core/call.c, core/counters.h, lib/admin. */
+  struct json_t *config_tree; /* effective config (names filled in), NULL before a load */
+  char *config_path;          /* file given to gost_ctx_load_file: reload and POST /config */
+  struct gost_admin *admin;   /* API/metrics servers and SSE clients (lib/admin), a ctx child */
+  struct gost_calls calls;    /* gost_ctx_call queue (core/call.c) */
+  struct gost_log_sink *log_sink; /* log: {format, output, rotation}; NULL = stderr JSON */
+  int log_text;               /* log.format: text */
+  gost_event_cb event_cb;
+  void *event_user;
+  void (*event_tap)(gost_ctx_t *ctx, const gost_event_t *ev); /* lib/admin: SSE fan-out */
+  void (*log_tap)(gost_ctx_t *ctx, int level, const char *rec); /* lib/admin: warn+ records */
+  struct gost_counters ctr;   /* counters for metrics: an increment on the hot path */
+  double started_at;          /* wall clock at creation, for uptime */
 };
 
 /* Makes c a child of ctx (c->destroy and c->stop set by the caller). */

@@ -2,11 +2,13 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
 #include "core/ctx_int.h"
+#include "core/logsink.h"
 
 static const char *const level_names[] = {"trace", "debug", "info", "warn", "error", "fatal", "off"};
 
@@ -79,7 +81,9 @@ void gost__log(gost_ctx_t *ctx, int level, const char *fields, const char *fmt, 
   clock_gettime(CLOCK_REALTIME, &now);
   localtime_r(&now.tv_sec, &tm);
   size_t tl = strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(ts + tl, sizeof ts - tl, ".%03ld", now.tv_nsec / 1000000);
+  long off = tm.tm_gmtoff / 60; /* RFC 3339 offset: the reader knows the time zone */
+  snprintf(ts + tl, sizeof ts - tl, ".%03ld%c%02ld:%02ld", now.tv_nsec / 1000000, off < 0 ? '-' : '+',
+           labs(off) / 60, labs(off) % 60);
 
   size_t pos = 0;
   pos += (size_t)snprintf(rec, sizeof rec, "{\"level\":\"%s\",\"msg\":\"", gost_log_level_name(level));
@@ -88,9 +92,15 @@ void gost__log(gost_ctx_t *ctx, int level, const char *fields, const char *fmt, 
                           fields && *fields ? "," : "", fields ? fields : "", ts);
   if (pos >= sizeof rec) pos = sizeof rec - 1;
 
+  /* warnings and errors also go to the control plane (recent errors, SSE "log" events) */
+  if (ctx && ctx->log_tap && level >= GOST_LOG_WARN) ctx->log_tap(ctx, level, rec);
   if (ctx && ctx->log_cb) {
     ctx->log_cb(ctx, level, rec, ctx->log_user);
+  } else if (ctx && ctx->log_text) {
+    char text[2048];
+    size_t tn = gost__log_json_to_text(rec, text, sizeof text);
+    gost__log_sink_write(ctx, text, tn);
   } else {
-    fprintf(stderr, "%s\n", rec);
+    gost__log_sink_write(ctx, rec, pos);
   }
 }

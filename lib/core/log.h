@@ -14,6 +14,8 @@ void gost__log(gost_ctx_t *ctx, int level, const char *fields, const char *fmt, 
  * NUL-terminated, truncated to len). Returns buf. */
 char *gost__log_fields(char *buf, size_t len, ...);
 int gost__log_enabled(const gost_ctx_t *ctx, int level);
+/* log.format: text rendering of a JSON record into out (NUL-terminated); returns the length. */
+size_t gost__log_json_to_text(const char *rec, char *out, size_t cap);
 
 #define GOST_LOGF(ctx, lvl, fields, ...)                                        \
   do {                                                                          \

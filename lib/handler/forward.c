@@ -59,6 +59,7 @@ static void fwd_free(struct fwd *f) {
 }
 
 static void fwd_fail(struct fwd *f) {
+  f->svc->errors++;
   gost_stream_close(f->client);
   gost__service_conn_done(f->svc, 0, 0);
   fwd_free(f);

@@ -64,7 +64,8 @@ void gost__proxy_conn_end(struct gost_proxy_conn *pc) {
     pc->session_free(pc->session);
   } else if (pc->pipe) {
     gost__pipe_abort(pc->pipe);
-  } else {
+  } else { /* ended before relaying: a refusal or a failed dial */
+    pc->svc->errors++;
     gost__msg_read_cancel(pc->mr);
     gost__auth_cancel(&pc->auth);
     gost__dial_cancel(pc->dial);

@@ -1,6 +1,7 @@
 /* Handlers "tunnel" (§4) and "relay" (plain relay proxy, plus the rc-era relay tunnel of §13):
  * options, reading one relay request with a bound and a deadline, first checks, dispatch. */
 #include <openssl/rand.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +43,12 @@ void gost__hs_refuse(struct gost_hs *h, int status, const char *why) {
   gost__tunnel_addr_str(&h->s->peer, peer, sizeof peer);
   GOST_WARN(h->srv->ctx, "relay request from %s refused: %s (%s)", peer,
             gost__relay_status_name(status), why);
+  h->srv->svc->errors++;
+  h->srv->ctx->ctr.refused[status == GOST__RELAY_UNAUTHORIZED      ? GOST_REFUSE_AUTH
+                           : status == GOST__RELAY_BAD_REQUEST     ? GOST_REFUSE_BAD_REQUEST
+                           : status == GOST__RELAY_SERVICE_UNAVAILABLE ? GOST_REFUSE_NO_CONNECTOR
+                           : status == GOST__RELAY_TIMEOUT         ? GOST_REFUSE_TIMEOUT
+                                                                   : GOST_REFUSE_OTHER]++;
   uint8_t out[4] = {GOST__RELAY_VERSION, (uint8_t)status, 0, 0};
   gost_stream *s = h->s;
   h->s = NULL;
@@ -55,7 +62,27 @@ static void drop(struct gost_hs *h, const char *why) {
   char peer[64];
   gost__tunnel_addr_str(&h->s->peer, peer, sizeof peer);
   GOST_WARN(h->srv->ctx, "relay request from %s dropped: %s", peer, why);
+  h->srv->svc->errors++;
+  h->srv->ctx->ctr.refused[strstr(why, "timeout")  ? GOST_REFUSE_TIMEOUT
+                           : strstr(why, "closed") ? GOST_REFUSE_OTHER
+                                                   : GOST_REFUSE_BAD_REQUEST]++;
   gost__hs_free(h, 1);
+}
+
+/* Per-user tunnel ownership (docs/security.md): a user with a bind/visit list may only
+ * register / visit the tunnels on it. Refused like a failed login, naming user and tunnel. */
+static int owner_ok(struct gost_hs *h) {
+  const struct gost_relay_msg *m = &h->msg;
+  int visit = m->cmd == GOST__RELAY_CMD_CONNECT;
+  if (m->cmd != GOST__RELAY_CMD_BIND && !visit) return 1;
+  if (gost__service_tunnel_allowed(h->srv->svc, m->has_auth ? m->user : NULL, visit, m->tunnel.id))
+    return 1;
+  char id[GOST__UUID_STR_LEN + 1], why[400];
+  gost__uuid_format(m->tunnel.id, id);
+  snprintf(why, sizeof why, "user \"%s\" may not %s tunnel %s", m->has_auth ? m->user : "",
+           visit ? "visit" : "bind", id);
+  gost__hs_refuse(h, GOST__RELAY_UNAUTHORIZED, why);
+  return 0;
 }
 
 static void authorised(struct gost_hs *h);
@@ -92,6 +119,7 @@ static void authorised(struct gost_hs *h) {
     }
     return gost__hs_refuse(h, GOST__RELAY_BAD_REQUEST, "unknown command");
   }
+  if (!h->from_ep && !owner_ok(h)) return;
   if (m->cmd == GOST__RELAY_CMD_BIND) return gost__hs_bind(h);
   if (m->cmd == GOST__RELAY_CMD_CONNECT) return gost__hs_connect(h);
   gost__hs_refuse(h, GOST__RELAY_BAD_REQUEST, "unknown command");
@@ -210,6 +238,7 @@ static int start_common(gost_service_t *svc, int legacy) {
   gost__uuid_v4_from_random(rnd, nid);
   gost__uuid_format(nid, srv->node_id);
   srv->entry_keepalive = gost__str_bool(gost__service_meta(svc, "entrypoint.keepalive", NULL), 0);
+  srv->entry_accesslog = gost__str_bool(gost__service_meta(svc, "entrypoint.accesslog", NULL), 0);
   srv->relay_unsafe = gost__str_bool(gost__service_meta(svc, "entrypoint.relay.unsafe", NULL), 0);
   v = gost__service_meta(svc, "entrypoint.proxyProtocol", NULL);
   srv->proxy_protocol = v ? atoi(v) : 0;
@@ -224,6 +253,7 @@ static int start_common(gost_service_t *svc, int legacy) {
     rc = gost__error(GOST_ENOMEM, "tunnel registry");
     goto fail;
   }
+  gost__tunnel_registry_set_owner(srv->reg, svc->name);
   if ((rc = gost__public_init(srv)) != GOST_OK) goto fail;
   svc->handler_state = srv;
   if ((rc = gost__entrypoints_start(srv)) != GOST_OK) {
@@ -257,13 +287,22 @@ static void tunnel_stop(gost_service_t *svc) {
 const struct gost_handler_ops gost__handler_tunnel = {"tunnel", tunnel_start, tunnel_handle, tunnel_stop};
 const struct gost_handler_ops gost__handler_relay = {"relay", relay_start, tunnel_handle, tunnel_stop};
 
-int gost_service_connectors(gost_service_t *svc, gost_connector_info_cb cb, void *user) {
-  if (!svc) return gost__error(GOST_EINVAL, "service is NULL");
+static struct gost_tunnel_server *server_of(gost_service_t *svc) {
+  if (!svc) {
+    gost__error(GOST_EINVAL, "service is NULL");
+    return NULL;
+  }
   if (!svc->running || !svc->handler_state ||
-      (svc->handler != &gost__handler_tunnel && svc->handler != &gost__handler_relay))
-    return gost__error(GOST_ESTATE, "service \"%s\" is not a running tunnel server", svc->name);
-  return gost__tunnel_registry_foreach(((struct gost_tunnel_server *)svc->handler_state)->reg, svc,
-                                       cb, user);
+      (svc->handler != &gost__handler_tunnel && svc->handler != &gost__handler_relay)) {
+    gost__error(GOST_ESTATE, "service \"%s\" is not a running tunnel server", svc->name);
+    return NULL;
+  }
+  return svc->handler_state;
+}
+
+int gost_service_connectors(gost_service_t *svc, gost_connector_info_cb cb, void *user) {
+  struct gost_tunnel_server *srv = server_of(svc);
+  return srv ? gost__tunnel_registry_foreach(srv->reg, svc, cb, user) : svc ? GOST_ESTATE : GOST_EINVAL;
 }
 
 /* The older positional callback, served through the info one. */
@@ -280,4 +319,13 @@ static void to_positional(gost_service_t *svc, const gost_connector_info_t *i, v
 int gost_service_foreach_connector(gost_service_t *svc, gost_connector_cb cb, void *user) {
   struct positional p = {cb, user};
   return gost_service_connectors(svc, cb ? to_positional : NULL, &p);
+}
+
+int gost_service_disconnect(gost_service_t *svc, const char *connector_id) {
+  struct gost_tunnel_server *srv = server_of(svc);
+  if (!srv) return svc ? GOST_ESTATE : GOST_EINVAL;
+  uint8_t id[16];
+  if (!connector_id || gost__uuid_parse(connector_id, strlen(connector_id), id) != GOST_OK)
+    return gost__error(GOST_EINVAL, "invalid connector ID");
+  return gost__tunnel_registry_kick(srv->reg, id);
 }

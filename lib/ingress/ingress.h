@@ -35,6 +35,10 @@ void *gost__ingress_memory_new(gost_ctx_t *ctx);
 /* Its rule for host (lower-case, no port) with the §5.4 order, or NULL. */
 const struct gost_ingress_rule *gost__ingress_memory_match(const void *backend, const char *host);
 
+/* The i-th rule of a memory-backed ingress (creation order), NULL past the end or for another
+ * source: the control plane lists and swaps rules with it. */
+const struct gost_ingress_rule *gost__ingress_rule_at(const struct gost_ingress *ing, size_t i);
+
 /* Starts q's lookup of host ("Host" header, SNI or address; a port is ignored) in ing; done
  * fires as the source's lookup says (at once for memory), GOST_ENOTFOUND at once for a host
  * that cannot match. ing NULL answers GOST_ENOTFOUND at once. */

@@ -1,5 +1,6 @@
 /* Ingress lookups (wire-spec §5.4): host normalisation and the dispatch to the rule source,
  * lower-casing both sides unlike stock GOST. */
+#include <assert.h>
 #include <ctype.h>
 #include <string.h>
 
@@ -36,6 +37,7 @@ static size_t strip_port(const char *host, char *out, size_t cap) {
 }
 
 void gost__ingress_done(struct gost_ingress_query *q, int status) {
+  assert(q->pending); /* a backend answers once, and never after cancel */
   q->pending = NULL;
   q->done(q, status);
 }

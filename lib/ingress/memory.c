@@ -120,6 +120,12 @@ const struct gost_ingress_ops gost__ingress_memory_ops = {
     .free = mem_free,
 };
 
+const struct gost_ingress_rule *gost__ingress_rule_at(const struct gost_ingress *ing, size_t i) {
+  if (!ing || ing->ops != &gost__ingress_memory_ops) return NULL;
+  const struct mem_source *m = ing->backend;
+  return i < m->n ? &m->rules[i]->r : NULL;
+}
+
 void *gost__ingress_memory_new(gost_ctx_t *ctx) {
   struct mem_source *m = gost__calloc(ctx, 1, sizeof *m);
   if (!m) return NULL;

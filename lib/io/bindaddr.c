@@ -62,8 +62,8 @@ int gost__listen_fd(const char *addr, int type, struct sockaddr_storage *local) 
   int fd = -1, e = 0;
   for (int i = 0; i < n && fd < 0; i++) e = listen_on(&cand[i], type, &fd);
   if (fd < 0)
-    return gost__error_sys(gost__errno_to_code(-e), -e, "listen %s %s: %s",
-                           type == SOCK_STREAM ? "tcp" : "udp", addr ? addr : "", strerror(-e));
+    return gost__error_sys(gost__errno_to_code(-e), -e, "listen %s%s: %s",
+                           type == SOCK_STREAM ? "" : "udp ", addr ? addr : "", strerror(-e));
   socklen_t len = sizeof *local;
   memset(local, 0, sizeof *local);
   getsockname(fd, (struct sockaddr *)local, &len);

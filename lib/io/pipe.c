@@ -1,3 +1,4 @@
+#include <assert.h>
 #include "io/pipe.h"
 
 #include "core/error.h"
@@ -52,12 +53,14 @@ static void teardown(struct gost_pipe *p) {
 
 static void finish(struct gost_pipe *p, int status) {
   if (p->finished) return;
+  assert(p->done); /* done fires exactly once */
   p->finished = 1;
   teardown(p);
   p->done(p, status, p->d[0].bytes, p->d[1].bytes, p->user);
 }
 
 static void leave(struct gost_pipe *p) {
+  assert(p->depth > 0); /* every leave pairs with an enter */
   if (--p->depth == 0 && p->finished) gost__free(p->ctx, p);
 }
 

@@ -1,9 +1,11 @@
 /* The auther dispatch and the memory source (the service's list of pairs). */
+#include <assert.h>
 #include <string.h>
 
 #include "model/auth.h"
 
 void gost__auth_done(struct gost_auth_query *q, int ok) {
+  assert(q->pending); /* a backend answers once, and never after cancel */
   q->pending = NULL;
   gost__free(q->ctx, q->user);
   gost__free(q->ctx, q->pass);
@@ -17,9 +19,9 @@ void gost__auth_check(const struct gost_auther *a, gost_ctx_t *ctx, struct gost_
   q->ctx = ctx;
   q->done = done;
   q->data = data;
+  q->pending = a;
   if (user && (!(q->user = gost__strdup(ctx, user)) || !(q->pass = gost__strdup(ctx, pass ? pass : ""))))
     return gost__auth_done(q, 0); /* out of memory: refuse */
-  q->pending = a;
   a->ops->check(a->backend, q);
 }
 

@@ -8,8 +8,18 @@
 
 #include "core/ctx_int.h"
 
+#include <stdint.h>
+
+/* Tunnel IDs one user may use (docs/security.md, per-user tunnel ownership). */
+struct gost_auth_ids {
+  size_t n;
+  uint8_t id[][16];
+};
+
 struct gost_auth {
   char *user, *pass;
+  /* NULL: any tunnel (stock behaviour); else only these IDs, possibly none. */
+  struct gost_auth_ids *bind, *visit;
 };
 
 struct gost_auth_query;

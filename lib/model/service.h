@@ -4,6 +4,7 @@
 #define GOST_MODEL_SERVICE_H
 
 #include <jansson.h>
+#include <stdint.h>
 
 #include "core/ctx_int.h"
 #include "core/list.h"
@@ -56,6 +57,7 @@ struct gost_service {
   struct gost_ctx_child child;  /* teardown and stop by the ctx */
   gost_ctx_t *ctx;
   char *name;
+  char *origin; /* where it was defined ("services[0]"), for start-up errors; NULL: the name */
   char *listener_type, *handler_type;
   char *addr;
   json_t *handler_meta, *listener_meta, *service_meta;
@@ -76,6 +78,7 @@ struct gost_service {
   uint16_t port;            /* bound port once started */
   uint16_t entrypoint_port; /* tunnel handler entrypoint, once started */
   uint64_t stats[4];        /* GOST_STAT_* */
+  uint64_t errors;          /* requests the handler failed or refused (metrics) */
 };
 
 /* Per accepted connection facts handed from the listener to the handler. */
@@ -132,6 +135,10 @@ void gost__service_accept(gost_service_t *svc, gost_stream *s, const struct gost
  * fires at once for the memory source, or later for others. */
 void gost__service_auth(gost_service_t *svc, struct gost_auth_query *q, const char *user,
                         const char *pass, gost_auth_done_cb done, void *data);
+/* Tunnel ownership: 1 if the (already authenticated) user may BIND (visit == 0) or CONNECT to
+ * (visit == 1) tunnel id. Always 1 without credentials or for users without a list. */
+int gost__service_tunnel_allowed(const gost_service_t *svc, const char *user, int visit,
+                                 const uint8_t id[16]);
 /* Metadata lookup: handler, then listener, then service scope. */
 const char *gost__service_meta(const gost_service_t *svc, const char *key, const char *def);
 

@@ -10,65 +10,46 @@
 #include "core/ctx_int.h"
 #include "core/error.h"
 #include "core/log.h"
-#include "io/wreq.h"
+#include "io/layer.h"
 #include "transport/tls.h"
 
 struct tls_stream {
-  gost_stream base;
-  gost_stream *inner;
+  struct gost_layer l; /* base stream, inner stream, deferred free, write completions */
   SSL *ssl;
   BIO *rbio, *wbio; /* owned by ssl */
   int server, hs_done, reading, inner_eof, eof_sent, shut;
-  int dead, depth, failed;
+  int failed;
   gost_stream_ready_cb ready_cb;
   void *ready_user;
   ev_timer timer;
   ev_idle kick; /* drains decrypted data or completions after read_start/write */
-  struct gost_wreqq wq;
-  uint64_t issued, completed; /* inner writes */
   int64_t hs_ms;
 };
 
-static void free_now(struct tls_stream *t) {
+static void free_now(struct gost_layer *l) {
+  struct tls_stream *t = (struct tls_stream *)l;
   SSL_free(t->ssl);
-  gost__free(t->base.ctx, t);
-}
-
-static void leave(struct tls_stream *t) {
-  if (--t->depth == 0 && t->dead) free_now(t);
+  gost__free(l->base.ctx, t);
 }
 
 static void t_close(gost_stream *s) {
   struct tls_stream *t = (struct tls_stream *)s;
-  if (t->dead) return;
-  t->dead = 1;
+  if (t->l.dead) return;
   ev_timer_stop(s->ctx->loop, &t->timer);
   ev_idle_stop(s->ctx->loop, &t->kick);
-  gost_stream_close(t->inner);
-  t->inner = NULL;
-  gost__wreqq_clear(s->ctx, &t->wq);
-  if (t->depth == 0) free_now(t);
-}
-
-static void on_inner_written(gost_stream *in, int status, void *user) {
-  (void)in;
-  struct tls_stream *t = user;
-  t->depth++;
-  if (status == 0) t->completed++;
-  gost__wreqq_fire(t->base.ctx, &t->wq, &t->base, t->completed, status, &t->dead);
-  leave(t);
+  gost__layer_close(&t->l);
 }
 
 /* Hands everything OpenSSL produced to the inner stream as one write. */
 static int flush_out(struct tls_stream *t) {
   char *p;
   long n = BIO_get_mem_data(t->wbio, &p);
-  if (n <= 0 || !t->inner) return GOST_OK;
-  int rc = gost_stream_write_buf(t->inner, p, (size_t)n, on_inner_written, t);
+  if (n <= 0 || !t->l.inner) return GOST_OK;
+  int rc = gost_stream_write_buf(t->l.inner, p, (size_t)n, gost__layer_inner_written, &t->l);
   (void)BIO_reset(t->wbio);
   if (rc != GOST_OK) return rc;
-  t->issued++;
-  t->base.bytes_out += (uint64_t)n;
+  t->l.issued++;
+  t->l.base.bytes_out += (uint64_t)n;
   return GOST_OK;
 }
 
@@ -91,15 +72,15 @@ static void peer_name(const gost_stream *s, char *buf, size_t len) {
 /* Handshake failure: log why, report to the waiting caller, close (sending any alert first). */
 static void hs_fail(struct tls_stream *t, int status, const char *why) {
   char peer[96];
-  peer_name(&t->base, peer, sizeof peer);
-  GOST_WARN(t->base.ctx, "tls: %s handshake with %s failed: %s", t->server ? "server" : "client", peer, why);
+  peer_name(&t->l.base, peer, sizeof peer);
+  GOST_WARN(t->l.base.ctx, "tls: %s handshake with %s failed: %s", t->server ? "server" : "client", peer, why);
   t->failed = 1;
   (void)flush_out(t); /* the alert, if any; dropped if the inner stream closes first */
   gost_stream_ready_cb cb = t->ready_cb;
   t->ready_cb = NULL;
-  gost_ctx_t *ctx = t->base.ctx;
+  gost_ctx_t *ctx = t->l.base.ctx;
   void *user = t->ready_user;
-  t_close(&t->base);
+  t_close(&t->l.base);
   gost__error(status, "tls handshake failed: %s", why);
   if (cb) cb(ctx, NULL, status, user);
 }
@@ -123,16 +104,16 @@ static void do_handshake(struct tls_stream *t) {
   if (r == 1) {
     if (flush_out(t) != GOST_OK) return hs_fail(t, GOST_EIO, "inner write failed");
     t->hs_done = 1;
-    ev_timer_stop(t->base.ctx->loop, &t->timer);
-    gost_stream_read_stop(t->inner); /* until our reader asks */
+    ev_timer_stop(t->l.base.ctx->loop, &t->timer);
+    gost_stream_read_stop(t->l.inner); /* until our reader asks */
     const unsigned char *proto;
     unsigned plen;
     SSL_get0_alpn_selected(t->ssl, &proto, &plen);
-    GOST_DEBUG(t->base.ctx, "tls: handshake done, %s %s, alpn %.*s", SSL_get_version(t->ssl),
+    GOST_DEBUG(t->l.base.ctx, "tls: handshake done, %s %s, alpn %.*s", SSL_get_version(t->ssl),
                SSL_get_cipher_name(t->ssl), (int)plen, plen ? (const char *)proto : "-");
     gost_stream_ready_cb cb = t->ready_cb;
     t->ready_cb = NULL;
-    cb(t->base.ctx, &t->base, GOST_OK, t->ready_user);
+    cb(t->l.base.ctx, &t->l.base, GOST_OK, t->ready_user);
     return;
   }
   int err = SSL_get_error(t->ssl, r);
@@ -151,17 +132,17 @@ static void deliver(struct tls_stream *t, ssize_t n, const char *p) {
     if (t->eof_sent) return;
     t->eof_sent = 1;
   }
-  t->base.on_read(&t->base, n, p, t->base.user);
+  t->l.base.on_read(&t->l.base, n, p, t->l.base.user);
 }
 
 /* Decrypts and delivers while our reader wants data. */
 static void pump_read(struct tls_stream *t) {
   char buf[GOST_BUF_SIZE];
-  while (!t->dead && t->reading && !t->eof_sent) {
+  while (!t->l.dead && t->reading && !t->eof_sent) {
     ERR_clear_error();
     int r = SSL_read(t->ssl, buf, sizeof buf);
     if (r > 0) {
-      t->base.bytes_in += (uint64_t)r;
+      t->l.base.bytes_in += (uint64_t)r;
       deliver(t, r, buf);
       continue;
     }
@@ -174,18 +155,18 @@ static void pump_read(struct tls_stream *t) {
     } else {
       char why[512];
       ssl_fail_reason(t, r, why, sizeof why);
-      GOST_WARN(t->base.ctx, "tls: read failed: %s", why);
+      GOST_WARN(t->l.base.ctx, "tls: read failed: %s", why);
       deliver(t, GOST_ETLS, NULL);
     }
     break;
   }
-  if (!t->dead) (void)flush_out(t); /* session tickets, key update replies */
+  if (!t->l.dead) (void)flush_out(t); /* session tickets, key update replies */
 }
 
 static void on_inner_read(gost_stream *in, ssize_t n, const char *data, void *user) {
   (void)in;
   struct tls_stream *t = user;
-  t->depth++;
+  gost__layer_enter(&t->l);
   if (n > 0) {
     BIO_write(t->rbio, data, (int)n);
   } else if (n == GOST_ECLOSED) {
@@ -195,11 +176,11 @@ static void on_inner_read(gost_stream *in, ssize_t n, const char *data, void *us
   } else {
     deliver(t, n, NULL);
   }
-  if (!t->dead && !t->failed) {
+  if (!t->l.dead && !t->failed) {
     if (!t->hs_done) do_handshake(t);
     else pump_read(t);
   }
-  leave(t);
+  gost__layer_leave(&t->l);
 }
 
 static void on_timeout(struct ev_loop *loop, ev_timer *w, int revents) {
@@ -208,28 +189,28 @@ static void on_timeout(struct ev_loop *loop, ev_timer *w, int revents) {
   struct tls_stream *t = w->data;
   char why[64];
   snprintf(why, sizeof why, "timed out after %lld ms", (long long)t->hs_ms);
-  t->depth++;
+  gost__layer_enter(&t->l);
   hs_fail(t, GOST_ETIMEDOUT, why);
-  leave(t);
+  gost__layer_leave(&t->l);
 }
 
 static void on_kick(struct ev_loop *loop, ev_idle *w, int revents) {
   (void)revents;
   struct tls_stream *t = w->data;
   ev_idle_stop(loop, w);
-  t->depth++;
-  gost__wreqq_fire(t->base.ctx, &t->wq, &t->base, t->completed, 0, &t->dead);
-  if (!t->dead) pump_read(t);
-  leave(t);
+  gost__layer_enter(&t->l);
+  gost__wreqq_fire(t->l.base.ctx, &t->l.wq, &t->l.base, t->l.completed, 0, &t->l.dead);
+  if (!t->l.dead) pump_read(t);
+  gost__layer_leave(&t->l);
 }
 
-static void kick(struct tls_stream *t) { ev_idle_start(t->base.ctx->loop, &t->kick); }
+static void kick(struct tls_stream *t) { ev_idle_start(t->l.base.ctx->loop, &t->kick); }
 
 static int t_read_start(gost_stream *s) {
   struct tls_stream *t = (struct tls_stream *)s;
   if (t->reading) return GOST_OK;
   t->reading = 1;
-  if (!t->inner_eof) gost_stream_read_start(t->inner);
+  if (!t->inner_eof) gost_stream_read_start(t->l.inner);
   kick(t); /* plaintext may already sit in OpenSSL's buffers */
   return GOST_OK;
 }
@@ -237,7 +218,7 @@ static int t_read_start(gost_stream *s) {
 static int t_read_stop(gost_stream *s) {
   struct tls_stream *t = (struct tls_stream *)s;
   t->reading = 0;
-  return gost_stream_read_stop(t->inner);
+  return gost_stream_read_stop(t->l.inner);
 }
 
 static int t_write(gost_stream *s, const struct iovec *iov, int iovcnt, gost_stream_write_cb cb,
@@ -254,15 +235,15 @@ static int t_write(gost_stream *s, const struct iovec *iov, int iovcnt, gost_str
   }
   int rc = flush_out(t);
   if (rc != GOST_OK) return rc;
-  if (gost__wreqq_push(s->ctx, &t->wq, cb, user, t->issued) != GOST_OK)
+  if (gost__wreqq_push(s->ctx, &t->l.wq, cb, user, t->l.issued) != GOST_OK)
     return gost__error(GOST_ENOMEM, "tls: out of memory");
-  if (gost__wreqq_ready(&t->wq, t->completed)) kick(t);
+  if (gost__wreqq_ready(&t->l.wq, t->l.completed)) kick(t);
   return GOST_OK;
 }
 
 static size_t t_queued(const gost_stream *s) {
   const struct tls_stream *t = (const struct tls_stream *)s;
-  return t->inner ? gost_stream_queued(t->inner) : 0;
+  return t->l.inner ? gost_stream_queued(t->l.inner) : 0;
 }
 
 static int t_shutdown(gost_stream *s) {
@@ -273,13 +254,13 @@ static int t_shutdown(gost_stream *s) {
   (void)SSL_shutdown(t->ssl); /* queues close_notify; reading stays possible */
   int rc = flush_out(t);
   if (rc != GOST_OK) return rc;
-  return gost_stream_shutdown(t->inner);
+  return gost_stream_shutdown(t->l.inner);
 }
 
 static void on_inner_drain(gost_stream *in, void *user) {
   (void)in;
   struct tls_stream *t = user;
-  if (t->hs_done) gost__stream_drained(&t->base);
+  if (t->hs_done) gost__stream_drained(&t->l.base);
 }
 
 static const struct gost_stream_ops tls_ops = {
@@ -302,7 +283,7 @@ int gost__tls_wrap(gost_ctx_t *ctx, gost_stream *raw, SSL_CTX *sctx, const struc
                    gost_stream_ready_cb cb, void *user) {
   struct tls_stream *t = gost__calloc(ctx, 1, sizeof *t);
   if (!t) return gost__error(GOST_ENOMEM, "tls: out of memory");
-  gost__stream_init(&t->base, &tls_ops, ctx);
+  gost__layer_init(&t->l, &tls_ops, ctx, NULL, free_now);
   t->ssl = SSL_new(sctx);
   t->rbio = BIO_new(BIO_s_mem());
   t->wbio = BIO_new(BIO_s_mem());
@@ -324,9 +305,9 @@ int gost__tls_wrap(gost_ctx_t *ctx, gost_stream *raw, SSL_CTX *sctx, const struc
     if (sn && *sn && !is_ip(sn)) SSL_set_tlsext_host_name(t->ssl, sn);
     if (sn && *sn && (o->secure || o->ca_file)) SSL_set1_host(t->ssl, sn);
   }
-  t->inner = raw;
-  t->base.peer = raw->peer;
-  t->base.local = raw->local;
+  t->l.inner = raw;
+  t->l.base.peer = raw->peer;
+  t->l.base.local = raw->local;
   t->ready_cb = cb;
   t->ready_user = user;
   t->hs_ms = o->handshake_ms > 0 ? o->handshake_ms : GOST_TLS_HANDSHAKE_MS;

@@ -22,11 +22,7 @@ static int listener_start(gost_service_t *svc, int mtls) {
   struct gost_tls_opts o;
   gost__tls_opts_from_meta(&o, svc->listener_meta, svc->service_meta, 1, mtls);
   SSL_CTX *s = gost__tls_ctx_get(svc->ctx, &o); /* fails early on bad files; warms the cache */
-  if (!s) {
-    GOST_ERROR(svc->ctx, "%s listener %s: %s", mtls ? "mtls" : "tls", svc->name ? svc->name : "",
-               gost_last_error());
-    return GOST_ECONFIG;
-  }
+  if (!s) return GOST_ECONFIG; /* the caller reports gost_last_error(), once */
   SSL_CTX_free(s);
   return gost__transport_tcp_start(svc);
 }

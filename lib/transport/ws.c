@@ -14,15 +14,13 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/meta.h"
-#include "io/wreq.h"
+#include "io/layer.h"
 #include "transport/ws.h"
 
 struct ws_stream {
-  gost_stream base;
-  gost_stream *inner;
+  struct gost_layer l; /* base stream, inner stream, deferred free, write completions */
   wslay_event_context_ptr wctx;
   int server, hs_done, reading, inner_eof, eof_sent, shut, failed;
-  int dead, depth;
   gost_stream_ready_cb ready_cb;
   void *ready_user;
   struct gost_bufq in; /* read from inner, not yet taken by wslay (or the handshake) */
@@ -32,8 +30,6 @@ struct ws_stream {
   int64_t hs_ms;
   ev_timer timer;
   ev_idle kick;
-  struct gost_wreqq wq;
-  uint64_t issued, completed;
 };
 
 void gost__ws_opts_from_meta(struct gost_ws_opts *o, const json_t *meta, const json_t *fallback,
@@ -53,8 +49,9 @@ void gost__ws_opts_from_meta(struct gost_ws_opts *o, const json_t *meta, const j
 #undef M
 }
 
-static void free_now(struct ws_stream *w) {
-  gost_ctx_t *ctx = w->base.ctx;
+static void free_now(struct gost_layer *l) {
+  struct ws_stream *w = (struct ws_stream *)l;
+  gost_ctx_t *ctx = l->base.ctx;
   if (w->wctx) wslay_event_context_free(w->wctx);
   gost__bufq_clear(&w->in, &ctx->bufs);
   gost__free(ctx, w->path);
@@ -62,46 +59,29 @@ static void free_now(struct ws_stream *w) {
   gost__free(ctx, w);
 }
 
-static void leave(struct ws_stream *w) {
-  if (--w->depth == 0 && w->dead) free_now(w);
-}
-
 static void w_close(gost_stream *s) {
   struct ws_stream *w = (struct ws_stream *)s;
-  if (w->dead) return;
-  w->dead = 1;
+  if (w->l.dead) return;
   ev_timer_stop(s->ctx->loop, &w->timer);
   ev_idle_stop(s->ctx->loop, &w->kick);
-  gost_stream_close(w->inner);
-  w->inner = NULL;
-  gost__wreqq_clear(s->ctx, &w->wq);
-  if (w->depth == 0) free_now(w);
-}
-
-static void on_inner_written(gost_stream *in, int status, void *user) {
-  (void)in;
-  struct ws_stream *w = user;
-  w->depth++;
-  if (status == 0) w->completed++;
-  gost__wreqq_fire(w->base.ctx, &w->wq, &w->base, w->completed, status, &w->dead);
-  leave(w);
+  gost__layer_close(&w->l);
 }
 
 static int inner_write(struct ws_stream *w, const void *p, size_t n) {
-  if (!w->inner) return GOST_ECLOSED;
-  int rc = gost_stream_write_buf(w->inner, p, n, on_inner_written, w);
-  if (rc == GOST_OK) w->issued++;
+  if (!w->l.inner) return GOST_ECLOSED;
+  int rc = gost_stream_write_buf(w->l.inner, p, n, gost__layer_inner_written, &w->l);
+  if (rc == GOST_OK) w->l.issued++;
   return rc;
 }
 
 static void hs_fail(struct ws_stream *w, int status, const char *why) {
-  GOST_WARN(w->base.ctx, "ws: %s handshake failed: %s", w->server ? "server" : "client", why);
+  GOST_WARN(w->l.base.ctx, "ws: %s handshake failed: %s", w->server ? "server" : "client", why);
   w->failed = 1;
   gost_stream_ready_cb cb = w->ready_cb;
   void *user = w->ready_user;
-  gost_ctx_t *ctx = w->base.ctx;
+  gost_ctx_t *ctx = w->l.base.ctx;
   w->ready_cb = NULL;
-  w_close(&w->base);
+  w_close(&w->l.base);
   gost__error(status, "ws handshake failed: %s", why);
   if (cb) cb(ctx, NULL, status, user);
 }
@@ -113,18 +93,18 @@ static void deliver(struct ws_stream *w, ssize_t n, const char *p) {
     if (w->eof_sent) return;
     w->eof_sent = 1;
   }
-  w->base.on_read(&w->base, n, p, w->base.user);
+  w->l.base.on_read(&w->l.base, n, p, w->l.base.user);
 }
 
 static ssize_t recv_cb(wslay_event_context_ptr c, uint8_t *buf, size_t len, int flags, void *user) {
   (void)flags;
   struct ws_stream *w = user;
-  if (w->dead || !w->reading || w->in.bytes == 0) {
+  if (w->l.dead || !w->reading || w->in.bytes == 0) {
     wslay_event_set_error(c, WSLAY_ERR_WOULDBLOCK);
     return -1;
   }
   size_t n = gost__bufq_peek(&w->in, buf, len);
-  gost__bufq_consume(&w->in, &w->base.ctx->bufs, n);
+  gost__bufq_consume(&w->in, &w->l.base.ctx->bufs, n);
   return (ssize_t)n;
 }
 
@@ -148,13 +128,13 @@ static int genmask_cb(wslay_event_context_ptr c, uint8_t *buf, size_t len, void 
 static void msg_cb(wslay_event_context_ptr c, const struct wslay_event_on_msg_recv_arg *a, void *user) {
   (void)c;
   struct ws_stream *w = user;
-  if (w->dead) return;
+  if (w->l.dead) return;
   if (a->opcode == WSLAY_BINARY_FRAME || a->opcode == WSLAY_TEXT_FRAME) {
     if (a->msg_length == 0) return;
-    w->base.bytes_in += a->msg_length;
+    w->l.base.bytes_in += a->msg_length;
     deliver(w, (ssize_t)a->msg_length, (const char *)a->msg);
   } else if (a->opcode == WSLAY_CONNECTION_CLOSE) {
-    GOST_DEBUG(w->base.ctx, "ws: close frame from peer, code %u", a->status_code);
+    GOST_DEBUG(w->l.base.ctx, "ws: close frame from peer, code %u", a->status_code);
   }
 }
 
@@ -166,24 +146,24 @@ static int pump_send(struct ws_stream *w) {
 
 /* Feeds buffered input to wslay and reports close/errors to our reader. */
 static void pump_read(struct ws_stream *w) {
-  if (w->dead || !w->hs_done) return;
+  if (w->l.dead || !w->hs_done) return;
   int rc = 0;
   if (w->reading && w->in.bytes && wslay_event_get_read_enabled(w->wctx)) rc = wslay_event_recv(w->wctx);
-  if (w->dead) return;
+  if (w->l.dead) return;
   if (pump_send(w) != GOST_OK) rc = -1;
-  if (w->dead) return;
+  if (w->l.dead) return;
   if (rc != 0) {
-    GOST_WARN(w->base.ctx, "ws: framing failed (%d), closing", rc);
+    GOST_WARN(w->l.base.ctx, "ws: framing failed (%d), closing", rc);
     deliver(w, GOST_EIO, NULL);
   } else if (wslay_event_get_close_received(w->wctx)) {
     if (w->reading) deliver(w, GOST_ECLOSED, NULL);
-    if (!w->dead && w->inner && wslay_event_get_close_sent(w->wctx)) gost_stream_shutdown(w->inner);
+    if (!w->l.dead && w->l.inner && wslay_event_get_close_sent(w->wctx)) gost_stream_shutdown(w->l.inner);
   } else if (!wslay_event_get_read_enabled(w->wctx) && !w->eof_sent) {
     /* wslay stopped reading without a close from the peer: a size or protocol violation. */
     unsigned code = wslay_event_get_status_code_sent(w->wctx);
-    GOST_WARN(w->base.ctx, "ws: %s from peer (limit %zu bytes), sent close code %u",
+    GOST_WARN(w->l.base.ctx, "ws: %s from peer (limit %zu bytes), sent close code %u",
               code == WSLAY_CODE_MESSAGE_TOO_BIG ? "oversize message" : "protocol violation", w->max_msg, code);
-    if (w->inner) gost_stream_shutdown(w->inner);
+    if (w->l.inner) gost_stream_shutdown(w->l.inner);
     deliver(w, GOST_EPROTO, NULL);
   } else if (w->inner_eof && w->in.bytes == 0 && w->reading) {
     deliver(w, GOST_ECLOSED, NULL); /* no close frame: treat as EOF, as net.Conn would */
@@ -212,18 +192,18 @@ static int header_block(struct ws_stream *w, char *buf, size_t *len) {
   char *end = strstr(buf, "\r\n\r\n");
   if (!end) return n >= GOST_WS_MAX_HEADER ? GOST_EPROTO : GOST_EAGAIN;
   *len = (size_t)(end - buf) + 4;
-  gost__bufq_consume(&w->in, &w->base.ctx->bufs, *len);
+  gost__bufq_consume(&w->in, &w->l.base.ctx->bufs, *len);
   return GOST_OK;
 }
 
 static void hs_done(struct ws_stream *w) {
   if (framing_start(w) != GOST_OK) return hs_fail(w, GOST_ENOMEM, "out of memory");
   w->hs_done = 1;
-  ev_timer_stop(w->base.ctx->loop, &w->timer);
-  gost_stream_read_stop(w->inner);
+  ev_timer_stop(w->l.base.ctx->loop, &w->timer);
+  gost_stream_read_stop(w->l.inner);
   gost_stream_ready_cb cb = w->ready_cb;
   w->ready_cb = NULL;
-  cb(w->base.ctx, &w->base, GOST_OK, w->ready_user);
+  cb(w->l.base.ctx, &w->l.base, GOST_OK, w->ready_user);
 }
 
 static void server_reply_error(struct ws_stream *w, const char *status, const char *why) {
@@ -297,9 +277,9 @@ static void try_handshake(struct ws_stream *w) {
 static void on_inner_read(gost_stream *in, ssize_t n, const char *data, void *user) {
   (void)in;
   struct ws_stream *w = user;
-  w->depth++;
+  gost__layer_enter(&w->l);
   if (n > 0) {
-    if (gost__bufq_append(&w->in, &w->base.ctx->bufs, data, (size_t)n) != GOST_OK) n = GOST_ENOMEM;
+    if (gost__bufq_append(&w->in, &w->l.base.ctx->bufs, data, (size_t)n) != GOST_OK) n = GOST_ENOMEM;
     /* The handshake and wslay consume everything unless our reader paused: then hold it. */
     else if (w->hs_done && !w->reading) gost_stream_read_stop(in);
   } else if (n == GOST_ECLOSED) {
@@ -313,7 +293,7 @@ static void on_inner_read(gost_stream *in, ssize_t n, const char *data, void *us
   } else {
     pump_read(w);
   }
-  leave(w);
+  gost__layer_leave(&w->l);
 }
 
 static void on_timeout(struct ev_loop *loop, ev_timer *t, int revents) {
@@ -322,26 +302,26 @@ static void on_timeout(struct ev_loop *loop, ev_timer *t, int revents) {
   struct ws_stream *w = t->data;
   char why[64];
   snprintf(why, sizeof why, "timed out after %lld ms", (long long)w->hs_ms);
-  w->depth++;
+  gost__layer_enter(&w->l);
   hs_fail(w, GOST_ETIMEDOUT, why);
-  leave(w);
+  gost__layer_leave(&w->l);
 }
 
 static void on_kick(struct ev_loop *loop, ev_idle *i, int revents) {
   (void)revents;
   struct ws_stream *w = i->data;
   ev_idle_stop(loop, i);
-  w->depth++;
-  gost__wreqq_fire(w->base.ctx, &w->wq, &w->base, w->completed, 0, &w->dead);
+  gost__layer_enter(&w->l);
+  gost__wreqq_fire(w->l.base.ctx, &w->l.wq, &w->l.base, w->l.completed, 0, &w->l.dead);
   pump_read(w);
-  leave(w);
+  gost__layer_leave(&w->l);
 }
 
 static int w_read_start(gost_stream *s) {
   struct ws_stream *w = (struct ws_stream *)s;
   if (w->reading) return GOST_OK;
   w->reading = 1;
-  if (!w->inner_eof) gost_stream_read_start(w->inner);
+  if (!w->inner_eof) gost_stream_read_start(w->l.inner);
   ev_idle_start(s->ctx->loop, &w->kick); /* bytes may be waiting from before */
   return GOST_OK;
 }
@@ -349,7 +329,7 @@ static int w_read_start(gost_stream *s) {
 static int w_read_stop(gost_stream *s) {
   struct ws_stream *w = (struct ws_stream *)s;
   w->reading = 0;
-  return gost_stream_read_stop(w->inner);
+  return gost_stream_read_stop(w->l.inner);
 }
 
 static int w_write(gost_stream *s, const struct iovec *iov, int iovcnt, gost_stream_write_cb cb,
@@ -382,15 +362,15 @@ static int w_write(gost_stream *s, const struct iovec *iov, int iovcnt, gost_str
     s->bytes_out += n;
   }
   gost__free(s->ctx, chunk);
-  if (gost__wreqq_push(s->ctx, &w->wq, cb, user, w->issued) != GOST_OK)
+  if (gost__wreqq_push(s->ctx, &w->l.wq, cb, user, w->l.issued) != GOST_OK)
     return gost__error(GOST_ENOMEM, "ws: out of memory");
-  if (gost__wreqq_ready(&w->wq, w->completed)) ev_idle_start(s->ctx->loop, &w->kick);
+  if (gost__wreqq_ready(&w->l.wq, w->l.completed)) ev_idle_start(s->ctx->loop, &w->kick);
   return GOST_OK;
 }
 
 static size_t w_queued(const gost_stream *s) {
   const struct ws_stream *w = (const struct ws_stream *)s;
-  return w->inner ? gost_stream_queued(w->inner) : 0;
+  return w->l.inner ? gost_stream_queued(w->l.inner) : 0;
 }
 
 /* WebSocket has no half-close: send a close frame; the peer's reply ends the stream. */
@@ -401,14 +381,14 @@ static int w_shutdown(gost_stream *s) {
   if (!wslay_event_get_close_sent(w->wctx))
     (void)wslay_event_queue_close(w->wctx, WSLAY_CODE_NORMAL_CLOSURE, NULL, 0);
   int rc = pump_send(w);
-  if (rc == GOST_OK && wslay_event_get_close_received(w->wctx)) rc = gost_stream_shutdown(w->inner);
+  if (rc == GOST_OK && wslay_event_get_close_received(w->wctx)) rc = gost_stream_shutdown(w->l.inner);
   return rc;
 }
 
 static void on_inner_drain(gost_stream *in, void *user) {
   (void)in;
   struct ws_stream *w = user;
-  if (w->hs_done) gost__stream_drained(&w->base);
+  if (w->hs_done) gost__stream_drained(&w->l.base);
 }
 
 static const struct gost_stream_ops ws_ops = {
@@ -426,36 +406,36 @@ int gost__ws_wrap(gost_ctx_t *ctx, gost_stream *raw, const struct gost_ws_opts *
                   gost_stream_ready_cb cb, void *user) {
   struct ws_stream *w = gost__calloc(ctx, 1, sizeof *w);
   if (!w) return gost__error(GOST_ENOMEM, "ws: out of memory");
-  gost__stream_init(&w->base, &ws_ops, ctx);
+  gost__layer_init(&w->l, &ws_ops, ctx, NULL, free_now);
   w->server = o->server;
   w->path = gost__strdup(ctx, o->path && *o->path ? o->path : "/ws");
   w->host = gost__strdup(ctx, o->host ? o->host : "");
   if (!w->path || !w->host) {
-    free_now(w);
+    free_now(&w->l);
     return gost__error(GOST_ENOMEM, "ws: out of memory");
   }
   w->max_msg = o->max_msg ? o->max_msg : GOST_WS_MAX_MSG;
   w->hs_ms = o->handshake_ms > 0 ? o->handshake_ms : GOST_WS_HANDSHAKE_MS;
   gost_bufq_init(&w->in);
-  w->inner = raw;
-  w->base.peer = raw->peer;
-  w->base.local = raw->local;
+  w->l.inner = raw;
+  w->l.base.peer = raw->peer;
+  w->l.base.local = raw->local;
   if (!o->server) {
     char req[1400];
     if (gost__ws_new_key(w->key) != GOST_OK) {
-      free_now(w);
+      free_now(&w->l);
       return gost__error(GOST_ETLS, "ws: no randomness for the key");
     }
     int n = snprintf(req, sizeof req,
                      "GET %.512s HTTP/1.1\r\nHost: %.512s\r\nUser-Agent: libgost\r\nUpgrade: websocket\r\n"
                      "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n",
                      w->path, w->host, w->key);
-    if (gost_stream_write_buf(raw, req, (size_t)n, on_inner_written, w) != GOST_OK) {
-      w->inner = NULL;
-      free_now(w);
+    if (gost_stream_write_buf(raw, req, (size_t)n, gost__layer_inner_written, &w->l) != GOST_OK) {
+      w->l.inner = NULL;
+      free_now(&w->l);
       return gost__error(GOST_EIO, "ws: cannot send the upgrade request");
     }
-    w->issued++;
+    w->l.issued++;
   }
   w->ready_cb = cb;
   w->ready_user = user;

@@ -57,10 +57,7 @@ static int wss_start(gost_service_t *svc) {
   struct gost_tls_opts o;
   gost__tls_opts_from_meta(&o, svc->listener_meta, svc->service_meta, 1, 0);
   SSL_CTX *s = gost__tls_ctx_get(svc->ctx, &o);
-  if (!s) {
-    GOST_ERROR(svc->ctx, "wss listener %s: %s", svc->name ? svc->name : "", gost_last_error());
-    return GOST_ECONFIG;
-  }
+  if (!s) return GOST_ECONFIG; /* the caller reports gost_last_error(), once */
   SSL_CTX_free(s);
   return gost__transport_tcp_start(svc);
 }

@@ -9,6 +9,8 @@
 
 #include "codec/httphead.h"
 #include "core/error.h"
+#include "core/event.h"
+#include "ingress/ingress.h"
 #include "core/log.h"
 #include "tunnel/entry.h"
 
@@ -31,6 +33,8 @@ struct hc {
   int poolable;  /* keepalive mode and the backend saw no Connection: close */
   uint8_t tid[16];
   char dst[GOST_ENTRY_DST_MAX];
+  double t0;         /* request start (access log) */
+  char what[160];    /* "GET host/path" (access log) */
   struct gost_ingress_query route; /* Host lookup in progress */
   struct gost_http_framer reqf, respf;
   struct gost_http_req req;
@@ -44,6 +48,13 @@ static void next_request(struct hc *h);
 
 static void close_up(struct hc *h) {
   if (!h->up) return;
+  if (gost__event_wanted(h->srv->ctx)) {
+    char tid[37];
+    gost__uuid_format(h->tid, tid);
+    gost_event_t ev = {.type = GOST_EVENT_STREAM_CLOSE, .service = h->srv->svc->name, .tunnel_id = tid,
+                       .bytes_in = h->up->bytes_in, .bytes_out = h->up->bytes_out, .detail = h->dst};
+    gost__event_emit(h->srv->ctx, &ev);
+  }
   gost_stream_set_read_cb(h->up, NULL, NULL);
   h->up->on_drain = NULL;
   gost_stream_close(h->up);
@@ -85,12 +96,29 @@ static void hc_finish(struct hc *h) {
   }
 }
 
+/* entrypoint.accesslog: `| 200 | 203.0.113.9:5123 | GET app.example.com/x | 12.3 ms`. */
+static void access_log(struct hc *h, int status) {
+  if (!h->srv->entry_accesslog || !h->what[0]) return;
+  char peer[64], code[8], ms[32], f[512];
+  gost__tunnel_addr_str(&h->client, peer, sizeof peer);
+  snprintf(code, sizeof code, "%d", status);
+  snprintf(ms, sizeof ms, "%.3f ms", (ev_now(h->srv->ctx->loop) - h->t0) * 1000.0);
+  GOST_LOGF(h->srv->ctx, GOST_LOG_INFO,
+            gost__log_fields(f, sizeof f, "kind", "entrypoint", "service", h->srv->svc->name, "client", peer,
+                             "request", h->what, "code", code, "duration", ms, NULL),
+            "| %s | %s | %s | %s", code, peer, h->what, ms);
+  h->what[0] = '\0';
+}
+
 static void hc_error(struct hc *h, int status, const char *why) {
   char out[256], peer[64];
   size_t n = 0;
   gost__tunnel_addr_str(&h->client, peer, sizeof peer);
   GOST_WARN(h->srv->ctx, "entrypoint: %s: %d %s (%s)", peer, status, gost__httphead_reason(status), why);
   close_up(h);
+  gost__count_status(&h->srv->ctx->ctr, status);
+  h->srv->svc->errors++;
+  access_log(h, status);
   if (gost__httphead_error_response(status, h->minor, out, sizeof out, &n) == GOST_OK &&
       gost_stream_write_buf(h->pub, out, n, NULL, NULL) != GOST_OK) {
     hc_free(h);
@@ -221,6 +249,11 @@ static void request_routed(struct gost_ingress_query *q, int status);
 static void route_request(struct hc *h) {
   struct gost_http_req *r = &h->req;
   h->minor = r->f.version_minor;
+  if (h->srv->entry_accesslog) {
+    h->t0 = ev_now(h->srv->ctx->loop);
+    snprintf(h->what, sizeof h->what, "%.*s %.*s%.*s", (int)r->method.n, r->method.p, (int)r->host.n,
+             r->host.p, (int)(r->target.n > 100 ? 100 : r->target.n), r->target.p);
+  }
   char host[GOST__RELAY_HOST_MAX + 1];
   if (!r->has_host || !r->host_name.n || r->host_name.n >= sizeof host) return hc_error(h, 502, "no Host");
   for (size_t i = 0; i < r->host_name.n; i++) {
@@ -304,6 +337,7 @@ static void pub_read(gost_stream *s, ssize_t n, const char *data, void *user) {
 
 /* Response finished: drop the stream, then the next request or the end. */
 static void response_done(struct hc *h) {
+  access_log(h, (int)h->respf.parser.status_code);
   if (h->poolable && h->state == HC_WAIT && h->respf.keep_alive) { /* park it for reuse */
     gost_stream *up = h->up;
     h->up = NULL;
@@ -361,6 +395,7 @@ static void up_read(gost_stream *s, ssize_t n, const char *data, void *user) {
     if (k && gost_stream_write_buf(h->pub, data + off, k, NULL, NULL) != GOST_OK) return hc_free(h);
     off += k;
     if (rc == GOST_EAGAIN) break;
+    gost__count_status(&h->srv->ctx->ctr, (int)h->respf.parser.status_code);
     if (h->respf.upgrade) return upgrade(h, data + off, len - off);
     /* 1xx interim (100 Continue, 103): the real response follows on the same stream */
     unsigned code = h->respf.parser.status_code;

@@ -295,7 +295,9 @@ void gost__entry_listener_stop(struct gost_tunnel_server *srv, gost_service_t *l
   l->addr = NULL;
 }
 
-static int ep_start(struct gost_tunnel_server *srv, const char *addr, const char *ingress) {
+/* key names the option in start-up errors ("handler.metadata.entrypoint: listen 80: ..."). */
+static int ep_start(struct gost_tunnel_server *srv, const char *key, const char *addr,
+                    const char *ingress) {
   if (srv->neps == GOST_TUNNEL_MAX_ENTRYPOINTS) return gost__error(GOST_ECONFIG, "too many entrypoints");
   struct gost_entrypoint *ep = gost__calloc(srv->ctx, 1, sizeof *ep);
   if (!ep) return gost__error(GOST_ENOMEM, "entrypoint");
@@ -304,6 +306,9 @@ static int ep_start(struct gost_tunnel_server *srv, const char *addr, const char
   gost_service_t *l = &ep->lsvc;
   int rc = gost__entry_listener_start(srv, l, "tcp", addr, &ep_handler, ep);
   if (rc != GOST_OK) {
+    char msg[400];
+    snprintf(msg, sizeof msg, "%s", gost_last_error());
+    gost__error(rc, "%s: %s", key, msg);
     gost__free(srv->ctx, ep);
     return rc;
   }
@@ -317,7 +322,7 @@ int gost__entrypoints_start(struct gost_tunnel_server *srv) {
   const char *main_addr = gost__service_meta(srv->svc, "entrypoint", NULL);
   if (!main_addr) main_addr = gost__service_meta(srv->svc, "entryPoint", NULL);
   int rc;
-  if (main_addr && *main_addr && (rc = ep_start(srv, main_addr, NULL)) != GOST_OK) return rc;
+  if (main_addr && *main_addr && (rc = ep_start(srv, "handler.metadata.entrypoint", main_addr, NULL)) != GOST_OK) return rc;
   const json_t *list = gost__meta_get(srv->svc->handler_meta, "entrypoints");
   if (json_is_array(list)) {
     size_t i;
@@ -326,8 +331,10 @@ int gost__entrypoints_start(struct gost_tunnel_server *srv) {
       const char *a = json_string_value(json_object_get(e, "addr"));
       const char *ing = json_string_value(json_object_get(e, "ingress"));
       if (!a) return gost__error(GOST_ECONFIG, "entrypoints[%zu]: no addr", i);
+      char key[64];
+      snprintf(key, sizeof key, "handler.metadata.entrypoints[%zu]", i);
       if (json_object_get(e, "tunnel")) rc = gost__entry_port_from_json(srv, e, i); /* raw port */
-      else rc = ep_start(srv, a, ing);
+      else rc = ep_start(srv, key, a, ing);
       if (rc != GOST_OK) return rc;
     }
   }
@@ -358,4 +365,8 @@ void gost__entrypoints_stop(struct gost_tunnel_server *srv) {
   }
   srv->neps = 0;
   gost__entry_ports_stop(srv);
+}
+
+uint64_t gost__entrypoint_connections(const struct gost_entrypoint *ep) {
+  return ep->lsvc.stats[GOST_STAT_CONNECTIONS];
 }

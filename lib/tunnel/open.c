@@ -6,6 +6,8 @@
 
 #include "core/addr.h"
 #include "core/error.h"
+#include "core/event.h"
+#include "ingress/ingress.h"
 #include "io/pipe.h"
 #include "tunnel/server.h"
 
@@ -61,10 +63,24 @@ int gost__tunnel_open(struct gost_tunnel_server *srv, const uint8_t id[16], int 
     return rc;
   }
   *out = s;
+  if (gost__event_wanted(srv->ctx)) {
+    char tid[37];
+    gost__uuid_format(id, tid);
+    gost_event_t ev = {.type = GOST_EVENT_STREAM_OPEN, .service = srv->svc->name, .tunnel_id = tid,
+                       .client = src, .network = udp ? "udp" : "tcp", .detail = dst};
+    gost__event_emit(srv->ctx, &ev);
+  }
   return GOST_OK;
 }
 
-static void pipe_done(struct gost_pipe *p, int status, uint64_t a_to_b, uint64_t b_to_a, void *user) {}
+/* user is the server's ctx; the service may be gone by the time a relay ends */
+static void pipe_done(struct gost_pipe *p, int status, uint64_t a_to_b, uint64_t b_to_a, void *user) {
+  gost_ctx_t *ctx = user;
+  if (!gost__event_wanted(ctx)) return;
+  gost_event_t ev = {.type = GOST_EVENT_STREAM_CLOSE, .bytes_in = a_to_b, .bytes_out = b_to_a,
+                     .detail = status ? gost_strerror(status) : "ok"};
+  gost__event_emit(ctx, &ev);
+}
 
 void gost__tunnel_pipe(struct gost_tunnel_server *srv, gost_stream *a, gost_stream *b) {
   gost__tunnel_pipe_ex(srv, a, b, 0);
@@ -72,7 +88,7 @@ void gost__tunnel_pipe(struct gost_tunnel_server *srv, gost_stream *a, gost_stre
 
 void gost__tunnel_pipe_ex(struct gost_tunnel_server *srv, gost_stream *a, gost_stream *b, int datagram) {
   struct gost_pipe_opts o = {0, 0, 0, datagram};
-  if (!gost__pipe_start(srv->ctx, a, b, &o, pipe_done, NULL)) {
+  if (!gost__pipe_start(srv->ctx, a, b, &o, pipe_done, srv->ctx)) {
     gost_stream_close(a);
     gost_stream_close(b);
   }

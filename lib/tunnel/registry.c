@@ -8,6 +8,8 @@
 #include "codec/uuid.h"
 #include "core/ctx_int.h"
 #include "core/error.h"
+#include "core/addr.h"
+#include "core/event.h"
 #include "core/hmap.h"
 #include "core/log.h"
 #include "tunnel/registry.h"
@@ -30,10 +32,14 @@ struct gost_tunnel_connector {
   int udp;
   uint8_t weight;
   struct gost_mux_session *sess;
+  char client[64]; /* "ip:port" of the tunnel client */
+  double since;    /* loop time of the BIND */
 };
 
 struct gost_tunnel_registry {
   gost_ctx_t *ctx;
+  const char *owner; /* service name, for events */
+  struct gost_tunnel_totals done; /* counters of sessions that ended */
   struct gost_list tunnels;
   struct gost_hmap index; /* tunnel ID -> struct tunnel: one probe per stream opened */
   uint64_t rng; /* xorshift64* state, seeded once: no RAND_bytes (and its getpid) per stream */
@@ -90,6 +96,32 @@ void gost__tunnel_registry_free(struct gost_tunnel_registry *reg) {
   gost__free(reg->ctx, reg);
 }
 
+static void emit(struct gost_tunnel_connector *c, int type, const char *detail) {
+  gost_ctx_t *ctx = c->reg->ctx;
+  if (!gost__event_wanted(ctx)) return;
+  char tid[GOST__UUID_STR_LEN + 1], cid[GOST__UUID_STR_LEN + 1];
+  gost__uuid_format(c->t->id, tid);
+  gost__uuid_format(c->id, cid);
+  struct gost_mux_counters k = {0};
+  if (c->sess) gost__mux_session_counters(c->sess, &k);
+  gost_event_t ev = {.type = type, .service = c->reg->owner, .tunnel_id = tid, .connector_id = cid,
+                     .client = c->client, .network = c->udp ? "udp" : "tcp", .weight = c->weight,
+                     .bytes_in = k.bytes_in, .bytes_out = k.bytes_out, .detail = detail};
+  gost__event_emit(ctx, &ev);
+}
+
+/* Keeps the session's counters in the totals, tells listeners, leaves the pool. */
+static void connector_ended(struct gost_tunnel_connector *c, const char *reason) {
+  struct gost_mux_counters k;
+  gost__mux_session_counters(c->sess, &k);
+  c->reg->done.streams += k.streams_opened;
+  c->reg->done.bytes_in += k.bytes_in;
+  c->reg->done.bytes_out += k.bytes_out;
+  c->reg->done.connections++;
+  emit(c, GOST_EVENT_CONNECTOR_DOWN, reason);
+  conn_remove(c);
+}
+
 static void on_session_closed(struct gost_mux_session *m, int status, void *user) {
   struct gost_tunnel_connector *c = user;
   char tid[GOST__UUID_STR_LEN + 1], cid[GOST__UUID_STR_LEN + 1];
@@ -97,7 +129,7 @@ static void on_session_closed(struct gost_mux_session *m, int status, void *user
   gost__uuid_format(c->id, cid);
   GOST_INFO(c->reg->ctx, "tunnel connector closed: tunnel=%s, connector=%s (%s)", tid, cid,
             gost_strerror(status));
-  conn_remove(c);
+  connector_ended(c, gost_strerror(status));
 }
 
 int gost__tunnel_registry_bind(struct gost_tunnel_registry *reg, const uint8_t tunnel_id[16],
@@ -136,6 +168,7 @@ int gost__tunnel_registry_bind(struct gost_tunnel_registry *reg, const uint8_t t
   memcpy(c->id, connector_id, 16);
   c->udp = udp != 0;
   c->weight = weight;
+  struct sockaddr_storage carrier_peer = carrier->peer; /* the session owns carrier from here */
   gost_list_insert_tail(&t->conns, &c->link);
   t->nconns++;
   static const struct gost_mux_callbacks cbs = {NULL, on_session_closed};
@@ -144,6 +177,10 @@ int gost__tunnel_registry_bind(struct gost_tunnel_registry *reg, const uint8_t t
     conn_remove(c);
     return rc;
   }
+  c->since = gost__now(ctx);
+  c->client[0] = '\0';
+  if (carrier_peer.ss_family) gost__sockaddr_fmt((const struct sockaddr *)&carrier_peer, c->client, sizeof c->client);
+  emit(c, GOST_EVENT_CONNECTOR_UP, NULL);
   if (out) *out = c;
   return GOST_OK;
 }
@@ -230,10 +267,15 @@ size_t gost__tunnel_registry_count(const struct gost_tunnel_registry *reg, const
   return t ? t->nconns : 0;
 }
 
+void gost__tunnel_registry_set_owner(struct gost_tunnel_registry *reg, const char *service) {
+  reg->owner = service;
+}
+
 int gost__tunnel_registry_foreach(const struct gost_tunnel_registry *reg, gost_service_t *svc,
                                   gost_connector_info_cb cb, void *user) {
   int n = 0;
   const struct gost_list *p1, *p2;
+  double now = gost__now(reg->ctx);
   gost_list_foreach(p1, &reg->tunnels) {
     const struct tunnel *t = gost_container_of(p1, struct tunnel, link);
     char tid[GOST__UUID_STR_LEN + 1];
@@ -245,11 +287,41 @@ int gost__tunnel_registry_foreach(const struct gost_tunnel_registry *reg, gost_s
       gost__uuid_format(c->id, cid);
       struct gost_mux_counters k;
       gost__mux_session_counters(c->sess, &k);
-      const gost_connector_info_t info = {sizeof info, tid, cid, c->udp, c->weight,
-                                          k.streams_opened, k.bytes_in, k.bytes_out};
+      const gost_connector_info_t info = {sizeof info,      tid,         cid,         c->udp,
+                                          c->weight,        k.streams_opened, k.bytes_in, k.bytes_out,
+                                          c->client,        now - c->since};
       if (cb) cb(svc, &info, user);
       n++;
     }
   }
   return n;
+}
+
+static void add_live(gost_service_t *svc, const gost_connector_info_t *c, void *user) {
+  struct gost_tunnel_totals *t = user;
+  t->streams += c->streams;
+  t->bytes_in += c->bytes_in;
+  t->bytes_out += c->bytes_out;
+}
+
+void gost__tunnel_registry_totals(const struct gost_tunnel_registry *reg, struct gost_tunnel_totals *out) {
+  *out = reg->done;
+  gost__tunnel_registry_foreach(reg, NULL, add_live, out);
+}
+
+int gost__tunnel_registry_kick(struct gost_tunnel_registry *reg, const uint8_t connector_id[16]) {
+  struct gost_list *p1, *p2;
+  gost_list_foreach(p1, &reg->tunnels) {
+    struct tunnel *t = gost_container_of(p1, struct tunnel, link);
+    gost_list_foreach(p2, &t->conns) {
+      struct gost_tunnel_connector *c = gost_container_of(p2, struct gost_tunnel_connector, link);
+      if (memcmp(c->id, connector_id, 16) || gost__mux_session_is_closed(c->sess)) continue;
+      struct gost_mux_session *m = c->sess;
+      GOST_INFO(reg->ctx, "tunnel connector disconnected by the operator");
+      connector_ended(c, "disconnected by the operator"); /* frees c, maybe t: stop iterating */
+      gost__mux_session_close(m); /* owner close: on_session_closed does not run */
+      return GOST_OK;
+    }
+  }
+  return gost__error(GOST_ENOTFOUND, "no such connector");
 }

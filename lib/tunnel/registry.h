@@ -38,4 +38,15 @@ size_t gost__tunnel_registry_count(const struct gost_tunnel_registry *reg, const
 int gost__tunnel_registry_foreach(const struct gost_tunnel_registry *reg, gost_service_t *svc,
                                   gost_connector_info_cb cb, void *user);
 
+/* Control plane (gost/control.h): richer per-connector info, totals and disconnect. */
+struct gost_tunnel_totals {
+  uint64_t connections, streams, bytes_in, bytes_out; /* in: from the tunnel clients */
+};
+#include "gost/control.h"
+void gost__tunnel_registry_set_owner(struct gost_tunnel_registry *reg, const char *service);
+/* Live connectors plus those that ended since the registry was created. */
+void gost__tunnel_registry_totals(const struct gost_tunnel_registry *reg, struct gost_tunnel_totals *out);
+/* Closes the connector's session (GOST_ENOTFOUND if it is not live). */
+int gost__tunnel_registry_kick(struct gost_tunnel_registry *reg, const uint8_t connector_id[16]);
+
 #endif

@@ -1,7 +1,9 @@
 /* rtcp/rudp listener: dial the tunnel server through the service chain, BIND, run the smux
  * session as acceptor, and reconnect with back-off when it is lost (wire-spec §7). */
+#include <assert.h>
 #include <openssl/rand.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "chain/dial.h"
@@ -13,13 +15,31 @@
 
 static const char *const state_names[] = {"connecting", "registered", "lost", "retrying", "stopped"};
 
+/* The registration machine's edges; debug builds assert every transition against them. */
+static int transition_ok(int from, int to) {
+  switch (to) {
+  case GOST__RTCP_CONNECTING: return from == GOST__RTCP_CONNECTING || from == GOST__RTCP_RETRYING;
+  case GOST__RTCP_REGISTERED: return from == GOST__RTCP_CONNECTING;
+  case GOST__RTCP_LOST: return from != GOST__RTCP_STOPPED;
+  case GOST__RTCP_RETRYING: return from == GOST__RTCP_LOST;
+  case GOST__RTCP_STOPPED: return from != GOST__RTCP_STOPPED;
+  default: return 0;
+  }
+}
+
 static void set_state(struct gost_rtcp *r, int state, const char *detail) {
+  assert(transition_ok(r->state, state));
+  (void)transition_ok; /* used by assert only */
   r->state = state;
-  char f[256];
+  char f[256], dur[32] = "";
+  /* the callback gets milliseconds (API); the log says "retrying in 1.8 s" */
+  if (state == GOST__RTCP_RETRYING && detail) snprintf(dur, sizeof dur, "%.1f", atof(detail) / 1000.0);
   GOST_LOGF(r->ctx, state == GOST__RTCP_LOST ? GOST_LOG_WARN : GOST_LOG_INFO,
             gost__log_fields(f, sizeof f, "kind", "listener", "service", r->svc->name ? r->svc->name : "",
                              "listener", r->udp ? "rudp" : "rtcp", NULL),
-            "tunnel %s%s%s", state_names[state], detail ? ": " : "", detail ? detail : "");
+            "tunnel %s%s%s%s", state_names[state], detail ? (state == GOST__RTCP_RETRYING ? " in " : ": ") : "",
+            state == GOST__RTCP_RETRYING && detail ? dur : detail ? detail : "",
+            state == GOST__RTCP_RETRYING && detail ? " s" : "");
   if (r->obs) r->obs(r->svc, state, detail, r->obs_user);
 }
 

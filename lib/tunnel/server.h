@@ -43,6 +43,7 @@ struct gost_tunnel_server {
   struct gost_tunnel_public *pub; /* the public tunnel service, NULL when off */
   struct gost_list conns; /* handshakes and entrypoint connections in progress */
   int entry_keepalive;    /* entrypoint.keepalive: pool idle HTTP tunnel streams */
+  int entry_accesslog;    /* entrypoint.accesslog: one info line per public HTTP request */
   char node_id[37];       /* Gost-Forwarded-Node on forwarded requests: random per server */
   struct gost_list pool;  /* idle streams (entry_pool.c), newest first */
   size_t npool;
@@ -82,6 +83,8 @@ void gost__tunnel_serve_relay(struct gost_tunnel_server *srv, gost_stream *s, co
 /* entrypoint.c */
 int gost__entrypoints_start(struct gost_tunnel_server *srv);
 void gost__entrypoints_stop(struct gost_tunnel_server *srv);
+/* Public connections accepted by one entrypoint so far. */
+uint64_t gost__entrypoint_connections(const struct gost_entrypoint *ep);
 /* "host:port" of the first entrypoint as configured (host may be empty) with its bound port,
  * or ":0" without one: what the legacy relay tunnel reports in a BIND reply, because 3.0.0-rc
  * clients resolve that Addr as a TCP address (a name that does not resolve fails the bind). */

@@ -261,6 +261,44 @@ START_TEST(strict_keys) {
 END_TEST
 #endif
 
+START_TEST(tunnel_owner_lists) {
+  /* examples/tunnel-owners.yaml: bind/visit lists reach the service's users */
+  char path[1024];
+  const char *src = getenv("GOST_SOURCE_DIR");
+  snprintf(path, sizeof path, "%s/examples/tunnel-owners.yaml", src ? src : ".");
+  ck_assert_int_eq(gost_ctx_load_file(ctx, path), 0);
+  gost_service_t *s = gost_ctx_service(ctx, "tunnel");
+  ck_assert_uint_eq(s->nauths, 4);
+  uint8_t a[16], b[16];
+  memset(a, 0x11, 16);
+  a[4] = 0x22, a[5] = 0x22, a[6] = 0x43, a[7] = 0x33, a[8] = 0x84, a[9] = 0x44;
+  for (int i = 10; i < 16; i++) a[i] = 0x55;
+  ck_assert_uint_eq(s->auths[0].bind->n, 1);
+  ck_assert_mem_eq(s->auths[0].bind->id[0], a, 16);
+  ck_assert_ptr_null(s->auths[0].visit);
+  ck_assert_int_eq(gost__service_tunnel_allowed(s, "alice", 0, a), 1);
+  ck_assert_int_eq(gost__service_tunnel_allowed(s, "alice", 1, a), 0); /* bind list only */
+  memcpy(b, s->auths[1].bind->id[0], 16);
+  ck_assert_int_eq(gost__service_tunnel_allowed(s, "alice", 0, b), 0);
+  ck_assert_int_eq(gost__service_tunnel_allowed(s, "bob", 0, b), 1);
+  ck_assert_int_eq(gost__service_tunnel_allowed(s, "bob", 1, b), 1);
+  ck_assert_int_eq(gost__service_tunnel_allowed(s, "guest", 1, b), 1);
+  ck_assert_int_eq(gost__service_tunnel_allowed(s, "guest", 0, b), 0);
+  ck_assert_int_eq(gost__service_tunnel_allowed(s, "ops", 0, a), 1);
+  ck_assert_int_eq(gost__service_tunnel_allowed(s, "ops", 1, b), 1);
+  ck_assert_int_eq(gost__service_tunnel_allowed(s, "mallory", 0, a), 0);
+  ck_assert_int_eq(gost__service_tunnel_allowed(s, NULL, 0, a), 0);
+  /* the C API: "" = none, NULL = any, bad IDs refused */
+  ck_assert_int_eq(gost_service_add_auth_tunnels(s, "x", "y", "", NULL), 0);
+  ck_assert_int_eq(gost__service_tunnel_allowed(s, "x", 0, a), 0);
+  ck_assert_int_eq(gost__service_tunnel_allowed(s, "x", 1, a), 0);
+  ck_assert_int_eq(gost_service_add_auth_tunnels(s, "z", "y", "11111111-2222-4333-8444-555555555555, " T1, NULL), 0);
+  ck_assert_int_eq(gost__service_tunnel_allowed(s, "z", 0, a), 1);
+  ck_assert_int_eq(gost_service_add_auth_tunnels(s, "w", "y", "nope", NULL), GOST_EINVAL);
+  ck_assert_uint_eq(s->nauths, 6);
+}
+END_TEST
+
 START_TEST(names_clash_with_ctx) {
   ck_assert_int_eq(load("{\"services\":[{\"name\":\"a\",\"addr\":\":1\",\"handler\":{\"type\":\"tcp\"}}]}"), 0);
   ck_assert_int_eq(load("{\"chains\":[{\"name\":\"c\",\"hops\":[]}],"
@@ -341,6 +379,9 @@ int main(void) {
   tcase_add_test(tc, strict_keys);
 #endif
   tcase_add_test(tc, names_clash_with_ctx);
+#ifdef GOST_WITH_YAML
+  tcase_add_test(tc, tunnel_owner_lists);
+#endif
   tcase_add_test(tc, case_insensitive_keys);
   tcase_add_test(tc, inline_tunnel_rules);
 #ifdef GOST_WITH_YAML

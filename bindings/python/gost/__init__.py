@@ -10,7 +10,10 @@
 import ctypes
 import threading
 
+import json
+
 from ._lib import lib, available, CtxHandle, IngressHandle, TunnelHandle, LOG_CB, TUNNEL_STATE_CB, CONNECTOR_INFO_CB
+from ._lib import EVENT_CB, CALL_FN
 from ._errors import GostError, check, error_class
 
 __all__ = ["Context", "Service", "Ingress", "Tunnel", "GostError", "version", "endpoint_name", "error_class"]
@@ -61,6 +64,14 @@ class Service:
     def stat(self, which):
         return lib.gost_service_stat(self._h, which)
 
+    def add_auth(self, user, password, bind=None, visit=None):
+        """Adds a user; on a tunnel server, bind/visit (lists of tunnel IDs) limit which tunnels
+        it may register and visit. Neither: any tunnel; one given: none of the other kind.
+        Call while the context is stopped."""
+        def ids(v):
+            return None if v is None else ",".join(v)
+        _call("gost_service_add_auth_tunnels", self._h, _b(user), _b(password), _b(ids(bind)), _b(ids(visit)))
+
     def connectors(self):
         """Live tunnel connectors of a tunnel server: list of dicts."""
         out = []
@@ -72,22 +83,42 @@ class Service:
                         "bytes_in": i.bytes_in, "bytes_out": i.bytes_out})
 
         keep = CONNECTOR_INFO_CB(cb)
-        _call("gost_service_connectors", self._h, keep, None)
+        self._ctx._on_loop(lambda: _call("gost_service_connectors", self._h, keep, None))
         return out
+
+    def connector_info(self):
+        """Live connectors with client address and uptime (seconds): list of dicts."""
+        out = []
+
+        def cb(svc, p, user):
+            c = p.contents
+            out.append({"tunnel_id": c.tunnel_id.decode(), "connector_id": c.connector_id.decode(),
+                        "client": (c.client or b"").decode(), "udp": bool(c.udp), "weight": c.weight,
+                        "uptime": c.uptime_s, "streams": c.streams, "bytes_in": c.bytes_in,
+                        "bytes_out": c.bytes_out})
+
+        keep = CONNECTOR_INFO_CB(cb)
+        self._ctx._on_loop(lambda: _call("gost_service_connectors", self._h, keep, None))
+        return out
+
+    def disconnect(self, connector_id):
+        """Ends a tunnel client's session (it reconnects by itself)."""
+        self._ctx._on_loop(lambda: _call("gost_service_disconnect", self._h, _b(connector_id)))
 
 
 class Ingress:
-    """Host rules of a Context, changeable while it runs (from the loop's thread or when stopped)."""
+    """Host rules of a Context, changeable while it runs: from another thread the change is
+    handed to the loop thread (gost_ctx_call) and waited for, so it never races the loop."""
 
     def __init__(self, ctx, handle):
         self._ctx = ctx
         self._h = handle
 
     def set_rule(self, hostname, endpoint):
-        _call("gost_ingress_set_rule", self._h, _b(hostname), _b(endpoint))
+        self._ctx._on_loop(lambda: _call("gost_ingress_set_rule", self._h, _b(hostname), _b(endpoint)))
 
     def remove_rule(self, hostname):
-        _call("gost_ingress_remove_rule", self._h, _b(hostname))
+        self._ctx._on_loop(lambda: _call("gost_ingress_remove_rule", self._h, _b(hostname)))
 
     def lookup(self, host):
         """(tunnel_id, private) for host, or None when no rule matches."""
@@ -157,6 +188,11 @@ class Context:
         self._thread = None
         self._tunnels = []
         self._log_cb = None
+        self._event_cb = None
+        self._calls = {}
+        self._call_seq = 0
+        self._call_lock = threading.Lock()
+        self._call_tramp = CALL_FN(self._run_call)
         if log is not None:
             self._log_cb = LOG_CB(lambda c, lvl, msg, u: log(lvl, msg.decode(errors="replace")))
             lib.gost_ctx_set_log_cb(self._h, log_level, self._log_cb, None)
@@ -181,6 +217,96 @@ class Context:
 
     def start(self):
         _call("gost_ctx_start", self._h)
+
+    # ---- run-time control (gost/control.h) ----
+
+    def _run_call(self, ctx, user):
+        with self._call_lock:
+            fn = self._calls.pop(user or 0, None)
+        if fn is not None:
+            fn()
+
+    def call(self, fn, timeout=10):
+        """Runs fn() on the loop thread (gost_ctx_call) and returns its result or raises its
+        exception. Called on the loop thread, or with no loop thread running, fn runs at once."""
+        return self._on_loop(fn, timeout)
+
+    def _on_loop(self, fn, timeout=10):
+        t = self._thread
+        if t is None or not t.is_alive() or threading.current_thread() is t:
+            return fn()
+        done, box = threading.Event(), {}
+
+        def run():
+            try:
+                box["value"] = fn()
+            except BaseException as e:  # handed back to the calling thread
+                box["error"] = e
+            finally:
+                done.set()
+
+        with self._call_lock:
+            self._call_seq += 1
+            key = self._call_seq
+            self._calls[key] = run
+        _call("gost_ctx_call", self._h, self._call_tramp, ctypes.c_void_p(key))
+        if not done.wait(timeout):
+            with self._call_lock:
+                self._calls.pop(key, None)
+            raise TimeoutError("the loop thread did not run the call within %s s" % timeout)
+        if "error" in box:
+            raise box["error"]
+        return box.get("value")
+
+    def on_event(self, callback):
+        """callback(dict) on the loop thread for connector_up/down, stream_open/close,
+        config_applied/failed. None turns it off."""
+        if callback is None:
+            self._event_cb = None
+            self._on_loop(lambda: lib.gost_ctx_set_event_cb(self._h, EVENT_CB(), None))
+            return
+
+        def cb(ctx, p, user):
+            e = p.contents
+            d = {"type": (lib.gost_event_type_name(e.type) or b"").decode()}
+            for k in ("service", "tunnel_id", "connector_id", "client", "network", "detail"):
+                v = getattr(e, k)
+                if v is not None:
+                    d[k] = v.decode(errors="replace")
+            d.update(weight=e.weight, bytes_in=e.bytes_in, bytes_out=e.bytes_out)
+            callback(d)
+
+        self._event_cb = EVENT_CB(cb)
+        self._on_loop(lambda: _call("gost_ctx_set_event_cb", self._h, self._event_cb, None))
+
+    def apply_config(self, text):
+        """Diff and apply a whole config (JSON or YAML text, or a dict) to the running context."""
+        data = _b(json.dumps(text) if isinstance(text, dict) else text)
+        self._on_loop(lambda: _call("gost_ctx_apply_config", self._h, data, len(data)))
+
+    def reload(self):
+        """Re-reads the file given to load_file and applies the difference."""
+        self._on_loop(lambda: _call("gost_ctx_reload", self._h))
+
+    def config(self):
+        """The running config as a dict (names filled in)."""
+        def get():
+            n = ctypes.c_size_t(0)
+            lib.gost_ctx_config_json(self._h, None, ctypes.byref(n))
+            buf = ctypes.create_string_buffer(n.value)
+            _call("gost_ctx_config_json", self._h, buf, ctypes.byref(n))
+            return json.loads(buf.value.decode())
+        return self._on_loop(get)
+
+    def serve_api(self, addr="127.0.0.1:0", user=None, password=None, prefix=None):
+        """Starts the web API (docs/api.md); returns its port."""
+        return self._on_loop(lambda: (_call("gost_ctx_serve_api", self._h, _b(addr), _b(user), _b(password),
+                                            _b(prefix)), lib.gost_ctx_api_port(self._h))[1])
+
+    def serve_metrics(self, addr="127.0.0.1:0", path=None):
+        """Starts the Prometheus endpoint; returns its port."""
+        return self._on_loop(lambda: (_call("gost_ctx_serve_metrics", self._h, _b(addr), _b(path)),
+                                      lib.gost_ctx_metrics_port(self._h))[1])
 
     def services(self):
         n = lib.gost_ctx_service_count(self._h)

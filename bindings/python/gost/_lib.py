@@ -28,12 +28,25 @@ CONNECTOR_CB = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_char_p, ctypes.c
                                 ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_void_p)
 
 
+# control plane (gost/control.h)
+class Event(ctypes.Structure):
+    _fields_ = [("type", ctypes.c_int), ("service", ctypes.c_char_p), ("tunnel_id", ctypes.c_char_p),
+                ("connector_id", ctypes.c_char_p), ("client", ctypes.c_char_p), ("network", ctypes.c_char_p),
+                ("weight", ctypes.c_int), ("bytes_in", ctypes.c_uint64), ("bytes_out", ctypes.c_uint64),
+                ("detail", ctypes.c_char_p)]
+
+
+EVENT_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.POINTER(Event), ctypes.c_void_p)
+CALL_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
+
+
 class ConnectorInfo(ctypes.Structure):
     """gost_connector_info_t (gost/service.h); fields may be appended, `size` says how many."""
     _fields_ = [("size", ctypes.c_size_t), ("tunnel_id", ctypes.c_char_p),
                 ("connector_id", ctypes.c_char_p), ("udp", ctypes.c_int), ("weight", ctypes.c_int),
                 ("streams", ctypes.c_uint64), ("bytes_in", ctypes.c_uint64),
-                ("bytes_out", ctypes.c_uint64)]
+                ("bytes_out", ctypes.c_uint64),
+                ("client", ctypes.c_char_p), ("uptime_s", ctypes.c_double)]  # appended: control plane
 
 
 CONNECTOR_INFO_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.POINTER(ConnectorInfo), ctypes.c_void_p)
@@ -81,6 +94,8 @@ _SIGS = {
     "gost_service_stat": (_c.c_uint64, [ServiceHandle, _c.c_int]),
     "gost_service_foreach_connector": (_c.c_int, [ServiceHandle, CONNECTOR_CB, _c.c_void_p]),
     "gost_service_connectors": (_c.c_int, [ServiceHandle, CONNECTOR_INFO_CB, _c.c_void_p]),
+    "gost_service_add_auth_tunnels": (_c.c_int, [ServiceHandle, _c.c_char_p, _c.c_char_p, _c.c_char_p,
+                                                 _c.c_char_p]),
     "gost_ingress_new": (_c.c_int, [_c.POINTER(IngressHandle), CtxHandle, _c.c_char_p]),
     "gost_ingress_set_rule": (_c.c_int, [IngressHandle, _c.c_char_p, _c.c_char_p]),
     "gost_ingress_remove_rule": (_c.c_int, [IngressHandle, _c.c_char_p]),
@@ -98,6 +113,19 @@ _SIGS = {
     "gost_tunnel_endpoint": (_c.c_char_p, [TunnelHandle]),
     "gost_tunnel_free": (None, [TunnelHandle]),
     "gost_tunnel_endpoint_name": (_c.c_int, [_c.c_char_p, _c.c_char_p, _c.c_size_t]),
+    # control plane
+    "gost_ctx_set_event_cb": (None, [CtxHandle, EVENT_CB, _c.c_void_p]),
+    "gost_event_type_name": (_c.c_char_p, [_c.c_int]),
+    "gost_ctx_call": (_c.c_int, [CtxHandle, CALL_FN, _c.c_void_p]),
+    "gost_ctx_apply_config": (_c.c_int, [CtxHandle, _c.c_char_p, _c.c_size_t]),
+    "gost_ctx_reload": (_c.c_int, [CtxHandle]),
+    "gost_ctx_config_json": (_c.c_int, [CtxHandle, _c.c_char_p, _c.POINTER(_c.c_size_t)]),
+    "gost_service_disconnect": (_c.c_int, [ServiceHandle, _c.c_char_p]),
+    "gost_ctx_serve_api": (_c.c_int, [CtxHandle, _c.c_char_p, _c.c_char_p, _c.c_char_p, _c.c_char_p]),
+    "gost_ctx_serve_metrics": (_c.c_int, [CtxHandle, _c.c_char_p, _c.c_char_p]),
+    "gost_ctx_api_port": (_c.c_uint16, [CtxHandle]),
+    "gost_ctx_metrics_port": (_c.c_uint16, [CtxHandle]),
+    "gost_ctx_reopen_log": (_c.c_int, [CtxHandle]),
 }
 
 available = set()

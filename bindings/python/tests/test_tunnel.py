@@ -54,6 +54,44 @@ class TunnelTest(unittest.TestCase):
             server.close()
             web.shutdown()
 
+    def test_tunnel_ownership(self):
+        """Per-user bind lists: alice registers her tunnel, guest (visit only) is refused."""
+        other = "66666666-7777-4888-9999-aaaaaaaaaaaa"
+        web = start_http("py-owner")
+        entry = free_port()
+        server = gost.Context()
+        alice = gost.Context()
+        guest = gost.Context()
+        try:
+            server.load_urls(["tunnel://alice:apass@127.0.0.1:0?entrypoint=127.0.0.1:%d&tunnel=a.test:%s"
+                              "&auth.bind=%s" % (entry, TID, TID)])
+            svc = server.services()[0]
+            svc.add_auth("guest", "gpass", visit=[other])
+            with self.assertRaises(gost.GostError):
+                svc.add_auth("bad", "x", bind=["not-a-uuid"])
+            server.start()
+            server.run_in_thread()
+
+            ta = alice.tunnel("tunnel://alice:apass@127.0.0.1:%d" % svc.port, TID)
+            ta.add_target("127.0.0.1:%d" % web.server_address[1])
+            ta.start()
+            tg = guest.tunnel("tunnel://guest:gpass@127.0.0.1:%d" % svc.port, TID)
+            tg.add_target("127.0.0.1:%d" % web.server_address[1])
+            tg.start()
+            alice.run_in_thread()
+            guest.run_in_thread()
+            self.assertTrue(wait_for(lambda: ta.state == "registered"), ta.states)
+            self.assertIn("hello from py-owner via a.test", http_get(entry, "a.test"))
+            self.assertTrue(wait_for(lambda: any("Unauthorized" in d for _, d in tg.states)), tg.states)
+            self.assertNotIn("registered", [s for s, _ in tg.states])
+            server.stop()
+            self.assertEqual([c["tunnel_id"] for c in svc.connectors()], [TID])
+        finally:
+            guest.close()
+            alice.close()
+            server.close()
+            web.shutdown()
+
 
 if __name__ == "__main__":
     unittest.main()

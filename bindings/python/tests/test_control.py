@@ -1,0 +1,110 @@
+"""Run-time control from Python: events, thread-safe calls and set_rule, apply_config, the web
+API and metrics, connector info and disconnect, on a tunnel server running on its own thread."""
+import json
+import threading
+import unittest
+import urllib.request
+
+import gost
+
+from .helpers import start_http, wait_for, http_get
+
+TID = "4d21094e-b74c-4916-86c1-d9fa36ea677b"
+TID2 = "ac74d9dd-3125-442a-a7c1-f9e49e05faca"
+
+
+def get(port, path):
+    with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path), timeout=5) as r:
+        return r.read().decode()
+
+
+class ControlTest(unittest.TestCase):
+    def setUp(self):
+        self.web = start_http("py-backend")
+        self.server = gost.Context()
+        self.client = gost.Context()
+        self.events = []
+        self.server.load_json(json.dumps({
+            "services": [{"name": "tun", "addr": "127.0.0.1:0",
+                          "handler": {"type": "tunnel", "metadata": {"entrypoint": "127.0.0.1:0", "ingress": "ing"}},
+                          "listener": {"type": "tcp"}}],
+            "ingresses": [{"name": "ing", "rules": [{"hostname": "a.example.com", "endpoint": TID}]}]}))
+        self.server.start()
+        self.server.on_event(self.events.append)
+        self.server.run_in_thread()
+        self.svc = self.server.service("tun")
+        t = self.client.tunnel("tunnel://127.0.0.1:%d" % self.svc.port, TID)
+        t.add_target("127.0.0.1:%d" % self.web.server_address[1])
+        t.start()
+        self.client.run_in_thread()
+        self.assertTrue(wait_for(lambda: any(e["type"] == "connector_up" for e in self.events)), self.events)
+
+    def tearDown(self):
+        self.client.close()
+        self.server.close()
+        self.web.shutdown()
+        self.web.server_close()
+
+    def test_events_stats_and_connector_info(self):
+        up = [e for e in self.events if e["type"] == "connector_up"][0]
+        self.assertEqual((up["service"], up["tunnel_id"], up["network"]), ("tun", TID, "tcp"))
+        for _ in range(3):
+            self.assertIn("hello from py-backend", http_get(self.svc.entrypoint_port, "a.example.com"))
+        self.assertTrue(wait_for(lambda: sum(e["type"] == "stream_open" for e in self.events) >= 3))
+        # the tunnel service counts the public requests and the bytes its clients carried
+        self.assertGreaterEqual(self.server.call(lambda: self.svc.stat(0)), 4)
+        self.assertGreater(self.server.call(lambda: self.svc.stat(2)), 0)
+        info = self.svc.connector_info()
+        self.assertEqual(len(info), 1)
+        self.assertTrue(info[0]["client"].startswith("127.0.0.1:"))
+        self.assertGreaterEqual(info[0]["streams"], 3)
+        self.assertGreaterEqual(info[0]["uptime"], 0.0)
+        self.svc.disconnect(info[0]["connector_id"])
+        self.assertTrue(wait_for(lambda: any(e["type"] == "connector_down" for e in self.events)))
+        with self.assertRaises(gost.error_class(-4)):
+            self.svc.disconnect(info[0]["connector_id"])
+
+    def test_set_rule_from_other_threads_is_safe(self):
+        ing = self.server.ingress("ing")
+        errors = []
+
+        def churn(n):
+            try:
+                for i in range(200):
+                    ing.set_rule("h%d-%d.example.com" % (n, i), TID2)
+                    ing.remove_rule("h%d-%d.example.com" % (n, i))
+            except Exception as e:  # pragma: no cover - reported below
+                errors.append(e)
+
+        threads = [threading.Thread(target=churn, args=(n,)) for n in range(4)]
+        for t in threads:
+            t.start()
+        # the loop keeps serving while four threads change the rules through gost_ctx_call
+        for _ in range(20):
+            self.assertIn("200", http_get(self.svc.entrypoint_port, "a.example.com").splitlines()[0])
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        self.assertEqual(len(ing), 1)
+        self.assertEqual(self.server.call(lambda: ing.lookup("a.example.com")), (TID, False))
+
+    def test_apply_config_api_and_metrics(self):
+        api = self.server.serve_api("127.0.0.1:0")
+        met = self.server.serve_metrics("127.0.0.1:0")
+        cfg = self.server.config()
+        cfg["ingresses"][0]["rules"].append({"hostname": "b.example.com", "endpoint": TID})
+        self.server.apply_config(cfg)
+        self.assertIn("hello from py-backend", http_get(self.svc.entrypoint_port, "b.example.com"))
+        self.assertTrue(any(e["type"] == "config_applied" for e in self.events))
+        self.assertEqual(len(self.svc.connector_info()), 1)  # the tunnel client stayed
+        with self.assertRaises(gost.GostError) as cm:
+            self.server.apply_config({"services": [{"name": "x", "addr": ":1", "handler": {"type": "nope"}}]})
+        self.assertIn("unknown handler", str(cm.exception))
+        self.assertIn("b.example.com", get(api, "/config"))
+        tunnels = json.loads(get(api, "/api/tunnels"))["tunnels"]
+        self.assertEqual(tunnels[0]["tunnelId"], TID)
+        self.assertIn('gost_services{host="', get(met, "/metrics"))
+
+
+if __name__ == "__main__":
+    unittest.main()

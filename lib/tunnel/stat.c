@@ -1,0 +1,33 @@
+/* A tunnel server's connections are its tunnel clients plus the public entrypoint ones; its
+ * bytes are those carried to and from the tunnel clients (live sessions and ended ones). */
+#include "tunnel/stat.h"
+
+#include <string.h>
+
+#include "tunnel/server.h"
+
+int gost__tunnel_service_stat(const gost_service_t *svc, int which, uint64_t *out) {
+  /* the handler's state is a tunnel server exactly when its ops are "tunnel" or "relay" */
+  if (!svc->running || !svc->handler || !svc->handler_state ||
+      (strcmp(svc->handler->name, "tunnel") && strcmp(svc->handler->name, "relay")))
+    return 0;
+  const struct gost_tunnel_server *srv = svc->handler_state;
+  struct gost_tunnel_totals t;
+  gost__tunnel_registry_totals(srv->reg, &t);
+  uint64_t n = svc->stats[GOST_STAT_CONNECTIONS];
+  switch (which) {
+  case GOST_STAT_CONNECTIONS:
+    for (size_t i = 0; i < srv->neps; i++) n += gost__entrypoint_connections(srv->eps[i]);
+    *out = n;
+    break;
+  case GOST_STAT_ACTIVE:
+    *out = (uint64_t)gost__tunnel_registry_foreach(srv->reg, NULL, NULL, NULL);
+    break;
+  case GOST_STAT_BYTES_IN:
+    *out = t.bytes_in;
+    break;
+  default:
+    *out = t.bytes_out;
+  }
+  return 1;
+}
