@@ -4,7 +4,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGOST_WERROR=ON
 
-.PHONY: all deps deps-test build run test test-asan test-tsan bench install clean test-interop
+.PHONY: all deps deps-test build run test test-asan test-tsan bench install clean soak test-interop
 .PHONY: bench-wan bench-scale chaos
 
 all: build
@@ -53,6 +53,13 @@ test-tsan:
 # Against real stock GOST (tests/interop): make test-interop STOCK_GOST=… STOCK_GOST_RC5=…
 test-interop: build
 	@STOCK_GOST="$(STOCK_GOST)" STOCK_GOST_RC5="$(STOCK_GOST_RC5)" GOST_BIN=$(BUILD)/gost bash tests/interop/run.sh "$(INTEROP)"
+
+# Long mixed-load soak of a tunnel server (not in CI; docs/limits.md): SOAK_S seconds (default
+# 3600) of HTTP, TCP and UDP through a tunnel with abandoned and slow readers, client kill -9
+# every few seconds and a server restart; then 1000 client reconnect cycles.
+soak: build
+	@python3 scripts/soak.py $(BUILD)/gost $(or $(SOAK_S),3600)
+	@RECONNECT_CYCLES=$(or $(RECONNECT_CYCLES),1000) GOST_BUILD_DIR=$(BUILD) bash tests/sh/test_reconnect_cycles.sh
 
 bench: build
 	@bash scripts/install-deps.sh bench

@@ -6,7 +6,7 @@ build_pkgs="cmake make gcc g++ pkg-config libev-dev libssl-dev libjansson-dev li
   libc-ares-dev libhttp-parser-dev libwslay-dev check python3"
 test_pkgs="curl dnsmasq-base bind9-dnsutils openssl nginx-light redis-server redis-tools
   openssh-server openssh-client iperf3 socat nodejs node-ws valgrind procps
-  python3-pip python3-wheel python3-setuptools"
+  python3-pip python3-wheel python3-setuptools chromium chromium-driver python3-selenium"
 bench_pkgs="wrk haproxy iperf3 socat nginx-light libnginx-mod-stream openssh-server openssh-client python3 procps"
 
 want="$build_pkgs"

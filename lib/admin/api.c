@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "admin/admin.h"
+#include "admin/dashboard.h"
 #include "config/config_int.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -291,6 +292,16 @@ void gost__admin_api(struct gost_httpd_conn *c, const struct gost_httpd_request 
   if (!gost__admin_authorized(a, &a->api, r))
     return gost__httpd_respond(c, 401, "application/json", "WWW-Authenticate: Basic realm=\"gost\"\r\n",
                                "{\"code\":401,\"msg\":\"unauthorized\"}", 32);
+  if (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) {
+    /* the dashboard's relative URLs need the prefix with its slash */
+    if (pl && !r->path[pl]) {
+      char loc[1100];
+      snprintf(loc, sizeof loc, "Location: %s/\r\n", a->api.prefix);
+      return gost__httpd_respond(c, 301, "text/plain", loc, "", 0);
+    }
+    const struct gost_web_asset *page = gost__dashboard_find(r->path + pl);
+    if (page) return gost__dashboard_serve(c, page);
+  }
   char path[1024], *s[6];
   snprintf(path, sizeof path, "%s", r->path + pl);
   int n = segments(path, s);

@@ -110,7 +110,12 @@ char *gost__admin_metrics_text(gost_ctx_t *ctx, size_t *len) {
         (unsigned long long)svc->errors);
   }
   family(&o, "gost_chain_errors_total", "counter", "Total chain errors");
-  put(&o, "gost_chain_errors_total{host=\"%s\"} %llu\n", h, (unsigned long long)ctx->ctr.chain_errors);
+  gost_list_foreach(pos, &ctx->chains) {
+    gost_chain_t *ch = gost_container_of(pos, gost_chain_t, link);
+    char c[512];
+    put(&o, "gost_chain_errors_total{host=\"%s\",chain=\"%s\"} %llu\n", h, esc(ch->name, c, sizeof c),
+        (unsigned long long)ch->errors);
+  }
 
   static const struct {
     const char *name, *type, *help;

@@ -35,7 +35,7 @@ static void deliver(struct gost_dial *d, gost_stream *s, int status) {
   gost_stream_ready_cb cb = d->cb;
   void *user = d->user;
   gost_ctx_t *ctx = d->ctx;
-  if (status < 0 && d->chain) ctx->ctr.chain_errors++; /* gost_chain_errors_total */
+  if (status < 0 && d->chain) d->chain->errors++; /* gost_chain_errors_total{chain} */
   dial_free(d);
   cb(ctx, s, status, user);
 }

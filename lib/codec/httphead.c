@@ -275,12 +275,14 @@ int gost__httphead_write_request(const struct gost_http_req *req, const struct g
   put(&o, target.p, target.n);
   int vn = snprintf(ver, sizeof ver, " HTTP/1.%d\r\n", req->f.version_minor);
   put(&o, ver, (size_t)vn);
+  size_t nheaders = 0;
   for (size_t i = 0; i < req->f.nheaders; i++) {
     const struct gost_http_header *h = &req->f.headers[i];
     int drop = 0;
     for (size_t j = 0; j < edit->nremove && !drop; j++)
       drop = ieq(h->name.p, h->name.n, edit->remove[j]);
     if (drop) continue;
+    nheaders++;
     put(&o, h->name.p, h->name.n);
     put(&o, ": ", 2);
     put(&o, h->value.p, h->value.n);
@@ -296,7 +298,10 @@ int gost__httphead_write_request(const struct gost_http_req *req, const struct g
   }
   put(&o, "\r\n", 2);
   *out_len = o.len;
-  return o.len <= cap ? GOST_OK : GOST_EINVAL;
+  if (o.len > cap) return GOST_EINVAL;
+  /* Never emit a head our own parser (the next libgost hop) would refuse. */
+  if (nheaders + edit->nadd > GOST__HTTP_MAX_HEADERS || o.len > GOST__HTTP_MAX_HEAD) return GOST_EPROTO;
+  return GOST_OK;
 }
 
 const char *gost__httphead_reason(int status) {

@@ -80,7 +80,9 @@ struct gost_http_edit {
 };
 
 /* Write the edited head (CRLF line ends) into out. GOST_OK and *out_len; GOST_EINVAL when cap is
- * too small (*out_len = bytes needed) or an added header has CR/LF in it. */
+ * too small (*out_len = bytes needed) or an added header has CR/LF in it; GOST_EPROTO when the
+ * edited head would break our own parser's limits (> GOST__HTTP_MAX_HEADERS headers or
+ * > GOST__HTTP_MAX_HEAD bytes): what we send on must parse again (the caller answers 431). */
 int gost__httphead_write_request(const struct gost_http_req *req, const struct gost_http_edit *edit,
                                  char *out, size_t cap, size_t *out_len);
 

@@ -180,6 +180,8 @@ const struct gost_cfg_key gost__cfg_meta_keys[] = {
     MK("mux.keepaliveDisabled", BOOL, H | C),
     MR("mux.maxFrameSize", INT, H | C, 1, 65535),
     MR("mux.maxStreamBuffer", INT, H | C, 1, 2147483647),
+    MR("mux.maxStreams", INT, H | C, 1, 1000000),
+    MR("mux.maxStreamWindow", INT, H | C, 1, 2147483647), /* adaptive window ceiling (perf) */
     MNS("mux.maxReceiveBuffer", H | C),
     /* proxies and forwarders */
     MK("readTimeout", DUR, H),
@@ -188,6 +190,11 @@ const struct gost_cfg_key gost__cfg_meta_keys[] = {
     MK("sniffing", BOOL, H),
     MK("sniffing.timeout", DUR, H),
     MR("proxyProtocol", INT, H, 0, 2),
+    /* resource budget (docs/limits.md) */
+    MK("writeTimeout", DUR, H | L | S),
+    MR("handshake.max", INT, H, 1, 1000000),
+    MR("conns.max", INT, H | L | S, 1, 100000000),
+    MR("udp.maxFlows", INT, L | S, 1, 1000000),
     /* remote forwarding without a tunnel (docs/remote-forwarding.md): relay/socks5 binds, SOCKS5 UDP */
     MK("bind", BOOL, H),
     MK("udp", BOOL, H),

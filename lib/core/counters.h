@@ -22,7 +22,6 @@ enum gost_refusal {
 struct gost_counters {
   uint64_t entry_status[GOST_STATUS_MAX - GOST_STATUS_MIN + 1]; /* entrypoint HTTP responses */
   uint64_t refused[GOST_REFUSE__COUNT];
-  uint64_t chain_errors;   /* dials through a chain that failed */
   uint64_t budget_hits;    /* resource budgets (hardening) that refused something */
 };
 

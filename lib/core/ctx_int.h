@@ -4,6 +4,7 @@
 
 #include <ev.h>
 
+#include "core/budget.h"
 #include "core/buf.h"
 #include "core/call.h"
 #include "core/counters.h"
@@ -76,6 +77,10 @@ struct gost_ctx {
   void (*log_tap)(gost_ctx_t *ctx, int level, const char *rec); /* lib/admin: warn+ records */
   struct gost_counters ctr;   /* counters for metrics: an increment on the hot path */
   double started_at;          /* wall clock at creation, for uptime */
+
+  /* Resource budget (docs/limits.md): defaults for streams and the counters of limits hit. */
+  int64_t write_timeout_ms; /* sockets that cannot drain for this long are reset (0: never) */
+  struct gost_budget_counters budget;
 };
 
 /* Makes c a child of ctx (c->destroy and c->stop set by the caller). */

@@ -61,6 +61,12 @@ static void on_dialed(struct gost_proxy_conn *pc, gost_stream *s, int status) {
     }
     struct gost_http_edit ed = {drop, sizeof drop / sizeof drop[0], add, nadd, pr.path};
     rc = gost__httphead_write_request(&req, &ed, out, sizeof out, &n);
+    if (rc == GOST_EPROTO) { /* 100 headers and no Connection among them: ours would be 101 */
+      GOST_WARN(s->ctx, "http: request head too large to forward with our headers");
+      gost_stream_close(s);
+      reply_status(pc, 431, req.f.version_minor);
+      return;
+    }
     if (rc == 0) rc = gost_stream_write_buf(s, out, n, NULL, NULL);
   }
   if (rc != 0) {

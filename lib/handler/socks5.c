@@ -93,15 +93,20 @@ static int parse_userpass(const uint8_t *b, size_t n, void *out, size_t *used) {
 }
 
 static void on_auth(struct gost_auth_query *q, int ok);
+static void auth_answer(struct gost_proxy_conn *pc, int ok);
 
 static void on_userpass(gost_stream *s, int status, void *user) {
   struct gost_proxy_conn *pc = user;
   if (!read_ok(pc, s, status)) return;
-  gost__service_auth(pc->svc, &pc->auth, pc->s5.up.user, pc->s5.up.pass, on_auth, pc);
+  /* RFC 1929 fields have lengths: a NUL inside ("user\0") must not end them early */
+  const struct gost_socks5_userpass *up = &pc->s5.up;
+  if (memchr(up->user, 0, up->ulen) || memchr(up->pass, 0, up->plen)) return auth_answer(pc, 0);
+  gost__service_auth(pc->svc, &pc->auth, up->user, up->pass, on_auth, pc);
 }
 
-static void on_auth(struct gost_auth_query *q, int ok) {
-  struct gost_proxy_conn *pc = q->data;
+static void on_auth(struct gost_auth_query *q, int ok) { auth_answer(q->data, ok); }
+
+static void auth_answer(struct gost_proxy_conn *pc, int ok) {
   gost_stream *s = pc->client;
   uint8_t out[2];
   size_t n = 0;

@@ -23,6 +23,8 @@ static void hs_abort(struct gost_tunnel_pending *p) {
 }
 
 void gost__hs_free(struct gost_hs *h, int close_stream) {
+  h->srv->nhs--;
+  gost__free(h->srv->ctx, h->buf);
   gost_list_remove(&h->p.link);
   ev_timer_stop(h->srv->ctx->loop, &h->timer);
   if (h->dial) gost__dial_cancel(h->dial);
@@ -98,6 +100,9 @@ static void dispatch(struct gost_hs *h) {
   struct gost_tunnel_server *srv = h->srv;
   int tunnel = m->has_tunnel && !gost__uuid_is_zero(m->tunnel.id);
   if (!srv->legacy && !tunnel) return gost__hs_refuse(h, GOST__RELAY_BAD_REQUEST, "zero tunnel ID");
+  /* credentials travel with lengths: a NUL inside ("user\0") must not end them early */
+  if (!h->from_ep && m->has_auth && (memchr(m->user, 0, m->user_len) || memchr(m->pass, 0, m->pass_len)))
+    return gost__hs_refuse(h, GOST__RELAY_UNAUTHORIZED, "credentials with a NUL byte");
   if (!h->from_ep)
     return gost__service_auth(srv->svc, &h->auth, m->has_auth ? m->user : NULL,
                               m->has_auth ? m->pass : NULL, on_auth, h);
@@ -147,7 +152,11 @@ static void try_parse(struct gost_hs *h) {
 static void hs_read(gost_stream *s, ssize_t n, const char *data, void *user) {
   struct gost_hs *h = user;
   if (n < 0) return drop(h, n == GOST_ECLOSED ? "connection closed before the request" : gost_strerror((int)n));
-  size_t k = sizeof h->buf - h->len;
+  size_t k = GOST_HS_MAX - h->len;
+  size_t take = (size_t)n < k ? (size_t)n : k;
+  uint8_t *nb = gost__realloc(h->srv->ctx, h->buf, h->len + take); /* grows by need */
+  if (!nb) return drop(h, "out of memory");
+  h->buf = nb;
   if ((size_t)n > k) { /* more than any request: what is left is the peer's early data */
     memcpy(h->buf + h->len, data, k);
     h->len += k;
@@ -165,14 +174,36 @@ static void hs_timeout(struct ev_loop *loop, ev_timer *w, int revents) {
   drop(w->data, "timeout reading the request");
 }
 
+/* Above handshake.max the connection is closed before anything is allocated for it. */
+static int hs_admit(struct gost_tunnel_server *srv, gost_stream *s) {
+  if (srv->nhs < srv->hs_max) return 1;
+  GOST_BUDGET_HIT(srv->ctx, handshakes_refused);
+  ev_tstamp now = ev_now(srv->ctx->loop);
+  if (now - srv->hs_refuse_logged >= 1.0) {
+    char peer[64];
+    gost__tunnel_addr_str(&s->peer, peer, sizeof peer);
+    GOST_WARN(srv->ctx, "relay request from %s refused: %zu handshakes in progress (handshake.max); "
+              "%llu refused so far", peer, srv->nhs,
+              (unsigned long long)srv->ctx->budget.handshakes_refused);
+    srv->hs_refuse_logged = now;
+  }
+  gost_stream_close(s);
+  return 0;
+}
+
 void gost__tunnel_serve_relay(struct gost_tunnel_server *srv, gost_stream *s, const void *data,
                               size_t len, int from_ep, const struct gost_ingress *ing) {
+  if (!hs_admit(srv, s)) return;
   struct gost_hs *h = gost__calloc(srv->ctx, 1, sizeof *h);
-  if (!h || len > sizeof h->buf) {
+  uint8_t *buf = len && len <= GOST_HS_MAX ? gost__malloc(srv->ctx, len) : NULL;
+  if (!h || len > GOST_HS_MAX || (len && !buf)) {
+    gost__free(srv->ctx, buf);
     gost__free(srv->ctx, h);
     gost_stream_close(s);
     return;
   }
+  srv->nhs++;
+  h->buf = buf;
   h->srv = srv;
   h->s = s;
   h->from_ep = from_ep;
@@ -228,6 +259,12 @@ static int start_common(gost_service_t *svc, int legacy) {
   srv->entry_timeout_ms = v ? gost__duration_ms(v) : GOST_TUNNEL_DEFAULT_TIMEOUT_MS;
   if (srv->read_timeout_ms <= 0 || srv->entry_timeout_ms <= 0) {
     rc = gost__error(GOST_EINVAL, "bad readTimeout");
+    goto fail;
+  }
+  v = gost__service_meta(svc, "handshake.max", NULL);
+  srv->hs_max = v ? strtoul(v, NULL, 10) : GOST_HS_DEFAULT_MAX;
+  if (v && (srv->hs_max == 0 || strspn(v, "0123456789") != strlen(v))) {
+    rc = gost__error(GOST_EINVAL, "handshake.max must be a positive number");
     goto fail;
   }
   uint8_t rnd[16], nid[16];

@@ -1,5 +1,7 @@
 /* The socket stream: push reads from a stack buffer, writes that try the kernel first and
- * queue the rest in pooled buffers, completions always deferred to the loop. */
+ * queue the rest in pooled buffers, completions always deferred to the loop. A write that fails
+ * after write() returned (peer reset, or no progress for the write timeout) is reported to the
+ * owner through the read callback even while reading is stopped: the one failure path. */
 #include "io/sock.h"
 
 #include <errno.h>
@@ -8,7 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/addr.h"
 #include "core/error.h"
+#include "core/log.h"
 
 #define IOV_MAX_BATCH 64
 
@@ -24,15 +28,18 @@ struct gost_sock {
   int fd;
   int dgram;
   ev_io rio, wio;
-  ev_idle idle; /* runs deferred write completions */
+  ev_idle idle; /* runs deferred write completions and the error report */
+  ev_timer stall; /* write timeout: runs while the queue is not empty, restarted on progress */
   struct gost_bufq q;
   struct wreq *rh, *rt;
   uint64_t accepted, sent; /* byte offsets of the write side */
   int err;                 /* sticky write error */
+  int err_told;            /* err was reported through the read callback */
   int eof;                 /* read side finished */
   int shut_pending, shut_done;
   int closed;
   int busy; /* callbacks in progress: free is deferred until they return */
+  struct gost_conn_count *count; /* the accepting listener's, or NULL */
 };
 
 static struct ev_loop *loop_of(struct gost_sock *k) { return k->s.ctx->loop; }
@@ -84,6 +91,12 @@ static void on_idle(struct ev_loop *loop, ev_idle *w, int revents) {
   ev_idle_stop(loop, w);
   k->busy++;
   complete(k);
+  if (k->err && !k->err_told && !k->closed) { /* the owner learns even if it is not reading */
+    k->err_told = 1;
+    k->eof = 1;
+    ev_io_stop(loop, &k->rio);
+    if (k->s.on_read) k->s.on_read(&k->s, k->err, NULL, k->s.user);
+  }
   leave(k);
 }
 
@@ -93,9 +106,31 @@ static void defer_complete(struct gost_sock *k) {
 
 static void fail_writes(struct gost_sock *k, int err) {
   k->err = err;
+  k->s.ctx->budget.write_errors++;
   ev_io_stop(loop_of(k), &k->wio);
+  ev_timer_stop(loop_of(k), &k->stall);
   gost__bufq_clear(&k->q, &k->s.ctx->bufs);
-  defer_complete(k);
+  ev_idle_start(loop_of(k), &k->idle); /* completions, then the owner is told */
+}
+
+/* No byte left the queue for the write timeout: the peer does not read. */
+static void on_stall(struct ev_loop *loop, ev_timer *w, int revents) {
+  (void)loop;
+  (void)revents;
+  struct gost_sock *k = w->data;
+  char peer[64] = "";
+  if (k->s.peer.ss_family) gost__sockaddr_fmt((const struct sockaddr *)&k->s.peer, peer, sizeof peer);
+  GOST_INFO(k->s.ctx, "%s: write stalled for %.1f s with %zu bytes queued; connection reset",
+            peer, w->repeat, k->q.bytes);
+  GOST_BUDGET_HIT(k->s.ctx, write_stalls);
+  fail_writes(k, gost__error(GOST_ETIMEDOUT, "write stalled: the peer does not read"));
+}
+
+/* Progress (or the first queued byte) restarts the write timeout; an empty queue stops it. */
+static void stall_clock(struct gost_sock *k, int progress) {
+  if (k->q.bytes == 0) ev_timer_stop(loop_of(k), &k->stall);
+  else if (k->stall.repeat > 0 && (progress || !ev_is_active(&k->stall)))
+    ev_timer_again(loop_of(k), &k->stall);
 }
 
 static void do_shutdown(struct gost_sock *k) {
@@ -118,6 +153,7 @@ static void on_writable(struct ev_loop *loop, ev_io *w, int revents) {
     gost__bufq_consume(&k->q, &k->s.ctx->bufs, (size_t)r);
     k->sent += (uint64_t)r;
     k->s.bytes_out += (uint64_t)r;
+    stall_clock(k, r > 0);
     if (k->q.bytes == 0) {
       ev_io_stop(loop, w);
       if (k->shut_pending) do_shutdown(k);
@@ -216,7 +252,10 @@ static int sock_write(gost_stream *s, const struct iovec *iov, int n, gost_strea
     }
   }
   k->accepted += total;
-  if (k->q.bytes) ev_io_start(loop_of(k), &k->wio);
+  if (k->q.bytes) {
+    ev_io_start(loop_of(k), &k->wio);
+    stall_clock(k, done > 0);
+  }
   if (req) {
     req->next = NULL;
     req->end = k->accepted;
@@ -248,8 +287,18 @@ static void sock_close(gost_stream *s) {
   ev_io_stop(loop_of(k), &k->rio);
   ev_io_stop(loop_of(k), &k->wio);
   ev_idle_stop(loop_of(k), &k->idle);
+  ev_timer_stop(loop_of(k), &k->stall);
+  if (k->err == GOST_ETIMEDOUT && !k->dgram) { /* a stalled peer gets a reset, not our backlog */
+    struct linger lg = {1, 0};
+    setsockopt(k->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+  }
   close(k->fd);
   k->fd = -1;
+  if (k->count) {
+    k->count->live--;
+    if (k->count->orphaned && !k->count->live) gost__free(k->s.ctx, k->count);
+    k->count = NULL;
+  }
   if (k->busy == 0) sock_free(k);
 }
 
@@ -276,9 +325,11 @@ gost_stream *gost__sock_new(gost_ctx_t *ctx, int fd, int dgram) {
   ev_io_init(&k->rio, on_readable, fd, EV_READ);
   ev_io_init(&k->wio, on_writable, fd, EV_WRITE);
   ev_idle_init(&k->idle, on_idle);
+  ev_init(&k->stall, on_stall);
+  k->stall.repeat = dgram ? 0. : (double)ctx->write_timeout_ms / 1000.0;
   /* Completions must not starve behind busy sockets of lower priority. */
   ev_set_priority(&k->idle, EV_MAXPRI);
-  k->rio.data = k->wio.data = k->idle.data = k;
+  k->rio.data = k->wio.data = k->idle.data = k->stall.data = k;
   if (!dgram) {
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -288,4 +339,25 @@ gost_stream *gost__sock_new(gost_ctx_t *ctx, int fd, int dgram) {
   len = sizeof k->s.local;
   if (getsockname(fd, (struct sockaddr *)&k->s.local, &len) < 0) k->s.local.ss_family = 0;
   return &k->s;
+}
+
+void gost__sock_set_write_timeout(gost_stream *s, int64_t ms) {
+  if (s->ops != &tcp_ops) return;
+  struct gost_sock *k = (struct gost_sock *)s;
+  k->stall.repeat = ms > 0 ? (double)ms / 1000.0 : 0.;
+  if (k->stall.repeat == 0.) ev_timer_stop(loop_of(k), &k->stall);
+  else stall_clock(k, 0);
+}
+
+void gost__sock_count(gost_stream *s, struct gost_conn_count *c) {
+  if (s->ops != &tcp_ops) return;
+  struct gost_sock *k = (struct gost_sock *)s;
+  k->count = c;
+  c->live++;
+}
+
+void gost__conn_count_release(struct gost_conn_count *c) {
+  if (!c) return;
+  if (!c->live) gost__free(c->ctx, c);
+  else c->orphaned = 1;
 }

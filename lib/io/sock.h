@@ -15,6 +15,24 @@
  * Sets TCP_NODELAY for TCP and fills peer/local. NULL on ENOMEM (fd left open). */
 gost_stream *gost__sock_new(gost_ctx_t *ctx, int fd, int dgram);
 
+/* Write timeout of a TCP socket stream (ms; 0: none): when queued bytes make no progress for
+ * this long the peer is taken as gone: queued writes fail with GOST_ETIMEDOUT, the owner is told
+ * through the read callback and close() resets the connection. Default: ctx write_timeout_ms.
+ * No-op for other streams. */
+void gost__sock_set_write_timeout(gost_stream *s, int64_t ms);
+
+/* Live connections of one listener (conns.max). The listener and its sockets share it: the
+ * last of them to go frees it, so a socket may outlive the listener that accepted it. */
+struct gost_conn_count {
+  gost_ctx_t *ctx;
+  size_t live;
+  int orphaned; /* the listener stopped: freed when live reaches 0 */
+};
+/* Counts s in c until s is closed. */
+void gost__sock_count(gost_stream *s, struct gost_conn_count *c);
+/* The listener lets go of c (freed now or by its last socket). */
+void gost__conn_count_release(struct gost_conn_count *c);
+
 struct gost_connect; /* an in-flight connect */
 
 /* Resolves addr ("host:port") and connects (TCP, or a connected UDP socket), trying each

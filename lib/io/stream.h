@@ -15,7 +15,9 @@ typedef struct gost_stream gost_stream;
 /*
  * Read callback. n > 0: `data` holds n bytes, valid only during the call (the stream may reuse
  * the memory afterwards). n == GOST_ECLOSED: orderly EOF from the peer (no more reads). Other
- * n < 0: a GOST_E* error; the stream should be closed.
+ * n < 0: a GOST_E* error; the stream should be closed. Failures the owner could otherwise miss
+ * (a write that fails after write() returned, a write timeout, a reset smux stream) are reported
+ * here even while reading is stopped, once: the read callback is the owner's one failure path.
  */
 typedef void (*gost_stream_read_cb)(gost_stream *s, ssize_t n, const char *data, void *user);
 /* Write completion: every byte of that write was handed on (status 0) or failed (< 0). Never

@@ -7,6 +7,7 @@
 
 #include "core/addr.h"
 #include "core/error.h"
+#include "core/log.h"
 
 #define NBUCKETS 256
 #define READ_BATCH 64 /* datagrams per readiness event, for fairness */
@@ -48,6 +49,7 @@ struct gost_udpflow_listener {
   size_t nflows;  /* flows alive (hashed or not) */
   size_t nhashed; /* flows still receiving */
   int stopped, busy;
+  ev_tstamp full_logged; /* last "flow table full" line (once a second at most) */
   char *buf;
   struct sockaddr_storage local;
   gost_udpflow_send_fn send; /* virtual listener (fd -1): where flows write */
@@ -297,7 +299,15 @@ static void dispatch(struct gost_udpflow_listener *l, const struct sockaddr_stor
                      const char *data, size_t n) {
   struct flow *f = lookup(l, from);
   if (!f) {
-    if (l->nhashed >= l->o.max_flows) return;
+    if (l->nhashed >= l->o.max_flows) { /* udp.maxFlows: new sources wait for a free slot */
+      GOST_BUDGET_HIT(l->ctx, udp_flows_refused);
+      if (ev_now(l->ctx->loop) - l->full_logged >= 1.0) {
+        l->full_logged = ev_now(l->ctx->loop);
+        GOST_WARN(l->ctx, "udp: %zu flows (udp.maxFlows); dropping datagrams from new sources "
+                  "(%llu so far)", l->nhashed, (unsigned long long)l->ctx->budget.udp_flows_refused);
+      }
+      return;
+    }
     f = flow_new(l, from);
     if (!f) return;
     l->cb(l, &f->s, l->user);

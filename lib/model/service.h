@@ -45,6 +45,7 @@ struct gost_chain {
   int refs; /* the caller's reference plus one per service using it */
   struct gost_hop **hops;
   size_t nhops;
+  uint64_t errors; /* dials through it that failed (gost_chain_errors_total) */
 };
 
 

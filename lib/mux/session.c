@@ -25,10 +25,13 @@ int gost__mux_config_from_meta(struct gost_smux_config *cfg, const json_t *meta,
   v = gost__meta_int(meta, "mux.maxFrameSize", 32768);
   if (v <= 0 || v > 65535) return gost__error(GOST_EINVAL, "bad mux.maxFrameSize");
   cfg->max_frame_size = (uint32_t)v;
+  v = gost__meta_int(meta, "mux.maxStreams", GOST_MUX_STREAMS_DEFAULT_MAX);
+  if (v <= 0 || v > 1000000) return gost__error(GOST_EINVAL, "bad mux.maxStreams");
+  cfg->max_streams = (uint32_t)v;
   v = gost__meta_int(meta, "mux.maxStreamBuffer", 1048576);
   if (v <= 0 || v > INT32_MAX) return gost__error(GOST_EINVAL, "bad mux.maxStreamBuffer");
   cfg->max_stream_buffer = (uint32_t)v;
-  v = gost__meta_int(meta, "mux.maxStreamWindow", 4194304); /* adaptive window ceiling (perf) */
+  v = gost__meta_int(meta, "mux.maxStreamWindow", 8388608); /* adaptive window ceiling (perf) */
   if (v <= 0 || v > INT32_MAX) return gost__error(GOST_EINVAL, "bad mux.maxStreamWindow");
   cfg->max_stream_window = (uint32_t)v;
   return GOST_OK;
@@ -36,10 +39,23 @@ int gost__mux_config_from_meta(struct gost_smux_config *cfg, const json_t *meta,
 
 /* ---- machine callbacks ---- */
 
+/* mux.maxStreams: a session holds at most this many live streams; the excess is refused. */
+static int stream_room(struct gost_mux_session *m) {
+  size_t max = m->cfg.max_streams ? m->cfg.max_streams : GOST_MUX_STREAMS_DEFAULT_MAX;
+  if (m->nlive < max) return 1;
+  GOST_BUDGET_HIT(m->ctx, mux_streams_refused);
+  if (ev_now(m->ctx->loop) - m->full_logged >= 1.0) {
+    m->full_logged = ev_now(m->ctx->loop);
+    GOST_WARN(m->ctx, "mux: %zu streams open (mux.maxStreams); refusing new ones (%llu so far)",
+              m->nlive, (unsigned long long)m->ctx->budget.mux_streams_refused);
+  }
+  return 0;
+}
+
 static int on_open(struct gost_smux *s, uint32_t sid, void *user) {
   struct gost_mux_session *m = user;
   if (m->dead) return 1;
-  if (!m->cb.on_stream_accepted) return 1; /* refuse: FIN */
+  if (!m->cb.on_stream_accepted || !stream_room(m)) return 1; /* refuse: FIN */
   struct mux_stream *st = gost__mux_stream_new(m, sid);
   if (!st) return 1;
   m->cnt.streams_accepted++;
@@ -69,6 +85,13 @@ static void on_window(struct gost_smux *s, uint32_t sid, void *user) {
 
 /* ---- carrier I/O ---- */
 
+/* Housekeeping timers must not keep the loop alive (the carrier does): unref while active. */
+static void timer_stop_unref(struct gost_mux_session *m, ev_timer *t) {
+  if (!ev_is_active(t)) return;
+  ev_ref(m->ctx->loop);
+  ev_timer_stop(m->ctx->loop, t);
+}
+
 static void arm_keepalive(struct gost_mux_session *m) {
   if (m->dead) return;
   uint64_t now = gost__now_ms(m->ctx);
@@ -77,10 +100,7 @@ static void arm_keepalive(struct gost_mux_session *m) {
     gost__smux_tick(m->smux, now);
     dl = gost__smux_next_deadline(m->smux);
   }
-  if (ev_is_active(&m->ka)) {
-    ev_ref(m->ctx->loop);
-    ev_timer_stop(m->ctx->loop, &m->ka);
-  }
+  timer_stop_unref(m, &m->ka);
   if (dl == UINT64_MAX) return;
   double after = dl > now ? (double)(dl - now) / 1000.0 : 0.001;
   ev_timer_set(&m->ka, after, 0.);
@@ -191,13 +211,54 @@ size_t gost__mux_rx_cap(const struct gost_mux_session *m) {
   return GOST_MUX_RX_MAX + gost__smux_window_growth(m->smux);
 }
 
+void gost__mux_rx_pause(struct gost_mux_session *m) {
+  GOST_INFO(m->ctx, "mux: session receive buffer full (%zu KiB unread); carrier reads paused",
+            m->rx_buffered / 1024);
+  m->rx_paused = 1;
+  gost__smux_set_recv_paused(m->smux, 1);
+  gost_stream_read_stop(m->carrier);
+  if (!ev_is_active(&m->rx_stall)) {
+    int again = m->last_shed > 0 && ev_now(m->ctx->loop) - m->last_shed < GOST_MUX_RX_STALL_S;
+    ev_timer_set(&m->rx_stall, again ? GOST_MUX_RX_SHED_EVERY_S : GOST_MUX_RX_STALL_S,
+                 GOST_MUX_RX_SHED_EVERY_S);
+    ev_timer_start(m->ctx->loop, &m->rx_stall);
+    ev_unref(m->ctx->loop);
+  }
+}
+
 void gost__mux_rx_released(struct gost_mux_session *m, size_t n) {
   m->rx_buffered -= n < m->rx_buffered ? n : m->rx_buffered;
   if (m->rx_paused && !m->dead && m->rx_buffered < gost__mux_rx_cap(m) / 2) {
     m->rx_paused = 0;
+    timer_stop_unref(m, &m->rx_stall);
     gost__smux_set_recv_paused(m->smux, 0);
     gost_stream_read_start(m->carrier);
   }
+}
+
+/* The receive buffer stayed full: the stream holding the most bytes its reader does not take
+ * is stalled (its destination does not drain); reset it so that the others move again. While
+ * the carrier is not read the keepalive check cannot run, so this also bounds that blind time. */
+static void rx_stall_cb(struct ev_loop *loop, ev_timer *w, int revents) {
+  (void)revents;
+  struct gost_mux_session *m = w->data;
+  m->in_cb++;
+  while (m->rx_paused && !m->dead) { /* rx_released resumes the carrier at half */
+    struct mux_stream *worst = NULL;
+    struct gost_list *pos;
+    gost_list_foreach(pos, &m->streams) {
+      struct mux_stream *st = gost_container_of(pos, struct mux_stream, link);
+      if (!st->reading && !st->reset && (!worst || st->rxq.bytes > worst->rxq.bytes)) worst = st;
+    }
+    if (!worst || !worst->rxq.bytes) break;
+    GOST_WARN(m->ctx, "mux: stream %u reset: %zu bytes unread while the session receive buffer "
+              "(%zu KiB) stayed full", worst->sid, worst->rxq.bytes, gost__mux_rx_cap(m) / 1024);
+    GOST_BUDGET_HIT(m->ctx, mux_streams_shed);
+    m->last_shed = ev_now(loop);
+    gost__mux_stream_reset(worst, gost__error(GOST_ETIMEDOUT, "smux: stream stalled"));
+  }
+  m->in_cb--;
+  gost__mux_maybe_free(m);
 }
 
 void gost__mux_die(struct gost_mux_session *m, int status, int notify) {
@@ -205,10 +266,8 @@ void gost__mux_die(struct gost_mux_session *m, int status, int notify) {
   m->dead = 1;
   m->status = status;
   m->in_cb++; /* nothing below may free m */
-  if (ev_is_active(&m->ka)) {
-    ev_ref(m->ctx->loop);
-    ev_timer_stop(m->ctx->loop, &m->ka);
-  }
+  timer_stop_unref(m, &m->ka);
+  timer_stop_unref(m, &m->rx_stall);
   gost_stream_close(m->carrier);
   m->carrier = NULL;
   struct gost_list *pos, *tmp;
@@ -263,6 +322,8 @@ int gost__mux_session_new(struct gost_mux_session **out, gost_ctx_t *ctx, gost_s
   m->wake.data = m;
   ev_timer_init(&m->ka, ka_cb, 1., 0.);
   m->ka.data = m;
+  ev_init(&m->rx_stall, rx_stall_cb);
+  m->rx_stall.data = m;
   gost_stream_set_read_cb(carrier, carrier_read, m);
   carrier->on_drain = carrier_drain;
   carrier->drain_user = m;
@@ -285,6 +346,7 @@ int gost__mux_session_new(struct gost_mux_session **out, gost_ctx_t *ctx, gost_s
 int gost__mux_open_stream(struct gost_mux_session *m, gost_stream **out) {
   *out = NULL;
   if (m->dead) return gost__error(GOST_ECLOSED, "mux: session closed");
+  if (!stream_room(m)) return gost__error(GOST_ESTATE, "mux: too many streams (mux.maxStreams)");
   uint32_t sid;
   int rc = gost__smux_open(m->smux, &sid);
   if (rc != GOST_OK) return rc;

@@ -22,6 +22,7 @@ struct mux_stream *gost__mux_stream_new(struct gost_mux_session *m, uint32_t sid
   st->sid = sid;
   gost_list_init(&st->plink);
   gost_list_insert_tail(&m->streams, &st->link);
+  m->nlive++;
   gost_bufq_init(&st->rxq);
   gost_bufq_init(&st->txq);
   st->wtail = &st->wreqs;
@@ -48,6 +49,7 @@ static void finalize(struct mux_stream *st) {
   }
   gost_list_remove(&st->link);
   gost_list_remove(&st->plink);
+  m->nlive--;
   gost__mux_rx_released(m, st->rxq.bytes);
   gost__bufq_clear(&st->rxq, &m->ctx->bufs);
   gost__bufq_clear(&st->txq, &m->ctx->bufs);
@@ -88,11 +90,7 @@ void gost__mux_stream_data(struct mux_stream *st, const uint8_t *p, size_t n) {
     return;
   }
   m->rx_buffered += n;
-  if (!m->rx_paused && m->rx_buffered >= gost__mux_rx_cap(m) && m->carrier) {
-    m->rx_paused = 1;
-    gost__smux_set_recv_paused(m->smux, 1);
-    gost_stream_read_stop(m->carrier);
-  }
+  if (!m->rx_paused && m->rx_buffered >= gost__mux_rx_cap(m) && m->carrier) gost__mux_rx_pause(m);
   if (st->reading) mark_pending(st);
 }
 
@@ -113,6 +111,26 @@ void gost__mux_stream_kill(struct mux_stream *st, int status) {
   st->gone = 1;
   if (!st->err) st->err = status;
   gost__bufq_clear(&st->txq, &st->m->ctx->bufs);
+  if (st->app_closed) {
+    finalize(st);
+    return;
+  }
+  mark_pending(st);
+}
+
+void gost__mux_stream_reset(struct mux_stream *st, int status) {
+  struct gost_mux_session *m = st->m;
+  size_t unread = st->rxq.bytes;
+  gost__bufq_clear(&st->rxq, &m->ctx->bufs);
+  gost__bufq_clear(&st->txq, &m->ctx->bufs);
+  if (!st->gone && !m->dead) {
+    gost__smux_close_stream(m->smux, st->sid);
+    gost__mux_schedule(m);
+  }
+  st->gone = 1;
+  st->reset = 1;
+  if (!st->err || st->err == GOST_ECLOSED) st->err = status;
+  gost__mux_rx_released(m, unread); /* may resume the carrier */
   if (st->app_closed) {
     finalize(st);
     return;
@@ -196,7 +214,7 @@ void gost__mux_stream_process(struct mux_stream *st) {
       }
     }
   }
-  if (st->reading && !st->rxq.bytes && st->err && !st->eof_sent) {
+  if ((st->reading || st->reset) && !st->rxq.bytes && st->err && !st->eof_sent) {
     st->eof_sent = 1;
     deliver(st, st->err, NULL);
   }

@@ -15,7 +15,7 @@ void gost__smux_config_default(struct gost_smux_config *cfg, int is_client) {
   cfg->keepalive_interval_ms = 10000;
   cfg->keepalive_timeout_ms = 30000;
   cfg->max_out_buffer = 262144;
-  cfg->max_stream_window = 4194304;
+  cfg->max_stream_window = 8388608;
   cfg->max_window_growth = 16u << 20;
 }
 
@@ -26,7 +26,7 @@ static int config_fix(struct gost_smux_config *c) {
   if (!c->keepalive_interval_ms) c->keepalive_interval_ms = 10000;
   if (!c->keepalive_timeout_ms) c->keepalive_timeout_ms = 30000;
   if (!c->max_out_buffer) c->max_out_buffer = 262144;
-  if (!c->max_stream_window) c->max_stream_window = 4194304;
+  if (!c->max_stream_window) c->max_stream_window = 8388608;
   if (!c->max_window_growth) c->max_window_growth = 16u << 20;
   if (c->max_stream_window < c->max_stream_buffer) c->max_stream_window = c->max_stream_buffer;
   if (c->max_frame_size > 65535) return gost__error(GOST_EINVAL, "smux: max_frame_size above 65535");
@@ -179,9 +179,18 @@ static int handle_header(struct gost_smux *s, const uint8_t *h) {
 static int deliver(struct gost_smux *s, const uint8_t *p, size_t n) {
   struct gost_smux_stream *st = gost__smux_find(s, s->rsid);
   if (!st || st->fin_rcvd || !s->cb.on_stream_data) return GOST_OK;
+  if (st->blocked) { /* data again after the sender waited for our window: the UPD's round trip */
+    if (st->raised && s->now_ms - st->raise_ms >= GOST_SMUX_STALL_MS) st->starved = 1;
+    st->blocked = st->raised = 0;
+  }
   st->received += (uint32_t)n;
-  for (int i = 0; i < GOST_SMUX_LIMITS; i++)
-    if (st->received == st->limits[i]) st->starved = 1; /* the sender stopped at our window */
+  for (int i = 0; i < GOST_SMUX_LIMITS; i++) {
+    if (st->received != st->limits[i]) continue;
+    st->blocked = 1; /* the sender stopped at our window; which UPD lets it go on? */
+    int j = (i + 1) % GOST_SMUX_LIMITS; /* the next one, if it is out already */
+    st->raised = (int32_t)(st->limits[j] - st->received) > 0;
+    st->raise_ms = st->limits_ms[j];
+  }
   if (s->cb.on_stream_data(s, s->rsid, p, n, s->user) != 0)
     return gost__smux_fail(s, GOST_EUSER, "on_stream_data aborted");
   return s->dead;
@@ -190,6 +199,7 @@ static int deliver(struct gost_smux *s, const uint8_t *p, size_t n) {
 int gost__smux_recv(struct gost_smux *s, const uint8_t *data, size_t len, uint64_t now_ms) {
   if (s->dead) return s->dead;
   start_clock(s, now_ms);
+  s->now_ms = now_ms;
   while (len > 0) {
     int rc = GOST_OK;
     size_t k;

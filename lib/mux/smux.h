@@ -24,7 +24,7 @@ struct gost_smux_config {
   uint32_t max_frame_size;        /* PSH payload split size; 0 = 32768, at most 65535 */
   uint32_t max_stream_buffer;     /* v2 window we advertise in UPD at first; 0 = 1048576 */
   /* Adaptive v2 receive windows (perf): a stream whose sender used up the whole window while
-   * its reader kept up gets its window doubled, up to max_stream_window (0 = 4194304; at or
+   * its reader kept up gets its window doubled, up to max_stream_window (0 = 8388608; at or
    * below max_stream_buffer: fixed windows), while the growth of all the session's streams
    * stays within max_window_growth (0 = 16 MiB), the session's budget. */
   uint32_t max_stream_window;
@@ -33,6 +33,7 @@ struct gost_smux_config {
   uint32_t keepalive_timeout_ms;  /* silence that kills the session; 0 = 30000 */
   int keepalive_disabled;         /* no NOP, no timeout */
   size_t max_out_buffer;          /* queued output beyond which write() accepts nothing; 0 = 262144 */
+  uint32_t max_streams;           /* live streams per session (session layer); 0 = 16384 */
 };
 
 /* Fills cfg with the tunnel defaults (§3.1) for the given role. */

@@ -13,6 +13,9 @@
 #define GOST_SMUX_CTRL_HEADROOM 65536u
 /* UPDs whose limits are remembered: one window's worth at one UPD per quarter window */
 #define GOST_SMUX_LIMITS 4
+/* A window round trip shorter than this is no reason to grow it: at 2 ms the 3/4 of a 1 MiB
+ * window usable in flight still carries 3 Gbit/s (loopback and LAN stay at the base window) */
+#define GOST_SMUX_STALL_MS 2
 
 struct gost_smux_stream {
   struct gost_smux_stream *hnext; /* hash chain */
@@ -33,7 +36,12 @@ struct gost_smux_stream {
    * (the later ones are in flight), so received == one of them means it was blocked. */
   uint32_t limits[GOST_SMUX_LIMITS];
   uint8_t nlimit;       /* next slot of limits */
-  unsigned starved : 1; /* the sender used up a window since our last UPD */
+  uint64_t limits_ms[GOST_SMUX_LIMITS]; /* when each of those UPDs went out */
+  unsigned blocked : 1;  /* received reached one of limits: the sender is waiting for us */
+  unsigned raised : 1;   /* ...and an UPD that lets it go on is out, sent at raise_ms */
+  unsigned starved : 1;  /* the window's round trip (UPD out -> data it allowed in) took at
+                          * least GOST_SMUX_STALL_MS while the sender was blocked */
+  uint64_t raise_ms;
 };
 
 enum gost_smux_rstate { RS_HDR, RS_PSH, RS_UPD };
@@ -67,6 +75,7 @@ struct gost_smux {
   /* keepalive */
   int clock_started, recv_paused, data_ready;
   uint64_t next_ping, next_check;
+  uint64_t now_ms; /* of the current recv(), for the window stall measurement */
 };
 
 /* smux_stream.c */

@@ -161,10 +161,11 @@ int gost__smux_stream_can_write(const struct gost_smux *s, uint32_t sid) {
 }
 
 /* Doubles st's window when the window, not the reader, limited the stream: the sender used up
- * all of it since our last UPD (so more was in flight than it allowed: the path's bandwidth-
- * delay product is larger) while the application kept up (under an eighth of the window unread;
- * never on the first UPD, which follows the peer's assumed initial window). The signal HTTP/2
- * and QUIC stacks auto-tune on, without needing an RTT sample. */
+ * all of it, and the UPD that let it go on took at least GOST_SMUX_STALL_MS until its data came
+ * in (a window round trip: the path's bandwidth-delay product is larger than the window), while
+ * the application kept up
+ * (under an eighth of the window unread; never on the first UPD, which follows the peer's
+ * assumed initial window). The signal HTTP/2 and QUIC stacks auto-tune on. */
 static void maybe_grow(struct gost_smux *s, struct gost_smux_stream *st) {
   int bound = st->starved && st->upd_sent && st->received - st->consumed <= st->win / 8;
   st->starved = 0;
@@ -196,7 +197,12 @@ int gost__smux_consumed(struct gost_smux *s, uint32_t sid, size_t n) {
   st->upd_sent = 1;
   st->since_upd = 0;
   st->limits[st->nlimit] = st->consumed + st->win;
+  st->limits_ms[st->nlimit] = s->now_ms;
   st->nlimit = (uint8_t)((st->nlimit + 1) % GOST_SMUX_LIMITS);
+  if (st->blocked && !st->raised) { /* this UPD is the one that lets the blocked sender go on */
+    st->raised = 1;
+    st->raise_ms = s->now_ms;
+  }
   return GOST_OK;
 }
 

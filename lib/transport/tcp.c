@@ -1,6 +1,7 @@
 /* "tcp" listener (accept loop -> socket streams -> the service's handler) and the "tcp"
  * dialer (the identity: a connected socket is already the stream). */
 #include <errno.h>
+#include <stdlib.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <unistd.h>
@@ -8,6 +9,7 @@
 #include "core/addr.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/meta.h"
 #include "io/later.h"
 #include "io/sock.h"
 #include "transport/transport_ops.h"
@@ -21,7 +23,37 @@ struct tcp_listener {
   int fd;
   ev_io io;
   ev_timer pause;
+  int64_t write_timeout_ms; /* writeTimeout for accepted sockets */
+  size_t conns_max;         /* conns.max: accepted connections open at once */
+  struct gost_conn_count *conns;
+  ev_tstamp refuse_logged;
+  /* An out-of-descriptors episode, from the first failed accept until the backlog is drained:
+   * logged once when it starts and once, with the number of pauses, when it ends. */
+  uint64_t pauses;
+  ev_tstamp paused_since;
 };
+
+static const char *svc_name(const gost_service_t *svc) { return svc->name ? svc->name : ""; }
+
+static void pause_accepts(struct tcp_listener *t, int err) {
+  struct ev_loop *loop = t->svc->ctx->loop;
+  if (t->pauses++ == 0) {
+    t->paused_since = ev_now(loop);
+    GOST_WARN(t->svc->ctx, "%s: accept: %s; pausing accepts, retrying every %.0f s",
+              svc_name(t->svc), strerror(err), EMFILE_PAUSE);
+  }
+  GOST_BUDGET_HIT(t->svc->ctx, accept_paused);
+  ev_io_stop(loop, &t->io);
+  /* A one-shot timer keeps its fired value of 0 s: set the pause again each time. */
+  ev_timer_set(&t->pause, EMFILE_PAUSE, 0.);
+  ev_timer_start(loop, &t->pause);
+}
+
+static void accepts_resumed(struct tcp_listener *t) {
+  GOST_WARN(t->svc->ctx, "%s: accepting again after %llu pauses over %.1f s", svc_name(t->svc),
+            (unsigned long long)t->pauses, ev_now(t->svc->ctx->loop) - t->paused_since);
+  t->pauses = 0;
+}
 
 static void on_wrapped(gost_ctx_t *ctx, gost_stream *s, int status, void *user) {
   gost_service_t *svc = user;
@@ -33,6 +65,20 @@ static void on_wrapped(gost_ctx_t *ctx, gost_stream *s, int status, void *user) 
   gost__service_accept(svc, s, NULL);
 }
 
+/* Above conns.max: closed at once (a reset, no buffer), logged once a second, counted. */
+static void refuse_conn(struct tcp_listener *t, int fd) {
+  struct linger lg = {1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+  close(fd);
+  gost_ctx_t *ctx = t->svc->ctx;
+  GOST_BUDGET_HIT(ctx, conns_refused);
+  if (ev_now(ctx->loop) - t->refuse_logged >= 1.0) {
+    t->refuse_logged = ev_now(ctx->loop);
+    GOST_WARN(ctx, "%s: %zu connections open (conns.max); refusing new ones (%llu refused so far)",
+              svc_name(t->svc), t->conns->live, (unsigned long long)ctx->budget.conns_refused);
+  }
+}
+
 static void on_accept(struct ev_loop *loop, ev_io *w, int revents) {
   (void)revents;
   struct tcp_listener *t = w->data;
@@ -40,18 +86,23 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents) {
   for (int i = 0; i < ACCEPT_BATCH; i++) {
     int fd = accept4(t->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
-      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-        GOST_WARN(svc->ctx, "%s: accept: %s; pausing", svc->name ? svc->name : "", strerror(errno));
-        ev_io_stop(loop, w);
-        ev_timer_start(loop, &t->pause);
-      }
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+        pause_accepts(t, errno);
+      else if (errno == EAGAIN && t->pauses) /* backlog drained: the episode is over */
+        accepts_resumed(t);
       return;
+    }
+    if (t->conns->live >= t->conns_max) {
+      refuse_conn(t, fd);
+      continue;
     }
     gost_stream *s = gost__sock_new(svc->ctx, fd, 0);
     if (!s) {
       close(fd);
       continue;
     }
+    if (t->write_timeout_ms >= 0) gost__sock_set_write_timeout(s, t->write_timeout_ms);
+    gost__sock_count(s, t->conns);
     const struct gost_listener_ops *l = svc->listener;
     if (l && l->wrap) {
       /* TLS/WS listeners reuse this accept loop and wrap each connection. */
@@ -70,6 +121,12 @@ static void on_pause_end(struct ev_loop *loop, ev_timer *w, int revents) {
 }
 
 static int tcp_start(gost_service_t *svc) {
+  const char *wt = gost__service_meta(svc, "writeTimeout", NULL);
+  int64_t wto = wt ? gost__duration_ms(wt) : -1;
+  if (wt && wto < 0) return gost__error(GOST_EINVAL, "bad writeTimeout \"%s\"", wt);
+  const char *cm = gost__service_meta(svc, "conns.max", NULL);
+  long long cmax = cm ? strtoll(cm, NULL, 10) : GOST_CONNS_DEFAULT_MAX;
+  if (cmax <= 0) return gost__error(GOST_EINVAL, "bad conns.max \"%s\"", cm);
   struct sockaddr_storage local;
   int fd = gost__listen_fd(svc->addr, SOCK_STREAM, &local);
   if (fd < 0) return fd;
@@ -81,6 +138,15 @@ static int tcp_start(gost_service_t *svc) {
   svc->port = gost__sockaddr_port((struct sockaddr *)&local);
   t->svc = svc;
   t->fd = fd;
+  t->write_timeout_ms = wto;
+  t->conns_max = (size_t)cmax;
+  t->conns = gost__calloc(svc->ctx, 1, sizeof *t->conns);
+  if (!t->conns) {
+    close(fd);
+    gost__free(svc->ctx, t);
+    return gost__error(GOST_ENOMEM, "out of memory");
+  }
+  t->conns->ctx = svc->ctx;
   ev_io_init(&t->io, on_accept, fd, EV_READ);
   t->io.data = t;
   ev_timer_init(&t->pause, on_pause_end, EMFILE_PAUSE, 0.);
@@ -95,6 +161,7 @@ static void tcp_stop(gost_service_t *svc) {
   if (!t) return;
   ev_io_stop(svc->ctx->loop, &t->io);
   ev_timer_stop(svc->ctx->loop, &t->pause);
+  gost__conn_count_release(t->conns);
   close(t->fd);
   svc->listener_state = NULL;
   gost__free(svc->ctx, t);

@@ -40,6 +40,7 @@ static int udp_start(gost_service_t *svc) {
    * unless readBufferSize says otherwise. */
   o.read_buffer_size = meta_size(svc, "readBufferSize", "udp.bufferSize", 65535, 65535);
   o.queue_len = meta_size(svc, "readQueueSize", NULL, GOST_UDPFLOW_QUEUE, 4096);
+  o.max_flows = meta_size(svc, "udp.maxFlows", NULL, GOST_UDPFLOW_MAX_FLOWS, 1000000);
   struct sockaddr_storage cand[2];
   int n = gost__bind_addrs(svc->addr ? svc->addr : ":0", cand);
   if (n < 0) return n;

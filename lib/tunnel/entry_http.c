@@ -1,7 +1,11 @@
 /* Entrypoint HTTP path (§5.2): each request on a public connection is routed on its own Host
  * to a fresh tunnel stream; request and response are forwarded with their own framing
  * (Content-Length / chunked / until close), then the stream is closed and the next request
- * read. 101 Switching Protocols turns the connection into the one relay loop. */
+ * read. 101 Switching Protocols turns the connection into the one relay loop.
+ * Failure ownership: the public stream is read in every state (a reset or EOF is seen while a
+ * response streams), every write to it has a completion, and after the last response the
+ * connection stays owned here until its queue drains or fails (the socket's writeTimeout bounds
+ * a reader that never drains), so no path waits for a drain that never comes. */
 #include <arpa/inet.h>
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -18,7 +22,7 @@
 /* request head limit + one read; reading stops above the head limit, so one read fits */
 #define HC_BUF (GOST__HTTP_MAX_HEAD + GOST_ENTRY_READ_MAX)
 
-enum hc_state { HC_HEAD, HC_BODY, HC_WAIT };
+enum hc_state { HC_HEAD, HC_BODY, HC_WAIT, HC_CLOSING };
 
 struct hc {
   struct gost_tunnel_pending p;
@@ -30,6 +34,9 @@ struct hc {
   enum hc_state state;
   int minor, resp_started;
   int client_ka; /* the client's own keep-alive wish (the head may be edited in pool mode) */
+  /* Pool mode hid the client's Connection: close from the backend, so the relayed response head
+   * gets one back (after its status line) and the client knows we close: 1 until it is in. */
+  int add_close;
   int poolable;  /* keepalive mode and the backend saw no Connection: close */
   uint8_t tid[16];
   char dst[GOST_ENTRY_DST_MAX];
@@ -79,21 +86,29 @@ static void hc_free(struct hc *h) {
 
 static void hc_abort(struct gost_tunnel_pending *p) { hc_free(gost_container_of(p, struct hc, p)); }
 
-static void drain_close(gost_stream *s, void *user) { gost_stream_close(s); }
+/* Write completion for the public side: a failed write ends the connection and its stream.
+ * The owner is found through the read callback, so a completion that fires after an upgrade
+ * handed pub to the pipe (which learns of failures itself) touches nothing of ours. */
+static void pub_written(gost_stream *s, int status, void *user) {
+  (void)user;
+  if (status < 0 && s->on_read == pub_read) hc_free(s->user);
+}
 
-/* Gives the public stream up: closed once what we wrote to it has left. Frees h. */
+static int pub_write(struct hc *h, const void *p, size_t n) {
+  return gost_stream_write_buf(h->pub, p, n, pub_written, NULL);
+}
+
+/* No more requests: the connection closes once what we wrote to it has left (pub_drained), or
+ * at the first error (pub_read, pub_written). Frees h now when nothing is queued. */
 static void hc_finish(struct hc *h) {
-  gost_stream *pub = h->pub;
-  h->pub = NULL;
-  hc_free(h);
-  gost_stream_read_stop(pub);
-  gost_stream_set_read_cb(pub, NULL, NULL);
-  if (!gost_stream_queued(pub)) {
-    gost_stream_close(pub);
-  } else {
-    pub->on_drain = drain_close;
-    pub->drain_user = NULL;
-  }
+  close_up(h);
+  ev_timer_stop(h->srv->ctx->loop, &h->timer);
+  gost__free(h->srv->ctx, h->buf);
+  h->buf = NULL;
+  h->len = 0;
+  h->state = HC_CLOSING;
+  if (!gost_stream_queued(h->pub)) return hc_free(h);
+  gost_stream_read_start(h->pub); /* a reset must reach us; bytes are discarded */
 }
 
 /* entrypoint.accesslog: `| 200 | 203.0.113.9:5123 | GET app.example.com/x | 12.3 ms`. */
@@ -120,7 +135,7 @@ static void hc_error(struct hc *h, int status, const char *why) {
   h->srv->svc->errors++;
   access_log(h, status);
   if (gost__httphead_error_response(status, h->minor, out, sizeof out, &n) == GOST_OK &&
-      gost_stream_write_buf(h->pub, out, n, NULL, NULL) != GOST_OK) {
+      pub_write(h, out, n) != GOST_OK) {
     hc_free(h);
     return;
   }
@@ -134,7 +149,7 @@ static void hc_timeout(struct ev_loop *loop, ev_timer *w, int revents) {
     gost__tunnel_addr_str(&h->client, peer, sizeof peer);
     GOST_DEBUG(h->srv->ctx, "entrypoint: %s: request head timeout", peer);
     hc_free(h);
-  } else if (!h->resp_started) {
+  } else if (h->state != HC_CLOSING && !h->resp_started) {
     hc_error(h, 503, "no response headers in time");
   }
 }
@@ -148,7 +163,8 @@ static void arm(struct hc *h) {
 /* Backpressure: each side resumes the other when its queue drains. */
 static void pub_drained(gost_stream *s, void *user) {
   struct hc *h = user;
-  if (h->up && h->resp_started) gost_stream_read_start(h->up);
+  if (h->state == HC_CLOSING) hc_free(h);
+  else if (h->up && h->resp_started) gost_stream_read_start(h->up);
 }
 static void up_drained(gost_stream *s, void *user) {
   struct hc *h = user;
@@ -196,7 +212,9 @@ static void forward_request(struct hc *h) {
   h->len -= k;
   if (rc == GOST_OK) { /* request complete; pipelined bytes wait for the response */
     h->state = HC_WAIT;
-    gost_stream_read_stop(h->pub);
+    /* keep reading (bounded by pub_read) so that the client's reset or close is noticed */
+    if (h->len > GOST__HTTP_MAX_HEAD) gost_stream_read_stop(h->pub);
+    else gost_stream_read_start(h->pub);
     return;
   }
   if (gost_stream_queued(h->up) > HC_HWM) gost_stream_read_stop(h->pub);
@@ -299,6 +317,7 @@ static void request_routed(struct gost_ingress_query *q, int status) {
   gost__http_framer_init(&h->respf, 1);
   h->respf.skip_body = skip_body;
   h->resp_started = 0;
+  h->add_close = h->poolable && !h->client_ka;
   h->state = HC_BODY;
   forward_request(h);
 }
@@ -322,10 +341,17 @@ static void next_request(struct hc *h) {
 
 static void pub_read(gost_stream *s, ssize_t n, const char *data, void *user) {
   struct hc *h = user;
-  if (n < 0) { /* between requests this is the normal end */
+  if (n == GOST_ECLOSED && (h->state == HC_WAIT || h->state == HC_CLOSING)) {
+    /* half-close after a request: the answer (or its queued tail) still goes out */
+    h->client_ka = 0;
+    gost_stream_read_stop(s);
+    return;
+  }
+  if (n < 0) { /* between requests the normal end; else a reset or a cut request: drop all */
     hc_free(h);
     return;
   }
+  if (h->state == HC_CLOSING) return; /* nothing more is served: discard */
   if (!buf_need(h)) return hc_free(h);
   if ((size_t)n > HC_BUF - h->len) return hc_error(h, 400, "request too large");
   memcpy(h->buf + h->len, data, (size_t)n);
@@ -354,6 +380,7 @@ static void response_done(struct hc *h) {
 
 static void upgrade(struct hc *h, const char *rest, size_t n) {
   gost_stream *pub = h->pub, *up = h->up;
+  /* no completion: the pipe owns pub from here and learns of failures through its reads */
   int rc = n ? gost_stream_write_buf(pub, rest, n, NULL, NULL) : GOST_OK;
   if (rc == GOST_OK && h->len) rc = gost_stream_write_buf(up, h->buf, h->len, NULL, NULL);
   h->pub = h->up = NULL;
@@ -368,6 +395,18 @@ static void upgrade(struct hc *h, const char *rest, size_t n) {
     return;
   }
   gost__tunnel_pipe(srv, pub, up);
+}
+
+/* Response bytes to the public side; inserts "Connection: close" after the status line when
+ * add_close is set (any split of the head: only the status line's '\n' is looked for). */
+static int relay_response(struct hc *h, const char *p, size_t n) {
+  const char *nl = h->add_close ? memchr(p, '\n', n) : NULL;
+  if (!nl) return pub_write(h, p, n);
+  static const char hdr[] = "Connection: close\r\n";
+  size_t a = (size_t)(nl - p) + 1;
+  struct iovec v[3] = {{(void *)p, a}, {(void *)hdr, sizeof hdr - 1}, {(void *)(p + a), n - a}};
+  h->add_close = 0;
+  return gost_stream_write(h->pub, v, n > a ? 3 : 2, pub_written, NULL);
 }
 
 static void up_read(gost_stream *s, ssize_t n, const char *data, void *user) {
@@ -392,7 +431,7 @@ static void up_read(gost_stream *s, ssize_t n, const char *data, void *user) {
       return hc_free(h);
     }
     if (rc == GOST_EAGAIN) k = len - off;
-    if (k && gost_stream_write_buf(h->pub, data + off, k, NULL, NULL) != GOST_OK) return hc_free(h);
+    if (k && relay_response(h, data + off, k) != GOST_OK) return hc_free(h);
     off += k;
     if (rc == GOST_EAGAIN) break;
     gost__count_status(&h->srv->ctx->ctr, (int)h->respf.parser.status_code);
@@ -403,6 +442,7 @@ static void up_read(gost_stream *s, ssize_t n, const char *data, void *user) {
       int skip = h->respf.skip_body;
       gost__http_framer_init(&h->respf, 1);
       h->respf.skip_body = skip;
+      h->add_close = h->poolable && !h->client_ka; /* into the final head too */
       if (off < len) continue;
       break;
     }

@@ -268,6 +268,13 @@ int gost__entry_listener_start(struct gost_tunnel_server *srv, gost_service_t *l
   l->handler_meta = json_object();
   l->listener_meta = json_object();
   l->service_meta = json_object();
+  /* the public side is where stalled readers and floods come from: it shares the service's
+   * writeTimeout and conns.max */
+  static const char *const shared[] = {"writeTimeout", "conns.max"};
+  for (size_t i = 0; i < 2 && l->service_meta; i++) {
+    const char *v = gost__service_meta(srv->svc, shared[i], NULL);
+    if (v) json_object_set_new(l->service_meta, shared[i], json_string(v));
+  }
   l->listener = lo;
   l->handler = handler;
   l->handler_state = state;

@@ -8,10 +8,13 @@
 
 struct gost_dial; /* chain/dial.h: only commands.c dials */
 
-/* Legitimate requests are well under 1 KiB (auth 512 + two addresses + IDs); room for one
- * read of early data behind them (a socket read is at most 64 KiB). */
+/* Legitimate requests are well under 1 KiB (auth 2 + 255 + 255, two addresses of at most 262,
+ * a tunnel ID of 20, a network of 1, the 4-byte header: 1058 bytes); longer ones are dropped.
+ * Behind a request there may be one read of early data (a socket read is at most 64 KiB). The
+ * buffer grows to what has arrived, so an idle connection holds none (docs/limits.md). */
 #define GOST_HS_REQ_MAX 4096
 #define GOST_HS_MAX (GOST_HS_REQ_MAX + 64 * 1024)
+#define GOST_HS_DEFAULT_MAX 1024 /* handshake.max: relay requests being read at once */
 
 struct gost_hs {
   struct gost_tunnel_pending p; /* on srv->conns */
@@ -26,7 +29,7 @@ struct gost_hs {
   uint8_t cid[16];                 /* BIND: the connector ID handed out */
   struct gost_relay_msg msg;
   size_t len, used; /* bytes in buf; bytes of the request (rest belongs to the peer's data) */
-  uint8_t buf[GOST_HS_MAX];
+  uint8_t *buf;      /* exactly len bytes (NULL until the first byte arrives) */
 };
 
 /* handler/tunnel.c */

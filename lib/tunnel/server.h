@@ -32,6 +32,8 @@ struct gost_tunnel_server {
   uint8_t entry_id[16];        /* entrypoint.id */
   int64_t read_timeout_ms;     /* relay request deadline on the tunnel port */
   int64_t entry_timeout_ms;    /* entrypoint.readTimeout: heads and hellos */
+  size_t hs_max, nhs;          /* handshake.max; relay requests being read now */
+  ev_tstamp hs_refuse_logged;  /* last "refusing" log line (one per second at most) */
   int relay_unsafe;            /* entrypoint.relay.unsafe: stock §5.5 behaviour */
   int proxy_protocol;          /* entrypoint.proxyProtocol: 0, 1 or 2 */
   struct gost_ingress inline_rules; /* `tunnel` option when no ingress object is set (a memory

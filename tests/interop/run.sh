@@ -27,10 +27,11 @@ jobs() {
       echo "visitor.sh $s $c $v"; echo "direct.sh $s $c $v"; echo "big.sh $s $c $v"
       echo "halfclose.sh $s $c $v"; echo "entrypoint_id.sh $s $c $v"
     done
-  done; echo "pool.sh $s"; echo "seeds.sh $s"; done
+  done; echo "pool.sh $s"; for p in proxy tunnel forward; do echo "seeds.sh $s $p"; done; done
   # remote forwarding over relay/SOCKS5 binds, UDP through hops (docs/remote-forwarding.md)
   for s in lib stock; do for c in lib stock; do echo "remote_forward.sh $s $c"; done; done
   for s in lib rc5; do for c in lib rc5; do for v in lib rc5; do echo "relay.sh $s $c $v"; done; done; done
+  echo "seeds_relay.sh lib relay"; echo "seeds_relay.sh lib relayid"; echo "seeds_relay.sh rc5 relayid"
 }
 
 OUT=$(mktemp -d)
@@ -41,8 +42,9 @@ start=$(date +%s)
 echo "$list" | xargs -P "${INTEROP_JOBS:-6}" -I{} bash -c '
   f="$1/$(echo "$2" | tr " /" "__").out"
   # A port drawn by a neighbour between our free_ports and our bind: run the case once more.
+  t0=$(date +%s)
   for try in 1 2; do
-    timeout 150 bash "$0"/$2 >"$f" 2>&1 && { echo "ok   $2"; exit 0; }
+    timeout 150 bash "$0"/$2 >"$f" 2>&1 && { echo "ok   $2 ($(( $(date +%s) - t0 )) s)"; exit 0; }
     grep -q "already in use" "$f" || break
   done
   echo "FAIL $2"; mv "$f" "$f.failed"

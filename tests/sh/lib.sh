@@ -22,7 +22,11 @@ trap cleanup EXIT
 # concurrently running tests cannot take them between this call and the bind; all N are held
 # while choosing, so they are distinct. Usage: read -r A B C < <(free_ports 3)
 free_ports() {
-  python3 "$SRC/scripts/free-ports.py" "$@"
+  # printed only once the picker has exited: it holds the ports until then, and a caller reading
+  # them through < <(free_ports N) would otherwise race it to bind
+  local out
+  out=$(python3 "$SRC/scripts/free-ports.py" "$@")
+  echo "$out"
 }
 free_port() { free_ports 1 "${1:-tcp}"; }
 
@@ -40,6 +44,18 @@ wait_tcp() {
     sleep 0.1
   done
   echo "nothing listens on port $1" >&2
+  return 1
+}
+
+# log_port FILE PCRE: the port a service wrote to its log on start (it listened on port 0);
+# PCRE uses \K before the port digits. Waits 10 s at most.
+log_port() {
+  local p
+  for _ in $(seq 1 100); do
+    p=$(grep -oP "$2" "$1" 2>/dev/null | head -n 1) && [ -n "$p" ] && { echo "$p"; return 0; }
+    sleep 0.1
+  done
+  echo "no port matching '$2' in $1" >&2
   return 1
 }
 

@@ -7,7 +7,7 @@ Known seed addresses and the names that replace them:
   192.168.2.1:22 -> ssh     192.168.2.2:6379 -> redis 192.168.2.1:53 192.168.2.2:53 192.168.1.1:53 -> dns
   :2222 -> v-ssh  :1053 -> v-dns1  :2053 -> v-dns2  :6379 -> v-redis  :5201 -> iperf  :15201 -> v-iperf
   seed 002: service :80 -> entry   example.com:80 -> web-a   example.org:80 -> web-b
-  seed 004: :8080 -> front  :10053 -> front-udp  192.168.1.1:8080 -> hop1  192.168.1.2:1080 -> hop2
+  :8000 -> v-web   seed 004: :8080 -> front  :10053 -> front-udp  192.168.1.1:8080 -> hop1  192.168.1.2:1080 -> hop2
 """
 import re
 import sys
@@ -19,7 +19,7 @@ ADDRS = {
     r"192\.168\.(?:2\.1|2\.2|1\.1):53": "dns",
     r":80": "entry", r"example\.com:80": "web-a", r"example\.org:80": "web-b",
     r":8080": "front", r":10053": "front-udp", r"192\.168\.1\.1:8080": "hop1", r"192\.168\.1\.2:1080": "hop2",
-    r":2222": "v-ssh", r":1053": "v-dns1", r":2053": "v-dns2", r":15201": "v-iperf", r":5201": "iperf",
+    r":8000": "v-web", r":2222": "v-ssh", r":1053": "v-dns1", r":2053": "v-dns2", r":15201": "v-iperf", r":5201": "iperf",
 }
 
 src, dst = sys.argv[1], sys.argv[2]

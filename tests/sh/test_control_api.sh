@@ -142,10 +142,21 @@ grep -c 'event: connector_up' events.log | grep -qx 1 || fail "the tunnel client
 grep -q 'event: config_applied' events.log || fail "no config_applied event"
 pass "tunnel client registered once, config_applied events seen"
 
+# a chain through the stock endpoint, a service using it; its failed dial is counted
+"${C[@]}" -XPOST "$B/config/chains" -d '{"name":"dead","hops":[{"name":"h","nodes":[{"name":"n","addr":"127.0.0.1:1","connector":{"type":"http"},"dialer":{"type":"tcp"}}]}]}' > r.json
+grep -q '"msg":"OK"' r.json || fail "create chain: $(cat r.json)"
+"${C[@]}" -XPOST "$B/config/services" -d "{\"name\":\"viachain\",\"addr\":\"127.0.0.1:$N1\",\"handler\":{\"type\":\"tcp\",\"chain\":\"dead\"},\"listener\":{\"type\":\"tcp\"},\"forwarder\":{\"nodes\":[{\"name\":\"w\",\"addr\":\"127.0.0.1:$W\"}]}}" > r.json
+grep -q '"msg":"OK"' r.json || fail "service with chain: $(cat r.json)"
+wait_tcp "$N1"
+! curl -sf --max-time 5 "http://127.0.0.1:$N1/" >/dev/null 2>&1 || fail "a dead chain forwarded"
+"${C[@]}" -XDELETE "$B/config/chains/dead" > r.json
+grep -q '"code":40003' r.json || fail "deleting a chain in use must fail: $(cat r.json)"
+
 # metrics: parse, stock names, tunnel counters
 curl -sf --max-time 5 "http://127.0.0.1:$MET/metrics" > m.txt || fail "scrape"
 python3 "$SRC/tests/sh/prom_check.py" < m.txt \
-  'gost_services == 2' \
+  'gost_services == 3' \
+  'gost_chain_errors_total{chain="dead"} >= 1' \
   'gost_service_requests_total{service="tun"} >= 4' \
   'gost_service_transfer_output_bytes_total{service="fwd"} >= 8000000' \
   'gost_entrypoint_responses_total{code="200"} >= 4' \
@@ -178,7 +189,7 @@ assert b" 411 " in s.recv(1000)
 s = socket.create_connection(("127.0.0.1", p)); s.sendall(b"GARBAGE\r\n\r\n")
 assert b" 400 " in s.recv(1000)
 PY
-"${C[@]}" "$B/api/status" | grep -q '"services":2' || fail "server unwell after hostile requests"
+"${C[@]}" "$B/api/status" | grep -q '"services":3' || fail "server unwell after hostile requests"
 pass "hostile requests refused, server fine"
 
 # pathPrefix and an auther (looked up per request), and stock's -api [user:pass@]addr flag

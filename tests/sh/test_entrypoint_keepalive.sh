@@ -52,13 +52,35 @@ for i in $(seq 1 20); do
   [ "$out" = "hello /r$i" ] || fail "request $i body '$out'"
 done
 # curl sends no Connection header; check an explicit 'Connection: close' is not passed on either
-out=$(curl -sf --max-time 5 -H 'Host: app.example.com' -H 'Connection: close' "http://127.0.0.1:$E/c") || fail "Connection: close request"
+out=$(curl -sf --max-time 5 -D "$WORK/c.head" -H 'Host: app.example.com' -H 'Connection: close' "http://127.0.0.1:$E/c") || fail "Connection: close request"
 [ "$out" = "hello /c" ] || fail "Connection: close body '$out'"
+# ...but the client is told we close: the relayed response carries Connection: close
+grep -qi '^Connection: close' "$WORK/c.head" || fail "relayed response lacks Connection: close: $(cat "$WORK/c.head")"
+[ "$(head -n 1 "$WORK/c.head" | tr -d '\r')" = "HTTP/1.1 200 OK" ] || fail "status line changed: $(head -n 1 "$WORK/c.head")"
 n=$(( $(conns web) - base ))
 [ "$n" = 0 ] || fail "keepalive: $n new backend connections for 21 requests (want 0: the warm-up one is reused)"
 grep -q '^REQ .* /c conn=close' "$WORK/web.log" && fail "Connection: close reached the backend in keepalive mode"
 [ "$(grep '^REQ' "$WORK/web.log" | awk '{print $2}' | sort -u | wc -l)" = 1 ] || fail "requests came over several backend connections"
-pass "keepalive: 21 requests, 1 backend connection, Connection: close not forwarded"
+pass "keepalive: 21 requests, 1 backend connection, Connection: close not forwarded but answered"
+
+echo "# a client asking close gets Connection: close on a response split at every byte"
+python3 - "$E" <<'PY' || fail "byte-split response to a Connection: close request"
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5)
+s.sendall(b"GET /split HTTP/1.1\r\nHost: app.example.com\r\nConnection: close\r\n\r\n")
+data = b""
+while True:
+    b = s.recv(1)
+    if not b:
+        break
+    data += b
+head, _, body = data.partition(b"\r\n\r\n")
+lines = head.split(b"\r\n")
+assert lines[0] == b"HTTP/1.1 200 OK", lines[0]
+assert b"Connection: close" in lines[1:], lines
+assert body == b"hello /split\n", body
+PY
+pass "Connection: close inserted after the status line, body intact, connection closed"
 
 echo "# a backend that answers Connection: close is not reused"
 base=$(conns web)

@@ -64,3 +64,10 @@ kill -0 $demo 2>/dev/null && fail "run-demo ignored SIGTERM"
 wait $demo || true
 (exec 3<>/dev/tcp/127.0.0.1/"$entry_port") 2>/dev/null && fail "entrypoint $entry_port still listening after SIGTERM"
 pass "make run demo: stays up without a terminal, curl line works, SIGTERM stops everything"
+
+# examples/exposed-tunnel-server.yaml (docs/limits.md): loads under the strict schema and serves
+sed -e 's/addr: :8443/addr: 127.0.0.1:0/; s/entrypoint: :80 /entrypoint: 127.0.0.1:0/' \
+  "$SRC/examples/exposed-tunnel-server.yaml" > "$WORK/exposed.yaml"
+bg exposed "$GOST" -C "$WORK/exposed.yaml"
+wait_log exposed 'entrypoint listening' || fail "examples/exposed-tunnel-server.yaml did not start"
+pass "examples/exposed-tunnel-server.yaml"

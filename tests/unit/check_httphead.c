@@ -196,6 +196,38 @@ START_TEST(request_limits) {
 }
 END_TEST
 
+/* What we write must parse again (issue 9, fuzz_httphead): 100 headers and an added Connection
+ * would be 101, which our own parser refuses; so is a head pushed past 16 KiB. */
+START_TEST(write_stays_parseable) {
+  static char in[GOST__HTTP_MAX_HEAD], out[GOST__HTTP_MAX_HEAD + 512];
+  size_t n = (size_t)snprintf(in, sizeof in, "GET / HTTP/1.1\r\nHost: a\r\n");
+  for (int i = 0; i < 99; i++) n += (size_t)snprintf(in + n, sizeof in - n, "X-H%d: v\r\n", i);
+  n += (size_t)snprintf(in + n, sizeof in - n, "\r\n");
+  ck_assert_int_eq(parse(in), GOST_OK);
+  ck_assert_uint_eq(req.f.nheaders, GOST__HTTP_MAX_HEADERS);
+  static const char *const drop[] = {"connection"};
+  const struct gost_http_header add[] = {{{"Connection", 10}, {"close", 5}}};
+  struct gost_http_edit e = {drop, 1, add, 1, {NULL, 0}};
+  ck_assert_int_eq(gost__httphead_write_request(&req, &e, out, sizeof out, &n), GOST_EPROTO);
+  /* dropping one header makes room */
+  static const char *const drop2[] = {"x-h0"};
+  struct gost_http_edit e2 = {drop2, 1, add, 1, {NULL, 0}};
+  ck_assert_int_eq(gost__httphead_write_request(&req, &e2, out, sizeof out, &n), GOST_OK);
+  struct gost_http_req again;
+  ck_assert_int_eq(gost__httphead_parse_request(out, n, &again), GOST_OK);
+  /* a head just under 16 KiB plus our header would pass the limit */
+  memset(in, 0, sizeof in);
+  size_t pad = GOST__HTTP_MAX_HEAD - 64;
+  n = (size_t)snprintf(in, sizeof in, "GET / HTTP/1.1\r\nHost: a\r\nX-Pad: ");
+  memset(in + n, 'p', pad - n);
+  memcpy(in + pad, "\r\n\r\n", 5);
+  ck_assert_int_eq(parse(in), GOST_OK);
+  const struct gost_http_header big[] = {{{"X-Big", 5}, {"0123456789012345678901234567890123456789012345678901234567890123", 64}}};
+  struct gost_http_edit e3 = {NULL, 0, big, 1, {NULL, 0}};
+  ck_assert_int_eq(gost__httphead_write_request(&req, &e3, out, sizeof out, &n), GOST_EPROTO);
+}
+END_TEST
+
 START_TEST(write_with_edits) {
   const char *in = "GET http://example.com/a?b HTTP/1.1\r\nHost: example.com\r\n"
                    "Proxy-Connection: keep-alive\r\nProxy-Authorization: Basic eDp5\r\nAccept: */*\r\n\r\n";
@@ -411,6 +443,7 @@ int main(void) {
   suite_add_tcase(s, tr);
   TCase *tw = tcase_create("write");
   tcase_add_test(tw, write_with_edits);
+  tcase_add_test(tw, write_stays_parseable);
   tcase_add_test(tw, error_responses);
   tcase_add_test(tw, response_parse);
   suite_add_tcase(s, tw);
