@@ -247,7 +247,7 @@ static int segments(char *path, char *seg[6]) {
 
 static void api_routes(struct gost_httpd_conn *c, const struct gost_httpd_request *r, gost_ctx_t *ctx, char **s,
                        int n) {
-  int get = !strcmp(r->method, "GET");
+  int get = !strcmp(r->method, "GET") || !strcmp(r->method, "HEAD"); /* HEAD: same head, no body */
   if (n == 2 && !strcmp(s[1], "events") && get) return gost__httpd_sse_start(c);
   if (n == 2 && !strcmp(s[1], "status") && get) return gost__admin_json(c, 200, gost__admin_status_json(ctx));
   if (n == 2 && !strcmp(s[1], "tunnels") && get) return gost__admin_json(c, 200, gost__admin_tunnels_json(ctx));
@@ -307,7 +307,7 @@ void gost__admin_api(struct gost_httpd_conn *c, const struct gost_httpd_request 
   int n = segments(path, s);
   if (n >= 1 && !strcmp(s[0], "api")) return api_routes(c, r, ctx, s, n);
   if (n < 1 || strcmp(s[0], "config") || n > 3) return gost__admin_error(c, 404, 404, "not found");
-  if (n == 1 && !strcmp(r->method, "GET")) return get_config(c, r, ctx);
+  if (n == 1 && (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD"))) return get_config(c, r, ctx);
   if (n == 1 && !strcmp(r->method, "POST")) return save_config(c, r, ctx);
   if (n == 1) return gost__admin_error(c, 405, 405, "method not allowed");
   if (n == 2 && !strcmp(s[1], "reload") && !strcmp(r->method, "POST")) {

@@ -24,6 +24,7 @@ struct gost_httpd_conn {
   int orphan; /* its server stopped while busy (an API change restarted the API): finish
                  the response, then close, without touching the server again */
   int status; /* of the last response, for the access log */
+  int head;   /* the request is HEAD: the response goes without its body */
   char client[64];
 };
 
@@ -140,6 +141,7 @@ static int handle_one(struct gost_httpd_conn *c, const struct gost_http_req *req
   r.body = c->buf + req->f.head_len;
   r.body_len = total - req->f.head_len;
   snprintf(r.client, sizeof r.client, "%s", c->client);
+  c->head = !strcmp(r.method, "HEAD");
   double t0 = ev_time();
   int accesslog = c->srv->accesslog;
   c->busy = 1;
@@ -292,7 +294,7 @@ void gost__httpd_respond(struct gost_httpd_conn *c, int status, const char *cont
                    "Access-Control-Allow-Origin: *\r\nCache-Control: no-store\r\n%s\r\n",
                    status, gost__httphead_reason(status), content_type, len, extra ? extra : "");
   struct iovec iov[2] = {{head, (size_t)n}, {(void *)body, len}};
-  if (gost_stream_write(c->s, iov, len ? 2 : 1, NULL, NULL) != GOST_OK) conn_close(c);
+  if (gost_stream_write(c->s, iov, len && !c->head ? 2 : 1, NULL, NULL) != GOST_OK) conn_close(c);
 }
 
 void gost__httpd_sse_start(struct gost_httpd_conn *c) {

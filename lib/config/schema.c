@@ -139,6 +139,12 @@ int gost__schema_meta_value(const struct gost_cfg_key *row, const json_t *v, con
     case GOST_CV_UUID:
       if (!json_is_string(v)) return gost__cfg_fail(path, "expected a tunnel ID string");
       return check_uuid(s, path);
+    case GOST_CV_OBJLIST:
+    case GOST_CV_STRLIST:
+    case GOST_CV_UUIDLIST:
+      return json_is_array(v) ? GOST_OK : gost__cfg_fail(path, "expected a list (a config file can hold one)");
+    case GOST_CV_OBJ:
+      return json_is_object(v) ? GOST_OK : gost__cfg_fail(path, "expected an object");
     default: return GOST_OK;
   }
 }
@@ -152,6 +158,9 @@ static void noeffect(gost_ctx_t *ctx, const char *path, const struct gost_cfg_ke
   GOST_WARN(ctx, "config: %s: accepted but has no effect: %s", path, row->note ? row->note : "");
 }
 
+static int check_member(gost_ctx_t *ctx, const struct gost_cfg_key *row, const json_t *v,
+                        const char *p);
+
 static int check_meta(gost_ctx_t *ctx, const json_t *md, const char *path, unsigned scope) {
   const char *k;
   json_t *v;
@@ -162,7 +171,7 @@ static int check_meta(gost_ctx_t *ctx, const json_t *md, const char *path, unsig
     const struct gost_cfg_key *row = gost__schema_meta_key(k, scope);
     if (!row) return gost__schema_meta_unknown(p, k, scope);
     if (row->status == GOST_CK_UNSUP) return gost__cfg_fail(p, "not supported by libgost");
-    int rc = gost__schema_meta_value(row, v, p);
+    int rc = row->sub ? check_member(ctx, row, v, p) : gost__schema_meta_value(row, v, p);
     if (rc) return rc;
     if (row->status == GOST_CK_NOEFFECT && !json_is_null(v)) noeffect(ctx, p, row);
   }

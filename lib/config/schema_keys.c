@@ -135,6 +135,13 @@ static const struct gost_cfg_key root_keys[] = {
     O("api", api_kind), O("metrics", metrics_kind), END};
 const struct gost_cfg_kind gost__cfg_root = {"config", root_keys};
 
+/* ---- kinds used inside metadata values ---- */
+
+/* tunnel/host/network: a raw public port routed to one tunnel (docs/tunnel-ports.md) */
+static const struct gost_cfg_key entrypoint_keys[] = {K("addr", STR), K("ingress", STR), K("tunnel", UUID),
+                                                      K("host", STR), K("network", STR), END};
+static const struct gost_cfg_kind entrypoint_kind = {"entrypoint", entrypoint_keys};
+
 /* ---- metadata: key, type, the objects whose metadata may hold it ---- */
 
 #define H GOST_MS_HANDLER
@@ -157,8 +164,8 @@ const struct gost_cfg_key gost__cfg_meta_keys[] = {
     MK("entrypoint.accesslog", BOOL, H), /* one info line per public request (docs/operations.md) */
     MK("entrypoint.relay.unsafe", BOOL, H),
     MR("entrypoint.proxyProtocol", INT, H, 0, 2),
-    MK("entrypoints", ANY, H),
-    MK("entrypoint.ports", STR, H),
+    {.name = "entrypoints", .type = GOST_CV_OBJLIST, .where = H, .sub = &entrypoint_kind},
+    MK("entrypoint.ports", STR, H), /* raw public ports: "[udp/]ADDR/TUNNEL_ID[/HOST],..." */
     /* the public tunnel service (docs/tunnel-public.md); also as one `tunnel.public` object */
     MK("tunnel.public", ANY, H),
     MK("tunnel.public.domain", STR, H),
@@ -167,7 +174,7 @@ const struct gost_cfg_key gost__cfg_meta_keys[] = {
     MK("tunnel.public.state", STR, H),
     MR("tunnel.public.rate", INT, H, 0, 1000000),
     MK("tunnel.public.certFile", STR, H),
-    MK("tunnel.public.keyFile", STR, H), /* raw public ports: "[udp/]ADDR/TUNNEL_ID[/HOST],..." */
+    MK("tunnel.public.keyFile", STR, H),
     MK("ingress", STR, H),
     MK("tunnel", STR, H),
     MK("tunnel.direct", BOOL, H),

@@ -162,11 +162,26 @@ python3 "$SRC/tests/sh/prom_check.py" < m.txt \
   'gost_entrypoint_responses_total{code="200"} >= 4' \
   'gost_entrypoint_responses_total{code="502"} >= 2' \
   'gost_service_handler_errors_total{service="tun"} >= 2' \
+  'gost_budget_limits_total{limit="conns_refused"} == 0' \
   "gost_tunnel_connectors{service=\"tun\",tunnel=\"$TID\"} == 1" \
   "gost_tunnel_connectors{service=\"tun\",tunnel=\"$TID2\"} == 0" || fail "metrics: $(head -c 3000 m.txt)"
 grep -q "gost_tunnel_connector_up{.*tunnel=\"$TID\"" m.txt || fail "no per-tunnel connector metric"
 grep -q "gost_tunnel_transfer_bytes_total{.*direction=\"out\"}" m.txt || fail "no tunnel bytes metric"
-pass "metrics parse with stock names and tunnel counters"
+python3 - "$MET" <<'PY' || fail "HEAD /metrics sent a body"
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\nGET /nothing HTTP/1.1\r\nHost: x\r\n\r\n")
+data = b""
+while data.count(b"HTTP/1.1 ") < 2 or not data.endswith(b"}"):
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    data += chunk
+first, rest = data.split(b"\r\n\r\n", 1)
+assert first.startswith(b"HTTP/1.1 200") and b"Content-Length: " in first, first
+assert rest.startswith(b"HTTP/1.1 404"), rest[:80]  # the next response follows the head at once
+PY
+pass "metrics parse with stock names and tunnel counters; HEAD has no body"
 
 # disconnect the connector; its client reconnects by itself
 CID=$("${C[@]}" "$B/api/tunnels" | python3 -c "import json,sys; print([x for x in json.load(sys.stdin)['tunnels'] if x['connectors']][0]['connectors'][0]['id'])")

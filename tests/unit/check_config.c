@@ -232,6 +232,8 @@ START_TEST(strict_keys) {
   bad_yaml("services:\n- addr: :0\n  handler: {type: tcp}\n  admission: a\n",
            "services[0].admission: not supported by libgost");
   bad_yaml("sds:\n- name: x\n", "sds: not supported by libgost");
+  bad_yaml("services:\n- addr: :0\n  handler: {type: tunnel, metadata: {entrypoints: [{adr: ':80'}]}}\n",
+           "services[0].handler.metadata.entrypoints[0].adr: unknown key, did you mean `addr`?");
   bad_yaml("services:\n- addr: :0\n  handler: {type: tunnel, metadata: {sniffing.websocket: true}}\n",
            "services[0].handler.metadata.sniffing.websocket: not supported by libgost");
   bad_yaml("services:\n- addr: :0\n  handler: {type: tcp}\n  listener: {type: tcp, metadata: {entrypoint: ':80'}}\n",

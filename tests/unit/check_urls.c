@@ -185,6 +185,8 @@ START_TEST(bad_urls) {
   bad("tcp://:80?listener.entrypoint=:81", NULL,
       "-L \"tcp://:80?listener.entrypoint=:81\": listener.entrypoint: not valid here (it belongs in handler metadata)");
   bad("tcp://:80?backlog=9", NULL, "-L \"tcp://:80?backlog=9\": backlog: not supported by libgost");
+  bad("tunnel://:80?entrypoints=:81", NULL,
+      "-L \"tunnel://:80?entrypoints=:81\": entrypoints: expected a list (a config file can hold one)");
   bad("rtcp://:0/a:1", "tunnel://s:1?tunnel.id=not-a-uuid",
       "-F \"tunnel://s:1?tunnel.id=not-a-uuid\": tunnel.id: \"not-a-uuid\" is not a tunnel ID (a UUID such as "
       "4d21094e-b74c-4916-86c1-d9fa36ea677b)");
