@@ -14,6 +14,7 @@
 #include "handler/relay_bind.h"
 #include "tunnel/entry.h"
 #include "tunnel/handshake.h"
+#include "tunnel/public.h"
 
 /* ---- one request ---- */
 
@@ -232,6 +233,7 @@ static void srv_free(struct gost_tunnel_server *srv) {
     struct gost_tunnel_pending *p = gost_container_of(srv->conns.next, struct gost_tunnel_pending, link);
     p->abort(p);
   }
+  gost__public_free(srv->pub);
   gost__tunnel_registry_free(srv->reg);
   gost__tunnel_rules_free(srv);
   gost__free(srv->ctx, srv);
@@ -289,6 +291,7 @@ static int start_common(gost_service_t *svc, int legacy) {
     goto fail;
   }
   gost__tunnel_registry_set_owner(srv->reg, svc->name);
+  if ((rc = gost__public_init(srv)) != GOST_OK) goto fail;
   svc->handler_state = srv;
   if ((rc = gost__entrypoints_start(srv)) != GOST_OK) {
     svc->handler_state = NULL;

@@ -262,6 +262,11 @@ int gost__tunnel_registry_open(struct gost_tunnel_registry *reg, const uint8_t t
   return rc;
 }
 
+size_t gost__tunnel_registry_count(const struct gost_tunnel_registry *reg, const uint8_t tunnel_id[16]) {
+  const struct tunnel *t = find(reg, tunnel_id);
+  return t ? t->nconns : 0;
+}
+
 void gost__tunnel_registry_set_owner(struct gost_tunnel_registry *reg, const char *service) {
   reg->owner = service;
 }

@@ -31,6 +31,9 @@ int gost__tunnel_registry_bind(struct gost_tunnel_registry *reg, const uint8_t t
 int gost__tunnel_registry_open(struct gost_tunnel_registry *reg, const uint8_t tunnel_id[16],
                                int udp, gost_stream **out);
 
+/* Live connectors of a tunnel (0 if unknown): the public service's "is this name alive". */
+size_t gost__tunnel_registry_count(const struct gost_tunnel_registry *reg, const uint8_t tunnel_id[16]);
+
 /* cb(svc, info, user) per live connector, as gost_service_connectors. Returns the count. */
 int gost__tunnel_registry_foreach(const struct gost_tunnel_registry *reg, gost_service_t *svc,
                                   gost_connector_info_cb cb, void *user);
