@@ -155,7 +155,9 @@ const struct gost_cfg_kind gost__cfg_root = {"config", root_keys};
 
 /* ---- kinds used inside metadata values ---- */
 
-static const struct gost_cfg_key entrypoint_keys[] = {K("addr", STR), K("ingress", STR), END};
+/* tunnel/host/network: a raw public port routed to one tunnel (docs/tunnel-ports.md) */
+static const struct gost_cfg_key entrypoint_keys[] = {K("addr", STR), K("ingress", STR), K("tunnel", UUID),
+                                                      K("host", STR), K("network", STR), END};
 static const struct gost_cfg_kind entrypoint_kind = {"entrypoint", entrypoint_keys};
 
 /* ---- metadata: key, type, the objects whose metadata may hold it ---- */
@@ -181,6 +183,16 @@ const struct gost_cfg_key gost__cfg_meta_keys[] = {
     MK("entrypoint.relay.unsafe", BOOL, H),
     MR("entrypoint.proxyProtocol", INT, H, 0, 2),
     {.name = "entrypoints", .type = GOST_CV_OBJLIST, .where = H, .sub = &entrypoint_kind},
+    MK("entrypoint.ports", STR, H), /* raw public ports: "[udp/]ADDR/TUNNEL_ID[/HOST],..." */
+    /* the public tunnel service (docs/tunnel-public.md); also as one `tunnel.public` object */
+    MK("tunnel.public", ANY, H),
+    MK("tunnel.public.domain", STR, H),
+    MK("tunnel.public.names", BOOL, H),
+    MK("tunnel.public.expire", DUR, H),
+    MK("tunnel.public.state", STR, H),
+    MR("tunnel.public.rate", INT, H, 0, 1000000),
+    MK("tunnel.public.certFile", STR, H),
+    MK("tunnel.public.keyFile", STR, H),
     MK("ingress", STR, H),
     MK("tunnel", STR, H),
     MK("tunnel.direct", BOOL, H),

@@ -17,6 +17,7 @@
 #include "tunnel/forward.h"
 #include "tunnel/handshake.h"
 #include "tunnel/nodelink.h"
+#include "tunnel/public.h"
 
 /* ---- one request ---- */
 
@@ -238,6 +239,7 @@ static void srv_free(struct gost_tunnel_server *srv) {
     struct gost_tunnel_pending *p = gost_container_of(srv->conns.next, struct gost_tunnel_pending, link);
     p->abort(p);
   }
+  gost__public_free(srv->pub);
   gost__tunnel_registry_free(srv->reg);
   gost__tunnel_cluster_stop(srv);
   gost__tunnel_rules_free(srv);
@@ -296,6 +298,7 @@ static int start_common(gost_service_t *svc, int legacy) {
     goto fail;
   }
   gost__tunnel_registry_set_owner(srv->reg, svc->name);
+  if ((rc = gost__public_init(srv)) != GOST_OK) goto fail;
   if ((rc = gost__tunnel_cluster_start(srv)) != GOST_OK) goto fail;
   svc->handler_state = srv;
   if ((rc = gost__entrypoints_start(srv)) != GOST_OK) {

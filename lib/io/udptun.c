@@ -71,9 +71,10 @@ int gost__udptun_rx_feed(struct gost_udptun_rx *rx, const uint8_t *data, size_t 
     if (drain(rx->buf, rx->len, &used, fn, user, &err)) return GOST_OK; /* rx may be gone */
     if (err) return err;
     if (used == 0 && rx->len == FRAME_MAX) return GOST_EPROTO;
-    /* keep the start of the next frame */
-    memmove(rx->buf, rx->buf + used, rx->len - used);
-    rx->len -= used;
+    if (used) { /* keep the start of the next frame (nothing to move while one is incomplete) */
+      memmove(rx->buf, rx->buf + used, rx->len - used);
+      rx->len -= used;
+    }
   }
   return GOST_OK;
 }

@@ -13,6 +13,7 @@
 #include "io/prefixed.h"
 #include "tunnel/forward.h"
 #include "tunnel/handshake.h"
+#include "tunnel/public.h"
 
 static void udp_pipe_done(struct gost_pipe *p, int status, uint64_t a_to_b, uint64_t b_to_a, void *user) {
   (void)p, (void)status, (void)a_to_b, (void)b_to_a, (void)user;
@@ -78,6 +79,13 @@ static void bind_finish(struct gost_hs *h, int custom_name) {
   const struct gost_relay_addr *b = dst_addr(h);
   const char *host = custom_name ? b->host : ep;
   uint16_t port = b ? b->port : 0;
+  char pubhost[GOST__RELAY_HOST_MAX + 1];
+  if (srv->pub) { /* public service: <custom or endpoint>.<domain>, no ingress rule needed */
+    const char *want = b && b->atyp == GOST__RELAY_ATYP_DOMAIN && !strchr(b->host, '.') ? b->host : "";
+    if (gost__public_bind(srv->pub, m->tunnel.id, want, ep, &h->s->peer, pubhost, sizeof pubhost) != GOST_OK)
+      return gost__hs_refuse(h, GOST__RELAY_FORBIDDEN, gost_last_error());
+    host = pubhost;
+  }
   char hostport[GOST__RELAY_HOST_MAX + 8], host_copy[GOST__RELAY_HOST_MAX + 1];
   if (srv->legacy) gost__entrypoint_bind_addr(srv, hostport, sizeof hostport);
   else snprintf(hostport, sizeof hostport, "%s:%u", host, port);

@@ -51,6 +51,20 @@ void gost__entry_pool_put(struct gost_tunnel_server *srv, const uint8_t tid[16],
 /* A parked stream for the key (no read callback set), or NULL. */
 gost_stream *gost__entry_pool_take(struct gost_tunnel_server *srv, const uint8_t tid[16], const char *dst);
 
+/* entrypoint.c: runs a private service object (listener type "tcp"/"udp" on addr, the given
+ * handler with state) so public listeners reuse the ordinary accept paths. On error l holds
+ * nothing. */
+int gost__entry_listener_start(struct gost_tunnel_server *srv, gost_service_t *l, const char *type,
+                               const char *addr, const struct gost_handler_ops *handler, void *state);
+void gost__entry_listener_stop(struct gost_tunnel_server *srv, gost_service_t *l);
+
+/* entry_port.c: raw public ports routed by port to one tunnel (no Host/SNI): an `entrypoints`
+ * item with `tunnel` ({addr, tunnel, host?, network?}), or the entrypoint.ports text
+ * "[udp/]ADDR/TUNNEL_ID[/HOST],...". */
+int gost__entry_port_from_json(struct gost_tunnel_server *srv, const json_t *item, size_t index);
+int gost__entry_ports_parse(struct gost_tunnel_server *srv, const char *spec);
+void gost__entry_ports_stop(struct gost_tunnel_server *srv);
+
 /* Serves HTTP/1.x on s (first bytes data/len already read, copied here). */
 void gost__entry_http_start(struct gost_tunnel_server *srv, const struct gost_ingress *ing,
                             gost_stream *s, const struct sockaddr_storage *client,

@@ -11,8 +11,10 @@
 #include "core/log.h"
 #include "core/meta.h"
 #include "ingress/ingress.h"
+#include "io/prefixed.h"
 #include "tunnel/entry.h"
 #include "tunnel/forward.h"
+#include "tunnel/public.h"
 
 struct gost_entrypoint {
   struct gost_tunnel_server *srv;
@@ -62,9 +64,67 @@ static gost_stream *ec_take(struct gost_entry_conn *c) {
   return s;
 }
 
+/* ---- TLS for *.<public domain>: terminated here with the wildcard certificate ---- */
+
+struct pub_tls {
+  struct gost_tunnel_pending p; /* on srv->conns until the handshake ends */
+  struct gost_tunnel_server *srv;
+  struct sockaddr_storage client;
+  int dead; /* the service stopped meanwhile */
+};
+
+static void pub_tls_abort(struct gost_tunnel_pending *p) {
+  struct pub_tls *t = gost_container_of(p, struct pub_tls, p);
+  gost_list_remove(&t->p.link);
+  gost_list_init(&t->p.link);
+  t->dead = 1; /* freed when the handshake reports */
+}
+
+static void pub_tls_ready(gost_ctx_t *ctx, gost_stream *s, int status, void *user) {
+  struct pub_tls *t = user;
+  struct gost_tunnel_server *srv = t->srv;
+  struct sockaddr_storage client = t->client;
+  int dead = t->dead;
+  gost_list_remove(&t->p.link);
+  gost__free(ctx, t);
+  if (dead || status != GOST_OK) {
+    if (s) gost_stream_close(s);
+    return;
+  }
+  gost__entry_http_start(srv, NULL, s, &client, NULL, 0); /* then routed by Host as usual */
+}
+
+/* 1 when c was handed to a TLS handshake (c freed). */
+static int ec_public_tls(struct gost_entry_conn *c, const char *sni) {
+  struct gost_tunnel_server *srv = c->srv;
+  gost_service_t *tsvc = srv->pub ? gost__public_tls(srv->pub) : NULL;
+  const struct gost_listener_ops *tls = gost__listener_find("tls");
+  if (!tsvc || !tls || !tls->wrap || !gost__public_covers(srv->pub, sni)) return 0;
+  struct pub_tls *t = gost__calloc(srv->ctx, 1, sizeof *t);
+  gost_stream *raw = t ? gost__prefixed_new(srv->ctx, c->s, c->buf, c->len) : NULL; /* replays the hello */
+  if (!raw) {
+    gost__free(srv->ctx, t);
+    ec_drop(c, "out of memory");
+    return 1;
+  }
+  t->srv = srv;
+  t->client = c->client;
+  t->p.abort = pub_tls_abort;
+  c->s = NULL; /* now inside raw */
+  ev_timer_stop(srv->ctx->loop, &c->timer);
+  ec_free(c, 0);
+  gost_list_insert_tail(&srv->conns, &t->p.link);
+  if (tls->wrap(tsvc, raw, pub_tls_ready, t) != GOST_OK) {
+    gost_list_remove(&t->p.link);
+    gost__free(srv->ctx, t);
+    gost_stream_close(raw);
+  }
+  return 1;
+}
+
+static void ec_tls_routed(struct gost_ingress_query *q, int status);
 static void tls_opened(int status, gost_stream *ts, void *user);
 static void tls_relay(struct gost_entry_conn *c, gost_stream *ts);
-static void ec_tls_routed(struct gost_ingress_query *q, int status);
 
 static void ec_tls(struct gost_entry_conn *c) {
   if (!c->hello && !(c->hello = gost__malloc(c->srv->ctx, sizeof *c->hello)))
@@ -81,6 +141,7 @@ static void ec_tls(struct gost_entry_conn *c) {
   memcpy(host, c->hello->sni, c->hello->sni_len + 1);
   for (char *p = host; *p; p++)
     if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
+  if (ec_public_tls(c, host)) return;
   gost_stream_read_stop(c->s); /* the hello is complete: hold further bytes while routing */
   gost__tunnel_route(c->srv, c->ing, host, &c->route, ec_tls_routed, c);
 }
@@ -222,21 +283,14 @@ static const struct gost_ingress *ingress_by_name(gost_ctx_t *ctx, const char *n
   return NULL;
 }
 
-/* key names the option in start-up errors ("handler.metadata.entrypoint: listen 80: ..."). */
-static int ep_start(struct gost_tunnel_server *srv, const char *key, const char *addr,
-                    const char *ingress, const struct gost_handler_ops *handler) {
-  if (srv->neps == GOST_TUNNEL_MAX_ENTRYPOINTS) return gost__error(GOST_ECONFIG, "too many entrypoints");
-  const struct gost_listener_ops *tcp = gost__listener_find("tcp");
-  if (!tcp) return gost__error(GOST_EUNSUPPORTED, "entrypoint: tcp listener not available");
-  struct gost_entrypoint *ep = gost__calloc(srv->ctx, 1, sizeof *ep);
-  if (!ep) return gost__error(GOST_ENOMEM, "entrypoint");
-  ep->srv = srv;
-  ep->ing = ingress_by_name(srv->ctx, ingress);
-  gost_service_t *l = &ep->lsvc;
+int gost__entry_listener_start(struct gost_tunnel_server *srv, gost_service_t *l, const char *type,
+                               const char *addr, const struct gost_handler_ops *handler, void *state) {
+  const struct gost_listener_ops *lo = gost__listener_find(type);
+  if (!lo) return gost__error(GOST_EUNSUPPORTED, "entrypoint: %s listener not available", type);
   l->ctx = srv->ctx;
   l->name = srv->svc->name;
-  l->listener_type = (char *)"tcp";
-  l->handler_type = (char *)"entrypoint";
+  l->listener_type = (char *)type;
+  l->handler_type = (char *)handler->name;
   l->addr = gost__strdup(srv->ctx, addr);
   l->handler_meta = json_object();
   l->listener_meta = json_object();
@@ -248,26 +302,52 @@ static int ep_start(struct gost_tunnel_server *srv, const char *key, const char 
     const char *v = gost__service_meta(srv->svc, shared[i], NULL);
     if (v) json_object_set_new(l->service_meta, shared[i], json_string(v));
   }
-  l->listener = tcp;
+  l->listener = lo;
   l->handler = handler;
-  l->handler_state = ep;
+  l->handler_state = state;
   gost_list_init(&l->link);
   const char *rp = gost__service_meta(srv->svc, "so_reuseport", NULL); /* N processes, one port */
   if (rp && l->listener_meta) gost__meta_set(l->listener_meta, "so_reuseport", rp);
-  int rc = l->addr && l->handler_meta && l->listener_meta && l->service_meta ? tcp->start(l)
-                                                                             : gost__error(GOST_ENOMEM, "entrypoint");
+  int rc = l->addr && l->handler_meta && l->listener_meta && l->service_meta &&
+                   (strcmp(type, "udp") || gost__meta_set(l->listener_meta, "keepalive", "true") == 0)
+               ? lo->start(l)
+               : gost__error(GOST_ENOMEM, "entrypoint");
+  if (rc != GOST_OK) {
+    gost__entry_listener_stop(srv, l);
+    return rc;
+  }
+  l->running = 1;
+  return GOST_OK;
+}
+
+void gost__entry_listener_stop(struct gost_tunnel_server *srv, gost_service_t *l) {
+  if (l->running && l->listener->stop) l->listener->stop(l);
+  l->running = 0;
+  json_decref(l->handler_meta);
+  json_decref(l->listener_meta);
+  json_decref(l->service_meta);
+  gost__free(srv->ctx, l->addr);
+  l->handler_meta = l->listener_meta = l->service_meta = NULL;
+  l->addr = NULL;
+}
+
+/* key names the option in start-up errors ("handler.metadata.entrypoint: listen 80: ..."). */
+static int ep_start(struct gost_tunnel_server *srv, const char *key, const char *addr,
+                    const char *ingress, const struct gost_handler_ops *handler) {
+  if (srv->neps == GOST_TUNNEL_MAX_ENTRYPOINTS) return gost__error(GOST_ECONFIG, "too many entrypoints");
+  struct gost_entrypoint *ep = gost__calloc(srv->ctx, 1, sizeof *ep);
+  if (!ep) return gost__error(GOST_ENOMEM, "entrypoint");
+  ep->srv = srv;
+  ep->ing = ingress_by_name(srv->ctx, ingress);
+  gost_service_t *l = &ep->lsvc;
+  int rc = gost__entry_listener_start(srv, l, "tcp", addr, handler, ep);
   if (rc != GOST_OK) {
     char msg[400];
     snprintf(msg, sizeof msg, "%s", gost_last_error());
     gost__error(rc, "%s: %s", key, msg);
-    json_decref(l->handler_meta);
-    json_decref(l->listener_meta);
-    json_decref(l->service_meta);
-    gost__free(srv->ctx, l->addr);
     gost__free(srv->ctx, ep);
     return rc;
   }
-  l->running = 1;
   srv->eps[srv->neps++] = ep;
   if (handler != &ep_handler) {
     GOST_INFO(srv->ctx, "tunnel node links listening on %s (port %u)", addr, (unsigned)l->port);
@@ -299,9 +379,13 @@ int gost__entrypoints_start(struct gost_tunnel_server *srv) {
       if (!a) return gost__error(GOST_ECONFIG, "entrypoints[%zu]: no addr", i);
       char key[64];
       snprintf(key, sizeof key, "handler.metadata.entrypoints[%zu]", i);
-      if ((rc = ep_start(srv, key, a, ing, &ep_handler)) != GOST_OK) return rc;
+      if (json_object_get(e, "tunnel")) rc = gost__entry_port_from_json(srv, e, i); /* raw port */
+      else rc = ep_start(srv, key, a, ing, &ep_handler);
+      if (rc != GOST_OK) return rc;
     }
   }
+  const char *ports = gost__service_meta(srv->svc, "entrypoint.ports", NULL);
+  if (ports && *ports && (rc = gost__entry_ports_parse(srv, ports)) != GOST_OK) return rc;
   return GOST_OK;
 }
 
@@ -322,14 +406,11 @@ void gost__entrypoint_bind_addr(const struct gost_tunnel_server *srv, char *buf,
 void gost__entrypoints_stop(struct gost_tunnel_server *srv) {
   for (size_t i = 0; i < srv->neps; i++) {
     struct gost_entrypoint *ep = srv->eps[i];
-    if (ep->lsvc.listener->stop) ep->lsvc.listener->stop(&ep->lsvc);
-    json_decref(ep->lsvc.handler_meta);
-    json_decref(ep->lsvc.listener_meta);
-    json_decref(ep->lsvc.service_meta);
-    gost__free(srv->ctx, ep->lsvc.addr);
+    gost__entry_listener_stop(srv, &ep->lsvc);
     gost__free(srv->ctx, ep);
   }
   srv->neps = 0;
+  gost__entry_ports_stop(srv);
 }
 
 uint64_t gost__entrypoint_connections(const struct gost_entrypoint *ep) {

@@ -83,7 +83,12 @@ static void pipe_done(struct gost_pipe *p, int status, uint64_t a_to_b, uint64_t
 }
 
 void gost__tunnel_pipe(struct gost_tunnel_server *srv, gost_stream *a, gost_stream *b) {
-  if (!gost__pipe_start(srv->ctx, a, b, NULL, pipe_done, srv->ctx)) {
+  gost__tunnel_pipe_ex(srv, a, b, 0);
+}
+
+void gost__tunnel_pipe_ex(struct gost_tunnel_server *srv, gost_stream *a, gost_stream *b, int datagram) {
+  struct gost_pipe_opts o = {0, 0, 0, datagram};
+  if (!gost__pipe_start(srv->ctx, a, b, &o, pipe_done, srv->ctx)) {
     gost_stream_close(a);
     gost_stream_close(b);
   }

@@ -289,6 +289,11 @@ int gost__tunnel_registry_max_weight(struct gost_tunnel_registry *reg, const uin
   return best[0] >= 0 ? best[0] : best[1];
 }
 
+size_t gost__tunnel_registry_count(const struct gost_tunnel_registry *reg, const uint8_t tunnel_id[16]) {
+  const struct tunnel *t = find(reg, tunnel_id);
+  return t ? t->nconns : 0;
+}
+
 void gost__tunnel_registry_set_owner(struct gost_tunnel_registry *reg, const char *service) {
   reg->owner = service;
 }

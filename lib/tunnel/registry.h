@@ -34,6 +34,8 @@ int gost__tunnel_registry_open(struct gost_tunnel_registry *reg, const uint8_t t
 /* The highest weight (0 counted as 1) among the live connectors the next open would choose
  * from, -1 when there is none. Cluster mode weighs it against other nodes. */
 int gost__tunnel_registry_max_weight(struct gost_tunnel_registry *reg, const uint8_t tunnel_id[16], int udp);
+/* Live connectors of a tunnel (0 if unknown): the public service's "is this name alive". */
+size_t gost__tunnel_registry_count(const struct gost_tunnel_registry *reg, const uint8_t tunnel_id[16]);
 
 /* cb(svc, info, user) per live connector, as gost_service_connectors. Returns the count. */
 int gost__tunnel_registry_foreach(const struct gost_tunnel_registry *reg, gost_service_t *svc,

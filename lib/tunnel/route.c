@@ -2,10 +2,12 @@
  * (entrypoint HTTP and TLS, visitor CONNECT, BIND's custom name). The ingress asked is the
  * entrypoint's own, else the service's, else the inline `tunnel=host:uuid,...` rules held in a
  * private memory source. */
+#include <stdio.h>
 #include <string.h>
 
 #include "codec/hostmatch.h"
 #include "core/error.h"
+#include "tunnel/public.h"
 #include "tunnel/server.h"
 
 int gost__tunnel_rules_parse(struct gost_tunnel_server *srv, const char *spec) {
@@ -40,6 +42,16 @@ int gost__tunnel_has_rules(const struct gost_tunnel_server *srv) {
 
 void gost__tunnel_route(struct gost_tunnel_server *srv, const struct gost_ingress *ing, const char *host,
                         struct gost_ingress_query *q, gost_ingress_done_cb done, void *user) {
+  if (srv->pub && host && gost__public_route(srv->pub, host, q->tunnel_id) == GOST_OK) {
+    /* <name>.<public domain>: answered at once, as a memory source would */
+    snprintf(q->host, sizeof q->host, "%s", host);
+    q->done = done;
+    q->user = user;
+    q->pending = NULL;
+    q->is_private = 0;
+    done(q, GOST_OK);
+    return;
+  }
   if (!ing) ing = srv->svc->ingress;
   if (!ing && srv->inline_rules.backend) ing = &srv->inline_rules;
   gost__ingress_lookup(ing, q, host, done, user);

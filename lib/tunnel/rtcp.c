@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "chain/dial.h"
+#include "core/addr.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/meta.h"
@@ -134,6 +135,9 @@ registered:
   r->failures = 0;
   snprintf(r->endpoint, sizeof r->endpoint, "%s", bi->endpoint);
   set_state(r, GOST__RTCP_REGISTERED, r->endpoint);
+  /* a full host name (not the address of a plain bind): a public tunnel service */
+  if (strchr(r->endpoint, '.') && !gost__addr_is_ip(r->endpoint) && !r->udp)
+    GOST_INFO(r->ctx, "public URL: http://%s/", r->endpoint);
 }
 
 static void on_connected(struct gost_rtcp *r, gost_stream *s) {

@@ -17,6 +17,9 @@
 
 struct gost_entrypoint; /* one public listener (entrypoint.c) */
 struct gost_tunnel_cluster; /* cluster mode (cluster.c), NULL on a single node */
+struct gost_entry_port; /* one raw public port (entry_port.c) */
+struct gost_tunnel_public; /* tunnel.public.* (public.c) */
+#define GOST_TUNNEL_MAX_PORTS 64
 
 struct gost_tunnel_server {
   gost_service_t *svc;
@@ -38,6 +41,9 @@ struct gost_tunnel_server {
                                      * source, backend NULL when unused; not a ctx object) */
   struct gost_entrypoint *eps[GOST_TUNNEL_MAX_ENTRYPOINTS];
   size_t neps;
+  struct gost_entry_port *ports[GOST_TUNNEL_MAX_PORTS];
+  size_t nports;
+  struct gost_tunnel_public *pub; /* the public tunnel service, NULL when off */
   struct gost_list conns; /* handshakes and entrypoint connections in progress */
   int entry_keepalive;    /* entrypoint.keepalive: pool idle HTTP tunnel streams */
   int entry_accesslog;    /* entrypoint.accesslog: one info line per public HTTP request */
@@ -92,5 +98,7 @@ void gost__entrypoint_bind_addr(const struct gost_tunnel_server *srv, char *buf,
 
 /* One relay loop for every path: hands both streams to gost__pipe_start (io/pipe.c). */
 void gost__tunnel_pipe(struct gost_tunnel_server *srv, gost_stream *a, gost_stream *b);
+/* Same; datagram: either side's end ends both (UDP flows). */
+void gost__tunnel_pipe_ex(struct gost_tunnel_server *srv, gost_stream *a, gost_stream *b, int datagram);
 
 #endif

@@ -76,6 +76,8 @@ try:
     drv.find_element(By.ID, "rule-host").send_keys("three.example.com")
     drv.find_element(By.ID, "rule-endpoint").send_keys(a.tunnel)
     drv.find_element(By.CSS_SELECTOR, "#add-rule button[type=submit]").click()
+    wait_for("the 502 for three.example.com among the recent errors",
+             lambda: "502" in drv.find_element(By.ID, "events").text and "three.example.com" in drv.find_element(By.ID, "events").text)
     wait_for("the new rule in the rules table", lambda: "three.example.com" in drv.find_element(By.ID, "rules").text)
     status, body = get("three.example.com")
     assert status == 200 and "backend says hi" in body, f"new rule: {status} {body!r}"

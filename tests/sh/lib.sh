@@ -88,3 +88,28 @@ retry() {
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok - $*"; }
+
+# start_sshd PORT: a throwaway sshd on 127.0.0.1:PORT (log sshd.log) accepting root with the
+# key $WORK/userkey; waits until it listens. Clients: ssh -i "$WORK/userkey" -p PORT root@127.0.0.1
+start_sshd() {
+  ssh-keygen -q -t ed25519 -N '' -f "$WORK/hostkey"; ssh-keygen -q -t ed25519 -N '' -f "$WORK/userkey"
+  cp "$WORK/userkey.pub" "$WORK/authorized_keys"; chmod 600 "$WORK/authorized_keys"
+  mkdir -p /run/sshd
+  printf '%s\n' "Port $1" "ListenAddress 127.0.0.1" "HostKey $WORK/hostkey" \
+    "AuthorizedKeysFile $WORK/authorized_keys" "PermitRootLogin yes" "PasswordAuthentication no" \
+    "StrictModes no" "UsePAM no" "PidFile $WORK/sshd.pid" > "$WORK/sshd_config"
+  bg sshd /usr/sbin/sshd -D -e -f "$WORK/sshd_config"
+  wait_tcp "$1"
+}
+
+# wait_listening NAME PORT: until the log of NAME (a gost, ours or stock) says it listens on
+# 127.0.0.1:PORT (10 s). Unlike wait_tcp, a port a neighbouring test took first fails here with
+# the cause, instead of passing on the neighbour's listener.
+wait_listening() {
+  for _ in $(seq 1 100); do
+    grep -Eq "listening on 127\.0\.0\.1:$2([^0-9]|$)" "$WORK/$1.log" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "$1 does not listen on 127.0.0.1:$2:" >&2; tail -n 3 "$WORK/$1.log" >&2
+  return 1
+}

@@ -31,21 +31,7 @@ done
 bg redis redis-server --port "${P[redis]}" --bind 127.0.0.1 --save '' --appendonly no
 bg dnsmasq /usr/sbin/dnsmasq --no-daemon --port="${P[dns]}" --listen-address=127.0.0.1 --bind-interfaces \
   --no-resolv --no-hosts --conf-file=/dev/null --pid-file= --address=/srv.test/10.9.8.7 --user=root
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/hostkey"; ssh-keygen -q -t ed25519 -N '' -f "$WORK/userkey"
-cp "$WORK/userkey.pub" "$WORK/authorized_keys"; chmod 600 "$WORK/authorized_keys"
-mkdir -p /run/sshd
-cat > "$WORK/sshd_config" <<CFG
-Port ${P[ssh]}
-ListenAddress 127.0.0.1
-HostKey $WORK/hostkey
-AuthorizedKeysFile $WORK/authorized_keys
-PermitRootLogin yes
-PasswordAuthentication no
-StrictModes no
-UsePAM no
-PidFile $WORK/sshd.pid
-CFG
-bg sshd /usr/sbin/sshd -D -e -f "$WORK/sshd_config"
+start_sshd "${P[ssh]}"
 wait_tcp "${P[web-a]}"; wait_tcp "${P[redis]}"; wait_tcp "${P[ssh]}"
 
 get() { curl -sS --max-time 5 -o - -w '%{http_code}' --resolve "$1:${P[entry]}:127.0.0.1" "http://$1:${P[entry]}/" 2>/dev/null || true; }

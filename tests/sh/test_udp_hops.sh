@@ -3,8 +3,7 @@
 #   gost -L udp://:P/echo -F relay://hop    (relay CONNECT|UDP, framing (A) on the connection)
 #   gost -L udp://:P/echo -F socks5://hop   (GOST's UDP-over-TCP 0xF3, framing (B); hop udp=true)
 # and RFC 1928 UDP ASSOCIATE on the socks5 handler (udp=true), driven by a plain Python client.
-# libgost against libgost always; against the stock binary in both roles when STOCK_GOST names
-# one (skipped, saying so, otherwise).
+# libgost against libgost; against stock GOST: tests/interop/remote_forward.sh.
 source "$(dirname "$0")/lib.sh"
 
 read -r ECHO < <(free_port udp)
@@ -24,7 +23,7 @@ hop_case() {
   read -r S < <(free_ports 1)
   read -r P < <(free_port udp)
   start "srv-$label" "$sbin" -L "${surl//@S@/$S}"
-  wait_tcp "$S"
+  wait_listening "srv-$label" "$S"
   local args=() h
   for h in ${chop//@S@/$S}; do args+=(-F "$h"); done
   start "cli-$label" "$cbin" -L "udp://127.0.0.1:$P/127.0.0.1:$ECHO" "${args[@]}"
@@ -38,28 +37,21 @@ hop_case socks5-hop "$GOST" "socks5://127.0.0.1:@S@?udp=true" "$GOST" "socks5://
 # two hops: socks5 then relay
 read -r H1 < <(free_ports 1)
 start hop1 "$GOST" -L "socks5://127.0.0.1:$H1"
-wait_tcp "$H1"
+wait_listening "hop1" "$H1"
 hop_case relay-behind-socks5 "$GOST" "relay://127.0.0.1:@S@" "$GOST" "socks5://127.0.0.1:$H1 relay://127.0.0.1:@S@"
 
 # UDP ASSOCIATE
 read -r S < <(free_ports 1)
 start srv-assoc "$GOST" -L "socks5://127.0.0.1:$S?udp=true"
-wait_tcp "$S"
+wait_listening "srv-assoc" "$S"
 python3 "$SRC/tests/sh/udp_echo.py" socks5 "$S" "$ECHO" 5 || fail "UDP ASSOCIATE"
 stop_case
 pass "socks5 UDP ASSOCIATE"
 start srv-noudp "$GOST" -L "socks5://127.0.0.1:$S"
-wait_tcp "$S"
+wait_listening "srv-noudp" "$S"
 python3 "$SRC/tests/sh/udp_echo.py" socks5 "$S" "$ECHO" 1 2>/dev/null && fail "UDP ASSOCIATE without udp=true was accepted"
 grep -q "UDP relay is disabled" "$WORK/srv-noudp.log" || fail "UDP ASSOCIATE refusal not logged"
 stop_case
 pass "socks5 UDP ASSOCIATE refused without udp=true"
 
-if [ -n "${STOCK_GOST:-}" ] && [ -x "$STOCK_GOST" ]; then
-  hop_case relay-hop-stock-client "$GOST" "relay://127.0.0.1:@S@" "$STOCK_GOST" "relay://127.0.0.1:@S@"
-  hop_case socks5-hop-stock-server "$STOCK_GOST" "socks5://127.0.0.1:@S@?udp=true" "$GOST" "socks5://127.0.0.1:@S@"
-  hop_case socks5-hop-stock-client "$GOST" "socks5://127.0.0.1:@S@?udp=true" "$STOCK_GOST" "socks5://127.0.0.1:@S@"
-  hop_case socks5-assoc-stock-client "$GOST" "socks5://127.0.0.1:@S@?udp=true" "$STOCK_GOST" "socks5://127.0.0.1:@S@?relay=udp"
-else
-  echo "# skip: stock GOST interop (set STOCK_GOST to a gost 3.2.6 binary)"
-fi
+# Against stock GOST in both roles: tests/interop/remote_forward.sh (make test-interop).

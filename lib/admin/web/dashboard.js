@@ -47,9 +47,10 @@ function notice(msg, bad) {
   n.className = "notice " + (bad ? "bad" : "ok");
 }
 
-function logEvent(text, bad) {
+function logEvent(text, bad, when) {
   const list = $("events");
-  list.prepend(el("li", { class: bad ? "bad" : "" }, `${new Date().toLocaleTimeString()}  ${text}`));
+  const t = when ? new Date(when) : new Date();
+  list.prepend(el("li", { class: bad ? "bad" : "" }, `${t.toLocaleTimeString()}  ${text}`));
   while (list.children.length > MAX_EVENTS) list.lastChild.remove();
 }
 
@@ -198,6 +199,10 @@ function connectEvents() {
       scheduleRefresh(100);
     });
   }
+  // Warnings and errors the server logs (the same records as GET /api/errors).
+  es.addEventListener("log", (m) => {
+    try { const r = JSON.parse(m.data); logEvent(`${r.level}: ${r.msg}`, true, r.time); } catch (e) { /* ignore */ }
+  });
   // Stream events are frequent: they only refresh the numbers, without a log line each.
   for (const type of ["stream_open", "stream_close"]) es.addEventListener(type, () => scheduleRefresh(500));
 }
@@ -212,6 +217,10 @@ $("add-rule").addEventListener("submit", (e) => {
 });
 $("reload").addEventListener("click", () => act("reload", () => api("POST", "config/reload")));
 
+// The recent warnings and errors from before the page was opened; later ones arrive as events.
+api("GET", "api/errors").then((d) => {
+  for (const r of (d && d.errors) || []) logEvent(`${r.level}: ${r.msg}`, true, r.time);
+}).catch(() => { /* the server predates /api/errors */ });
 connectEvents();
 refresh();
 setInterval(() => scheduleRefresh(0), POLL_MS);
