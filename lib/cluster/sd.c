@@ -42,7 +42,7 @@ static void cache_put(struct gost_sd *sd, const uint8_t tunnel[16], const struct
   double ms = sd->ttl_ms / 3 < GOST_SD_CACHE_MS ? (double)sd->ttl_ms / 3 : GOST_SD_CACHE_MS;
   c->until = gost__now(sd->ctx) + ms / 1000.0;
   c->n = n;
-  memcpy(c->e, e, n * sizeof *e);
+  if (n) memcpy(c->e, e, n * sizeof *e); /* e may be NULL for an empty answer */
   sd->cache[k] = c;
 }
 
