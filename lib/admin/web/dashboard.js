@@ -4,8 +4,8 @@
 "use strict";
 const POLL_MS = 2000, GRAPH_POINTS = 60, MAX_EVENTS = 50;
 const $ = (id) => document.getElementById(id);
-const history = new Map(); // tunnel key -> [{t, bin, bout}]
-let sseUp = false, refreshTimer = null;
+const traffic = new Map(); // tunnel key -> [{t, bin, bout}], for the graphs
+let refreshTimer = null;
 
 function el(tag, attrs, ...kids) {
   const e = document.createElement(tag);
@@ -111,10 +111,10 @@ function drawGraph(canvas, points) {
 
 function tunnelCard(t) {
   const key = `${t.service}/${t.tunnelId}`;
-  const pts = history.get(key) || [];
+  const pts = traffic.get(key) || [];
   pts.push({ t: Date.now(), bin: t.bytesIn || 0, bout: t.bytesOut || 0 });
   while (pts.length > GRAPH_POINTS) pts.shift();
-  history.set(key, pts);
+  traffic.set(key, pts);
 
   const hosts = el("div", { class: "hosts", "aria-label": "Public hostnames" },
     ...(t.hostnames || []).map((h) => el("span", { class: "tag" }, (h.private ? "$ " : "") + h.hostname)));
@@ -139,8 +139,11 @@ function tunnelCard(t) {
 
 function renderTunnels(tunnels) {
   const box = $("tunnels");
-  if (!tunnels.length) { box.replaceChildren(el("p", { class: "muted" }, "No tunnels: no client is connected and no ingress rule names a tunnel.")); return; }
+  if (!tunnels.length) { traffic.clear(); box.replaceChildren(el("p", { class: "muted" }, "No tunnels: no client is connected and no ingress rule names a tunnel.")); return; }
   const sorted = [...tunnels].sort((x, y) => `${x.service}/${x.tunnelId}`.localeCompare(`${y.service}/${y.tunnelId}`));
+  // Forget the history of tunnels that are gone, so that a page left open does not grow.
+  const live = new Set(sorted.map((t) => `${t.service}/${t.tunnelId}`));
+  for (const key of traffic.keys()) if (!live.has(key)) traffic.delete(key);
   const made = sorted.map(tunnelCard);
   box.replaceChildren(...made.map((m) => m.card));
   made.forEach((m) => m.draw());
@@ -189,8 +192,8 @@ function describe(ev) {
 function connectEvents() {
   if (!window.EventSource) { $("live").textContent = "polling"; return; }
   const es = new EventSource("api/events");
-  es.onopen = () => { sseUp = true; $("live").textContent = "events"; };
-  es.onerror = () => { sseUp = false; $("live").textContent = "polling (events reconnecting)"; };
+  es.onopen = () => { $("live").textContent = "events"; };
+  es.onerror = () => { $("live").textContent = "polling (events reconnecting)"; };
   for (const type of ["connector_up", "connector_down", "config_applied", "config_failed"]) {
     es.addEventListener(type, (m) => {
       let ev = {};
