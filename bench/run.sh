@@ -168,8 +168,9 @@ tunnel_stack() { # bin tag
   declare -g "PORTS_$tag=$p_e $p_v $p_vh $p_vt $p_vw"
   for p_srv in $p_e $p_v $p_vh $p_vt $p_vw; do wait_port "$p_srv"; done # before more are drawn
 }
-# the libgost entrypoint with entrypoint.keepalive=true (pooled tunnel streams)
-bg "$GOST" -L "tunnel://127.0.0.1:$P_TK?entrypoint=127.0.0.1:$P_EK&entrypoint.keepalive=true&tunnel=bench.local:$ID_HTTP"
+# the libgost entrypoint with entrypoint.keepalive=false (one tunnel stream per request, stock's
+# default; the default row reuses streams)
+bg "$GOST" -L "tunnel://127.0.0.1:$P_TK?entrypoint=127.0.0.1:$P_EK&entrypoint.keepalive=false&tunnel=bench.local:$ID_HTTP"
 wait_port "$P_TK"
 bg "$GOST" -L "rtcp://:0/127.0.0.1:$P_HTTP" -F "tunnel://127.0.0.1:$P_TK?tunnel.id=$ID_HTTP"
 wait_port "$P_EK" # every port drawn above is bound before tunnel_stack draws more

@@ -281,7 +281,7 @@ static int start_common(gost_service_t *svc, int legacy) {
   }
   gost__uuid_v4_from_random(rnd, nid);
   gost__uuid_format(nid, srv->node_id);
-  srv->entry_keepalive = gost__str_bool(gost__service_meta(svc, "entrypoint.keepalive", NULL), 0);
+  srv->entry_keepalive = gost__str_bool(gost__service_meta(svc, "entrypoint.keepalive", NULL), 1);
   srv->entry_accesslog = gost__str_bool(gost__service_meta(svc, "entrypoint.accesslog", NULL), 0);
   srv->relay_unsafe = gost__str_bool(gost__service_meta(svc, "entrypoint.relay.unsafe", NULL), 0);
   v = gost__service_meta(svc, "entrypoint.proxyProtocol", NULL);

@@ -44,6 +44,8 @@ int gost__mux_open_stream(struct gost_mux_session *m, gost_stream **out);
  * stream is closed. on_closed does not fire. NULL-safe. */
 void gost__mux_session_close(struct gost_mux_session *m);
 int gost__mux_session_is_closed(const struct gost_mux_session *m);
+/* The session an smux stream belongs to (kept alive by the stream), NULL for other streams. */
+struct gost_mux_session *gost__mux_stream_session(const gost_stream *s);
 void gost__mux_session_counters(const struct gost_mux_session *m, struct gost_mux_counters *out);
 
 #endif

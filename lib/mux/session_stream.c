@@ -363,3 +363,7 @@ static const struct gost_stream_ops smux_ops = {
     .close = s_close,
     .fd = NULL,
 };
+
+struct gost_mux_session *gost__mux_stream_session(const gost_stream *s) {
+  return s && s->ops == &smux_ops ? ((const struct mux_stream *)s)->m : NULL;
+}

@@ -45,11 +45,17 @@ void gost__entry_tls_join(struct gost_tunnel_server *srv, gost_stream *pub, gost
 #define GOST_ENTRY_POOL_TICK_S 5.0
 void gost__entry_pool_init(struct gost_tunnel_server *srv);
 void gost__entry_pool_clear(struct gost_tunnel_server *srv);
-/* Takes ownership of s (closed when the pool is full or memory runs out). */
+/* src is the stream header's source ("ip:port"): its address is part of the key, so a backend
+ * that learns the client from it (the tunnel client's PROXY header, logs) never sees one
+ * client's requests under another client's address. Takes ownership of s (closed when the pool
+ * is full or memory runs out). */
 void gost__entry_pool_put(struct gost_tunnel_server *srv, const uint8_t tid[16], const char *dst,
-                          gost_stream *s);
-/* A parked stream for the key (no read callback set), or NULL. */
-gost_stream *gost__entry_pool_take(struct gost_tunnel_server *srv, const uint8_t tid[16], const char *dst);
+                          const char *src, gost_stream *s);
+/* A parked stream for the key (no read callback set), or NULL. sess: only a stream of that
+ * session (the connector the registry chose for this request, so reuse keeps the weighted
+ * choice between connectors); NULL: any. */
+gost_stream *gost__entry_pool_take(struct gost_tunnel_server *srv, const uint8_t tid[16], const char *dst,
+                                   const char *src, const struct gost_mux_session *sess);
 
 /* entrypoint.c: runs a private service object (listener type "tcp"/"udp" on addr, the given
  * handler with state) so public listeners reuse the ordinary accept paths. On error l holds

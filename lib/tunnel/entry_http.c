@@ -41,8 +41,14 @@ struct hc {
    * gets one back (after its status line) and the client knows we close: 1 until it is in. */
   int add_close;
   int poolable;  /* keepalive mode and the backend saw no Connection: close */
+  /* The stream came from the pool: if it ends before any response byte (the backend closed the
+   * idle connection as we reused it), an idempotent request whose bytes are still held at the
+   * start of buf (held) is sent again on a fresh stream, as HTTP clients do. */
+  int reused, idempotent;
+  size_t held;
   uint8_t tid[16];
   char dst[GOST_ENTRY_DST_MAX];
+  char src[64];      /* stream header source; its address (not the port) is part of the pool key */
   double t0;         /* request start (access log) */
   char what[160];    /* "GET host/path" (access log) */
   struct gost_ingress_query route; /* Host lookup in progress */
@@ -204,6 +210,14 @@ static void client_src(struct hc *h, char *out, size_t cap) {
   gost__tunnel_addr_str(&h->client, out, cap);
 }
 
+/* The response started (or ended): the held request is no longer needed. */
+static void drop_held(struct hc *h) {
+  if (!h->held) return;
+  memmove(h->buf, h->buf + h->held, h->len - h->held);
+  h->len -= h->held;
+  h->held = 0;
+}
+
 /* Forwards buffered request bytes until the framer says the message ended. */
 static void forward_request(struct hc *h) {
   size_t k = 0;
@@ -214,8 +228,13 @@ static void forward_request(struct hc *h) {
   if (rc == GOST_EPROTO) return hc_error(h, 400, "malformed request");
   if (k && gost_stream_write_buf(h->up, h->buf, k, NULL, NULL) != GOST_OK)
     return hc_error(h, 503, "tunnel stream write failed");
-  if (h->len) memmove(h->buf, h->buf + k, h->len - k);
-  h->len -= k;
+  if (rc == GOST_EAGAIN) h->idempotent = 0; /* partly sent: no replay */
+  if (rc == GOST_OK && h->reused && h->idempotent) {
+    h->held = k; /* the whole request went in one write: keep it for a replay */
+  } else {
+    if (h->len) memmove(h->buf, h->buf + k, h->len - k);
+    h->len -= k;
+  }
   if (rc == GOST_OK) { /* request complete; pipelined bytes wait for the response */
     h->state = HC_WAIT;
     /* keep reading (bounded by pub_read) so that the client's reset or close is noticed */
@@ -269,6 +288,16 @@ static int edit_head(struct hc *h, int pool) {
 }
 
 static void request_routed(struct gost_ingress_query *q, int status);
+static void open_up(struct hc *h, struct gost_mux_session *sess);
+
+/* Methods a client may send again after a reused connection failed (RFC 9110 9.2.2; as Go's
+ * transport, only the safe ones). */
+static int method_idempotent(const struct gost_http_slice *m) {
+  static const char *const safe[] = {"GET", "HEAD", "OPTIONS", "TRACE"};
+  for (size_t i = 0; i < 4; i++)
+    if (m->n == strlen(safe[i]) && !memcmp(m->p, safe[i], m->n)) return 1;
+  return 0;
+}
 
 static void route_request(struct hc *h) {
   struct gost_http_req *r = &h->req;
@@ -296,7 +325,6 @@ static void request_routed(struct gost_ingress_query *q, int status) {
   struct hc *h = q->user;
   struct gost_http_req *r = &h->req;
   const char *dst = h->dst;
-  char src[64];
   if (status != GOST_OK) return hc_error(h, 502, dst);
   if (q->is_private) return hc_error(h, 502, "private tunnel");
   const struct gost_http_header *fwd = gost__httphead_find(&r->f, "Gost-Forwarded-Node");
@@ -304,21 +332,32 @@ static void request_routed(struct gost_ingress_query *q, int status) {
     return hc_error(h, 503, "forwarding loop (our node ID in Gost-Forwarded-Node)");
   const uint8_t *tid = q->tunnel_id;
   memcpy(h->tid, tid, 16);
-  client_src(h, src, sizeof src);
+  client_src(h, h->src, sizeof h->src);
   h->client_ka = r->f.keep_alive;
   h->poolable = 0;
   int skip_body = r->method.n == 4 && !memcmp(r->method.p, "HEAD", 4);
+  h->idempotent = method_idempotent(&r->method);
+  h->reused = 0;
+  struct gost_mux_session *sess = NULL; /* the connector chosen here (cluster mode: open_any's) */
   if (h->srv->entry_keepalive && !r->f.connection_upgrade) {
-    h->up = gost__entry_pool_take(h->srv, tid, dst);
+    if (!h->srv->cluster) sess = gost__tunnel_registry_pick(h->srv->reg, tid, 0);
+    h->up = gost__entry_pool_take(h->srv, tid, dst, h->src, sess);
+    h->reused = h->up != NULL;
   }
   int edited = edit_head(h, h->srv->entry_keepalive && !r->f.connection_upgrade);
   h->poolable = h->srv->entry_keepalive && !r->f.connection_upgrade && edited; /* r is stale now */
   h->skip_body = skip_body;
-  if (!h->up) {
-    int rc = gost__tunnel_open_any(h->srv, tid, 0, src, dst, &h->up, &h->opening, up_opened, h);
-    if (rc == GOST_EAGAIN) return; /* another node has the client (reading is stopped) */
-    if (rc != GOST_OK) return hc_error(h, 503, gost_last_error());
-  }
+  if (!h->up) return open_up(h, sess);
+  up_attach(h);
+}
+
+/* A fresh tunnel stream for h->dst (the request is in h->buf, ready to go); on sess when the
+ * pool chose one and it still opens streams, else wherever the registry or cluster says. */
+static void open_up(struct hc *h, struct gost_mux_session *sess) {
+  if (sess && gost__tunnel_open_on(h->srv, sess, h->tid, 0, h->src, h->dst, &h->up) == GOST_OK) return up_attach(h);
+  int rc = gost__tunnel_open_any(h->srv, h->tid, 0, h->src, h->dst, &h->up, &h->opening, up_opened, h);
+  if (rc == GOST_EAGAIN) return; /* another node has the client (reading is stopped) */
+  if (rc != GOST_OK) return hc_error(h, 503, gost_last_error());
   up_attach(h);
 }
 
@@ -392,7 +431,7 @@ static void response_done(struct hc *h) {
     h->up = NULL;
     gost_stream_set_read_cb(up, NULL, NULL);
     up->on_drain = NULL;
-    gost__entry_pool_put(h->srv, h->tid, h->dst, up);
+    gost__entry_pool_put(h->srv, h->tid, h->dst, h->src, up);
   }
   close_up(h);
   if (h->state != HC_WAIT || !h->respf.keep_alive || !h->reqf.keep_alive || !h->client_ka)
@@ -435,6 +474,14 @@ static int relay_response(struct hc *h, const char *p, size_t n) {
 static void up_read(gost_stream *s, ssize_t n, const char *data, void *user) {
   struct hc *h = user;
   if (n < 0) {
+    if (!h->resp_started && h->held) { /* the backend closed the reused connection: again */
+      GOST_DEBUG(h->srv->ctx, "entrypoint: pooled stream to %s ended before a response; retrying", h->dst);
+      close_up(h);
+      h->held = h->reused = 0;
+      h->state = HC_BODY;
+      gost_stream_read_stop(h->pub); /* until the new stream is attached */
+      return open_up(h, NULL);
+    }
     if (!h->resp_started) return hc_error(h, 503, "tunnel stream closed without a response");
     /* end of a read-until-close body is a complete response; anything else is cut short */
     if (gost__http_framer_eof(&h->respf) == GOST_OK) h->respf.keep_alive = 0;
@@ -443,6 +490,7 @@ static void up_read(gost_stream *s, ssize_t n, const char *data, void *user) {
   }
   if (!h->resp_started) {
     h->resp_started = 1;
+    drop_held(h);
     ev_timer_stop(h->srv->ctx->loop, &h->timer);
   }
   size_t off = 0, len = (size_t)n;
@@ -469,6 +517,7 @@ static void up_read(gost_stream *s, ssize_t n, const char *data, void *user) {
       if (off < len) continue;
       break;
     }
+    if (off < len) h->poolable = 0; /* bytes past the response: never hand this stream on */
     return response_done(h);
   }
   if (gost_stream_queued(h->pub) > HC_HWM) gost_stream_read_stop(s);

@@ -5,16 +5,32 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "mux/session.h"
 #include "tunnel/entry.h"
 
 struct idle {
   struct gost_list link; /* srv->pool: newest first */
   struct gost_tunnel_server *srv;
   gost_stream *s;
+  const struct gost_mux_session *sess; /* kept alive by s: never a reused address while parked */
   ev_tstamp since;
   uint8_t tid[16];
   char dst[GOST_ENTRY_DST_MAX];
+  char src[48]; /* the source address without its port */
 };
+
+/* "203.0.113.9:5123" / "[2001:db8::1]:5123" -> the part before the port. */
+static void src_addr(const char *src, char out[48]) {
+  const char *colon = strrchr(src, ':');
+  size_t n = colon ? (size_t)(colon - src) : strlen(src);
+  if (n > 47) n = 47;
+  memcpy(out, src, n);
+  out[n] = '\0';
+}
+
+static int same_key(const struct idle *e, const uint8_t tid[16], const char *dst, const char *addr) {
+  return !memcmp(e->tid, tid, 16) && !strcmp(e->dst, dst) && !strcmp(e->src, addr);
+}
 
 static void idle_drop(struct idle *e) {
   struct gost_tunnel_server *srv = e->srv;
@@ -51,13 +67,15 @@ void gost__entry_pool_clear(struct gost_tunnel_server *srv) {
 }
 
 void gost__entry_pool_put(struct gost_tunnel_server *srv, const uint8_t tid[16], const char *dst,
-                          gost_stream *s) {
+                          const char *src, gost_stream *s) {
   size_t same = 0, dl = strlen(dst);
+  char addr[48];
+  src_addr(src, addr);
   struct gost_list *pos;
   struct idle *oldest = NULL;
   gost_list_foreach(pos, &srv->pool) {
     struct idle *e = gost_container_of(pos, struct idle, link);
-    if (!memcmp(e->tid, tid, 16) && !strcmp(e->dst, dst)) {
+    if (same_key(e, tid, dst, addr)) {
       same++;
       oldest = e;
     }
@@ -72,9 +90,11 @@ void gost__entry_pool_put(struct gost_tunnel_server *srv, const uint8_t tid[16],
   }
   e->srv = srv;
   e->s = s;
+  e->sess = gost__mux_stream_session(s);
   e->since = ev_now(srv->ctx->loop);
   memcpy(e->tid, tid, 16);
   memcpy(e->dst, dst, dl + 1);
+  memcpy(e->src, addr, sizeof addr);
   /* newest first: insert at the head */
   e->link.next = srv->pool.next;
   e->link.prev = &srv->pool;
@@ -87,11 +107,14 @@ void gost__entry_pool_put(struct gost_tunnel_server *srv, const uint8_t tid[16],
   if (!ev_is_active(&srv->pool_timer)) ev_timer_start(srv->ctx->loop, &srv->pool_timer);
 }
 
-gost_stream *gost__entry_pool_take(struct gost_tunnel_server *srv, const uint8_t tid[16], const char *dst) {
+gost_stream *gost__entry_pool_take(struct gost_tunnel_server *srv, const uint8_t tid[16], const char *dst,
+                                   const char *src, const struct gost_mux_session *sess) {
   struct gost_list *pos;
+  char addr[48];
+  src_addr(src, addr);
   gost_list_foreach(pos, &srv->pool) {
     struct idle *e = gost_container_of(pos, struct idle, link);
-    if (memcmp(e->tid, tid, 16) || strcmp(e->dst, dst)) continue;
+    if (!same_key(e, tid, dst, addr) || (sess && e->sess != sess)) continue;
     gost_stream *s = e->s;
     gost_list_remove(&e->link);
     srv->npool--;

@@ -48,14 +48,15 @@ static int build_header(const struct gost_tunnel_server *srv, const char *src, c
   return gost__relay_encode_response(&m, 0, buf, cap);
 }
 
-int gost__tunnel_open(struct gost_tunnel_server *srv, const uint8_t id[16], int udp,
-                      const char *src, const char *dst, gost_stream **out) {
+/* sess NULL: the registry chooses the connector. */
+static int open_stream(struct gost_tunnel_server *srv, struct gost_mux_session *sess, const uint8_t id[16],
+                       int udp, const char *src, const char *dst, gost_stream **out) {
   uint8_t hdr[GOST__RELAY_MSG_MAX];
   int n = build_header(srv, src, dst, hdr, sizeof hdr);
   *out = NULL;
   if (n < 0) return n;
   gost_stream *s;
-  int rc = gost__tunnel_registry_open(srv->reg, id, udp, &s);
+  int rc = sess ? gost__mux_open_stream(sess, &s) : gost__tunnel_registry_open(srv->reg, id, udp, &s);
   if (rc != GOST_OK) return rc;
   rc = gost_stream_write_buf(s, hdr, (size_t)n, NULL, NULL);
   if (rc != GOST_OK) {
@@ -71,6 +72,16 @@ int gost__tunnel_open(struct gost_tunnel_server *srv, const uint8_t id[16], int 
     gost__event_emit(srv->ctx, &ev);
   }
   return GOST_OK;
+}
+
+int gost__tunnel_open(struct gost_tunnel_server *srv, const uint8_t id[16], int udp,
+                      const char *src, const char *dst, gost_stream **out) {
+  return open_stream(srv, NULL, id, udp, src, dst, out);
+}
+
+int gost__tunnel_open_on(struct gost_tunnel_server *srv, struct gost_mux_session *sess, const uint8_t id[16],
+                         int udp, const char *src, const char *dst, gost_stream **out) {
+  return open_stream(srv, sess, id, udp, src, dst, out);
 }
 
 /* user is the server's ctx; the service may be gone by the time a relay ends */

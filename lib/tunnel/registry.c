@@ -275,6 +275,13 @@ int gost__tunnel_registry_open(struct gost_tunnel_registry *reg, const uint8_t t
   return rc;
 }
 
+struct gost_mux_session *gost__tunnel_registry_pick(struct gost_tunnel_registry *reg,
+                                                    const uint8_t tunnel_id[16], int udp) {
+  struct tunnel *t = find(reg, tunnel_id);
+  struct gost_tunnel_connector *c = t ? pick(reg, t, udp != 0, NULL, 0) : NULL;
+  return c ? c->sess : NULL;
+}
+
 int gost__tunnel_registry_max_weight(struct gost_tunnel_registry *reg, const uint8_t tunnel_id[16], int udp) {
   struct tunnel *t = find(reg, tunnel_id);
   struct gost_list *pos;

@@ -31,6 +31,11 @@ int gost__tunnel_registry_bind(struct gost_tunnel_registry *reg, const uint8_t t
 int gost__tunnel_registry_open(struct gost_tunnel_registry *reg, const uint8_t tunnel_id[16],
                                int udp, gost_stream **out);
 
+/* The session the next open would use (same weighted choice), NULL when the tunnel has no live
+ * connector here. For callers that reuse streams per session (the entrypoint's pool). */
+struct gost_mux_session *gost__tunnel_registry_pick(struct gost_tunnel_registry *reg,
+                                                    const uint8_t tunnel_id[16], int udp);
+
 /* The highest weight (0 counted as 1) among the live connectors the next open would choose
  * from, -1 when there is none. Cluster mode weighs it against other nodes. */
 int gost__tunnel_registry_max_weight(struct gost_tunnel_registry *reg, const uint8_t tunnel_id[16], int udp);

@@ -76,6 +76,9 @@ int gost__tunnel_has_rules(const struct gost_tunnel_server *srv);
  * legacy relay tunnel dst is sent as a domain Addr and omitted when empty. */
 int gost__tunnel_open(struct gost_tunnel_server *srv, const uint8_t id[16], int udp,
                       const char *src, const char *dst, gost_stream **out);
+/* The same on a given session (one gost__tunnel_registry_pick chose) instead of a new choice. */
+int gost__tunnel_open_on(struct gost_tunnel_server *srv, struct gost_mux_session *sess, const uint8_t id[16],
+                         int udp, const char *src, const char *dst, gost_stream **out);
 /* "ip:port" of a sockaddr ("" for unknown). */
 void gost__tunnel_addr_str(const struct sockaddr_storage *ss, char *buf, size_t cap);
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# entrypoint.keepalive (wire-spec §5.2): idle tunnel streams are pooled per host:port and reused
-# by later requests from other public connections, so the tunnel client keeps ONE backend TCP
-# connection; the default opens one per request; a backend answering Connection: close is not
-# reused.
+# entrypoint.keepalive (wire-spec §5.2), on by default: idle tunnel streams are pooled per
+# host:port (and client address) and reused by later requests from other public connections, so
+# the tunnel client keeps ONE backend TCP connection; entrypoint.keepalive=false (stock's default)
+# opens one per request; a backend answering Connection: close is not reused.
 source "$(dirname "$0")/lib.sh"
 
 TID=4d21094e-b74c-4916-86c1-d9fa36ea677b
@@ -35,8 +35,8 @@ bg web python3 -u backend.py "$W"
 bg web2 python3 -u backend.py "$W2"
 wait_tcp "$W"; wait_tcp "$W2"
 
-bg server "$GOST" -L "tunnel://127.0.0.1:$T?entrypoint=127.0.0.1:$E&entrypoint.keepalive=true&tunnel=app.example.com:$TID"
-bg server2 "$GOST" -L "tunnel://127.0.0.1:$T2?entrypoint=127.0.0.1:$E2&tunnel=app.example.com:$TID2"
+bg server "$GOST" -L "tunnel://127.0.0.1:$T?entrypoint=127.0.0.1:$E&tunnel=app.example.com:$TID"
+bg server2 "$GOST" -L "tunnel://127.0.0.1:$T2?entrypoint=127.0.0.1:$E2&entrypoint.keepalive=false&tunnel=app.example.com:$TID2"
 wait_tcp "$T"; wait_tcp "$E"; wait_tcp "$T2"; wait_tcp "$E2"
 bg client "$GOST" -L "rtcp://:0/127.0.0.1:$W" -F "tunnel://127.0.0.1:$T?tunnel.id=$TID"
 bg client2 "$GOST" -L "rtcp://:0/127.0.0.1:$W2" -F "tunnel://127.0.0.1:$T2?tunnel.id=$TID2"
@@ -45,7 +45,7 @@ retry 50 curl -sf --max-time 5 -H 'Host: app.example.com' "http://127.0.0.1:$E2/
 
 conns() { grep -c '^CONN' "$WORK/$1.log"; }
 
-echo "# keepalive=true: 20 requests on 20 public connections share one backend connection"
+echo "# default (keepalive on): 20 requests on 20 public connections share one backend connection"
 base=$(conns web)
 for i in $(seq 1 20); do
   out=$(curl -sf --max-time 5 -H 'Host: app.example.com' "http://127.0.0.1:$E/r$i") || fail "request $i"
@@ -95,13 +95,13 @@ n=$(( $(conns web) - base ))
 [ "$n" = 3 ] || fail "Connection: close responses: $n new backend connections (want 3)"
 pass "Connection: close responses are not pooled ($n new backend connections for 4 requests)"
 
-echo "# keepalive=false (default): one backend connection per request"
+echo "# entrypoint.keepalive=false: one backend connection per request"
 base=$(conns web2)
 for i in $(seq 1 20); do
   out=$(curl -sf --max-time 5 -H 'Host: app.example.com' "http://127.0.0.1:$E2/r$i") || fail "default request $i"
   [ "$out" = "hello /r$i" ] || fail "default request $i body '$out'"
 done
 n=$(( $(conns web2) - base ))
-[ "$n" = 20 ] || fail "default: $n backend connections for 20 requests (want 20)"
-pass "default: 20 requests, 20 backend connections"
+[ "$n" = 20 ] || fail "keepalive=false: $n backend connections for 20 requests (want 20)"
+pass "keepalive=false: 20 requests, 20 backend connections"
 ! grep -l 'Sanitizer' "$WORK"/*.log || fail "sanitizer report in a log"
