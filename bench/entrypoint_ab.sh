@@ -84,7 +84,7 @@ for r in $(seq "$ROUNDS"); do
   echo "  nginx       req/s $(run "http://127.0.0.1:$P_RP/")  conn/s $(run "http://127.0.0.1:$P_RP/" 'Connection: close')"
   for j in "${!EPS[@]}"; do
     if [ "$r" = 1 ] && [ "$j" = 0 ] && [ -n "${PERF:-}" ]; then
-      perf record -F 999 -g -o "${PERF_OUT:-/tmp/ep.perf.data}" -p "${SRVS[0]}" -- sleep "$DUR" >/dev/null 2>&1 &
+      perf record -F ${PERF_F:-999} ${PERF_G--g} -o "${PERF_OUT:-/tmp/ep.perf.data}" -p "${SRVS[0]}" -- sleep "$DUR" >/dev/null 2>&1 &
       PERF_PID=$!
     fi
     echo "  ${NAMES[$j]}  req/s $(run "http://127.0.0.1:${EPS[$j]}/")  conn/s $(run "http://127.0.0.1:${EPS[$j]}/" 'Connection: close')"

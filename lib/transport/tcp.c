@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -31,7 +32,16 @@ struct tcp_listener {
    * logged once when it starts and once, with the number of pauses, when it ends. */
   uint64_t pauses;
   ev_tstamp paused_since;
+  struct sockaddr_storage local; /* the bound address: every accepted socket's own, unless */
+  int wildcard;                  /* ... it is 0.0.0.0 / [::] */
 };
+
+static int is_wildcard(const struct sockaddr_storage *ss) {
+  if (ss->ss_family == AF_INET) return ((const struct sockaddr_in *)ss)->sin_addr.s_addr == htonl(INADDR_ANY);
+  if (ss->ss_family == AF_INET6)
+    return !memcmp(&((const struct sockaddr_in6 *)ss)->sin6_addr, &in6addr_any, sizeof in6addr_any);
+  return 1;
+}
 
 static const char *svc_name(const gost_service_t *svc) { return svc->name ? svc->name : ""; }
 
@@ -84,7 +94,9 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents) {
   struct tcp_listener *t = w->data;
   gost_service_t *svc = t->svc;
   for (int i = 0; i < ACCEPT_BATCH; i++) {
-    int fd = accept4(t->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    struct sockaddr_storage peer;
+    socklen_t plen = sizeof peer;
+    int fd = accept4(t->fd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
         pause_accepts(t, errno);
@@ -96,7 +108,8 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents) {
       refuse_conn(t, fd);
       continue;
     }
-    gost_stream *s = gost__sock_new(svc->ctx, fd, 0);
+    if (plen > sizeof peer) peer.ss_family = 0;
+    gost_stream *s = gost__sock_new_accepted(svc->ctx, fd, &peer, t->wildcard ? NULL : &t->local);
     if (!s) {
       close(fd);
       continue;
@@ -139,6 +152,10 @@ static int tcp_start(gost_service_t *svc) {
   svc->port = gost__sockaddr_port((struct sockaddr *)&local);
   t->svc = svc;
   t->fd = fd;
+  t->local = local;
+  t->wildcard = is_wildcard(&local);
+  int one = 1; /* inherited by every accepted socket (Linux): no setsockopt per connection */
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   t->write_timeout_ms = wto;
   t->conns_max = (size_t)cmax;
   t->conns = gost__calloc(svc->ctx, 1, sizeof *t->conns);

@@ -7,7 +7,6 @@
  * connection stays owned here until its queue drains or fails (the socket's writeTimeout bounds
  * a reader that never drains), so no path waits for a drain that never comes. */
 #include <arpa/inet.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -246,12 +245,17 @@ static void forward_request(struct hc *h) {
   else gost_stream_read_start(h->pub);
 }
 
-/* A request ID in stock's shape (20 characters of base32hex, like an xid). */
-static void new_sid(char out[21]) {
+/* A request ID in stock's shape (20 characters of base32hex, like an xid). An identifier, not
+ * a secret: drawn from the registry's PRNG (seeded once from RAND_bytes) rather than RAND_bytes
+ * per request (whose fork check costs a getpid() each time). */
+static void new_sid(struct gost_tunnel_server *srv, char out[21]) {
   static const char digits[] = "0123456789abcdefghijklmnopqrstuv";
-  uint8_t r[20];
-  if (RAND_bytes(r, sizeof r) != 1) memset(r, 0, sizeof r);
-  for (int i = 0; i < 20; i++) out[i] = digits[r[i] & 31];
+  uint32_t r = 0;
+  for (int i = 0; i < 20; i++) {
+    if (i % 6 == 0) r = gost__tunnel_registry_rand(srv->reg);
+    out[i] = digits[r & 31];
+    r >>= 5;
+  }
   out[20] = '\0';
 }
 
@@ -266,7 +270,7 @@ static int edit_head(struct hc *h, int pool) {
   struct gost_http_header add[3] = {{{"Gost-Forwarded-Node", 19}, {h->srv->node_id, strlen(h->srv->node_id)}}};
   size_t nadd = 1, nrm = 1;
   if (!gost__httphead_find(&r->f, "Gost-Sid")) {
-    new_sid(sid);
+    new_sid(h->srv, sid);
     add[nadd++] = (struct gost_http_header){{"Gost-Sid", 8}, {sid, 20}};
   }
   if (pool && !r->f.keep_alive) {

@@ -14,6 +14,7 @@ struct idle {
   gost_stream *s;
   const struct gost_mux_session *sess; /* kept alive by s: never a reused address while parked */
   ev_tstamp since;
+  uint32_t hash; /* of the key: most entries are told apart without a string compare */
   uint8_t tid[16];
   char dst[GOST_ENTRY_DST_MAX];
   char src[48]; /* the source address without its port */
@@ -28,8 +29,16 @@ static void src_addr(const char *src, char out[48]) {
   out[n] = '\0';
 }
 
-static int same_key(const struct idle *e, const uint8_t tid[16], const char *dst, const char *addr) {
-  return !memcmp(e->tid, tid, 16) && !strcmp(e->dst, dst) && !strcmp(e->src, addr);
+static uint32_t key_hash(const uint8_t tid[16], const char *dst, const char *addr) {
+  uint32_t h = 2166136261u; /* FNV-1a */
+  for (size_t i = 0; i < 16; i++) h = (h ^ tid[i]) * 16777619u;
+  for (const char *p = dst; *p; p++) h = (h ^ (uint8_t)*p) * 16777619u;
+  for (const char *p = addr; *p; p++) h = (h ^ (uint8_t)*p) * 16777619u;
+  return h;
+}
+
+static int same_key(const struct idle *e, uint32_t hash, const uint8_t tid[16], const char *dst, const char *addr) {
+  return e->hash == hash && !memcmp(e->tid, tid, 16) && !strcmp(e->dst, dst) && !strcmp(e->src, addr);
 }
 
 static void idle_drop(struct idle *e) {
@@ -71,11 +80,12 @@ void gost__entry_pool_put(struct gost_tunnel_server *srv, const uint8_t tid[16],
   size_t same = 0, dl = strlen(dst);
   char addr[48];
   src_addr(src, addr);
+  uint32_t hash = key_hash(tid, dst, addr);
   struct gost_list *pos;
   struct idle *oldest = NULL;
   gost_list_foreach(pos, &srv->pool) {
     struct idle *e = gost_container_of(pos, struct idle, link);
-    if (same_key(e, tid, dst, addr)) {
+    if (same_key(e, hash, tid, dst, addr)) {
       same++;
       oldest = e;
     }
@@ -95,6 +105,7 @@ void gost__entry_pool_put(struct gost_tunnel_server *srv, const uint8_t tid[16],
   memcpy(e->tid, tid, 16);
   memcpy(e->dst, dst, dl + 1);
   memcpy(e->src, addr, sizeof addr);
+  e->hash = hash;
   /* newest first: insert at the head */
   e->link.next = srv->pool.next;
   e->link.prev = &srv->pool;
@@ -112,9 +123,10 @@ gost_stream *gost__entry_pool_take(struct gost_tunnel_server *srv, const uint8_t
   struct gost_list *pos;
   char addr[48];
   src_addr(src, addr);
+  uint32_t hash = key_hash(tid, dst, addr);
   gost_list_foreach(pos, &srv->pool) {
     struct idle *e = gost_container_of(pos, struct idle, link);
-    if (!same_key(e, tid, dst, addr) || (sess && e->sess != sess)) continue;
+    if (!same_key(e, hash, tid, dst, addr) || (sess && e->sess != sess)) continue;
     gost_stream *s = e->s;
     gost_list_remove(&e->link);
     srv->npool--;
