@@ -214,9 +214,5 @@ int main(void) {
   tcase_add_test(tc, slowloris_times_out);
   tcase_add_test(tc, stop_with_handshakes_in_flight);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return gost_test_run(s);
 }
