@@ -108,9 +108,10 @@ assert st["state"] == "running" and abs(st["createTime"] - time.time()) < 60, st
 assert any("listening" in e["msg"] and e["time"] >= st["createTime"] for e in st["events"]), st
 assert st["stats"]["totalConns"] >= 1 and st["stats"]["outputBytes"] > 0, st
 assert set(st["stats"]) == {"totalConns", "currentConns", "totalErrs", "inputBytes", "outputBytes"}, st
-assert svcs["fwd"]["status"]["stats"]["currentConns"] >= 1, svcs["fwd"]  # the transfer in flight
+assert svcs["fwd"]["status"]["stats"]["totalConns"] >= 1, svcs["fwd"]  # the transfer running across the changes
 PY
-"${C[@]}" "$B/config?format=yaml" | grep -qE '^ +state: running' || fail "YAML /config lacks status"
+"${C[@]}" "$B/config?format=yaml" > cfg.yaml
+grep -qE '^ +state: "running"' cfg.yaml || fail "YAML /config lacks status: $(head -40 cfg.yaml)"
 # the item as GET /config shows it, status included, goes back unchanged (stock ignores status)
 python3 -c 'import json,sys; print(json.dumps([s for s in json.load(open(sys.argv[1]))["services"] if s["name"] == "new1"][0]))' cfg.json > new1.json
 "${C[@]}" -XPUT "$B/config/services/new1" --data-binary @new1.json > r.json
