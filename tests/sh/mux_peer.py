@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Test peer for multiplexed visitor sessions (tests/sh/test_visitor_mux.sh).
-echo PORT: an echo server on 127.0.0.1:PORT (prints "listening").
+echo PORT: an echo server on 127.0.0.1:PORT (prints "listening", then "accept" per connection).
 check PORT N SIZE [HOLD_FILE]: opens N connections to 127.0.0.1:PORT at once, sends SIZE random
 bytes on each and reads them back byte-exact; prints "ok N". With HOLD_FILE, keeps them open,
 prints "held", waits until HOLD_FILE exists, then reports how many saw EOF or a reset within
@@ -67,6 +67,7 @@ def echo(port):
         c.close()
     while True:
         c, _ = ls.accept()
+        print("accept", flush=True)
         threading.Thread(target=serve, args=(c,), daemon=True).start()
 
 def check(port, n, size, hold):
