@@ -10,6 +10,5 @@ struct gost_hs;
 void gost__hs_vmux(struct gost_hs *h);
 /* Service stop: closes every accepted session (their streams end with an error). */
 void gost__vmux_sessions_close(struct gost_tunnel_server *srv);
-size_t gost__vmux_sessions_count(const struct gost_tunnel_server *srv);
 
 #endif

@@ -79,10 +79,3 @@ void gost__vmux_sessions_close(struct gost_tunnel_server *srv) {
     gost__free(srv->ctx, a);
   }
 }
-
-size_t gost__vmux_sessions_count(const struct gost_tunnel_server *srv) {
-  size_t n = 0;
-  const struct gost_list *pos;
-  gost_list_foreach(pos, &srv->vmux_sessions) n++;
-  return n;
-}

@@ -110,3 +110,20 @@ try: s.recv(1)
 except OSError: pass" || true
 retry 25 grep -q 'not offered by the server (Unauthorized)' "$WORK/vis-badpass.log" || fail "wrong password: session not refused"
 pass "a session with a wrong password is refused (Unauthorized)"
+
+echo "# examples/visitor-mux.yaml: TCP and UDP over one TLS carrier"
+EID=aede1f6a-762b-45da-b937-b6632356555a
+read -r TT XS < <(free_ports 2)
+XD=$(free_port udp)
+bg server-tls "$GOST" -L "tunnel+tls://127.0.0.1:$TT?tunnel=ssh.srv-2.local:$EID,dns.srv-2.local:$EID"
+wait_listening server-tls "$TT"
+bg client-tls "$GOST" -L "rtcp://:0/127.0.0.1:$ECHO" -L "rudp://:0/127.0.0.1:$UECHO" -F "tunnel+tls://127.0.0.1:$TT?tunnel.id=$EID"
+wait_log server-tls 'create tunnel .*network=udp'; wait_log server-tls 'create tunnel .*network=tcp'
+sed -e "s/addr: :2222/addr: 127.0.0.1:$XS/; s/addr: :1053/addr: 127.0.0.1:$XD/; s/server.example.com:8443/127.0.0.1:$TT/" \
+  "$SRC/examples/visitor-mux.yaml" > example.yaml
+bg example "$GOST" -C example.yaml
+wait_listening example "$XS"
+python3 "$PEER" check "$XS" 100 10000 >/dev/null || fail "TCP through the example visitor"
+python3 "$SRC/tests/sh/udp_echo.py" check "$XD" 10 1400 >/dev/null || fail "UDP through the example visitor"
+[ "$(grep -c 'visitor session from' "$WORK/server-tls.log")" = 1 ] || fail "the TLS server accepted more than one session"
+pass "examples/visitor-mux.yaml: 100 TCP connections and UDP datagrams over one TLS session"
