@@ -27,6 +27,10 @@ struct gost_node {
   char *user, *pass; /* credentials for the connector, NULL if none */
   /* selection state */
   double fail_until; /* loop time until which the fail filter skips the node */
+  /* connector state kept across connections (the tunnel connector's visitor sessions),
+   * freed with the node */
+  void *conn_state;
+  void (*conn_state_free)(void *state);
 };
 
 struct gost_hop {
@@ -142,6 +146,14 @@ struct gost_connector_ops {
   int (*connect)(struct gost_node *node, gost_ctx_t *ctx, gost_stream *s, const char *network,
                  const char *addr, const struct gost_conn_info *info, gost_stream_ready_cb cb,
                  void *user);
+  /* Optional: reach addr through node on a carrier shared with other connections (the tunnel
+   * connector's multiplexed visitor session), for a chain whose only hop is node. GOST_OK:
+   * *op is set and cb fires later, exactly once, unless open_cancel(op) ran first. Status
+   * GOST_EUNSUPPORTED, returned or given to cb: no shared carrier, dial the node as usual.
+   * info stays valid until cb or open_cancel. */
+  int (*open)(struct gost_node *node, gost_ctx_t *ctx, const char *network, const char *addr,
+              const struct gost_conn_info *info, gost_stream_ready_cb cb, void *user, void **op);
+  void (*open_cancel)(void *op);
 };
 
 /* Registries (static const tables in lib/service/registry.c). NULL if unknown. */
