@@ -46,6 +46,8 @@ void gost__mux_session_close(struct gost_mux_session *m);
 int gost__mux_session_is_closed(const struct gost_mux_session *m);
 /* The session an smux stream belongs to (kept alive by the stream), NULL for other streams. */
 struct gost_mux_session *gost__mux_stream_session(const gost_stream *s);
+/* 1 when a stream can be opened now (alive, below mux.maxStreams). O(1). */
+int gost__mux_session_has_room(const struct gost_mux_session *m);
 void gost__mux_session_counters(const struct gost_mux_session *m, struct gost_mux_counters *out);
 
 #endif
