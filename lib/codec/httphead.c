@@ -5,19 +5,23 @@
 
 /* RFC 7230 tchar: what header names and methods may contain. */
 static int is_tchar(unsigned char c) {
-  if (c >= '0' && c <= '9') return 1;
   if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return 1;
-  return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+  if ((c >= '0' && c <= '9') || c == '-') return 1; /* '-': most multi-word names */
+  return c && strchr("!#$%&'*+.^_`|~", c) != NULL;
 }
 
 static int lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
 
-static int ieq(const char *p, size_t n, const char *s) {
-  if (strlen(s) != n) return 0;
+/* Names are told apart by their length first (no strlen per comparison where it is known). */
+static int ieq_n(const char *p, size_t n, const char *s, size_t sn) {
+  if (sn != n) return 0;
   for (size_t i = 0; i < n; i++)
     if (lower((unsigned char)p[i]) != lower((unsigned char)s[i])) return 0;
   return 1;
 }
+
+static int ieq(const char *p, size_t n, const char *s) { return ieq_n(p, n, s, strlen(s)); }
+#define IEQ(p, n, lit) ieq_n((p), (n), (lit), sizeof(lit) - 1)
 
 /* Does the comma list p[0..n) contain token tok (case-insensitive)? */
 static int list_has(const char *p, size_t n, const char *tok) {
@@ -48,7 +52,9 @@ static struct gost_http_slice list_last(const char *p, size_t n) {
 static int find_head_end(const char *buf, size_t len, size_t start, size_t *end) {
   size_t lim = len < GOST__HTTP_MAX_HEAD ? len : GOST__HTTP_MAX_HEAD;
   for (size_t i = start + 1; i < lim; i++) {
-    if (buf[i] != '\n') continue;
+    const char *nl = memchr(buf + i, '\n', lim - i); /* line by line, not byte by byte */
+    if (!nl) break;
+    i = (size_t)(nl - buf);
     /* Lines end in LF with an optional CR; a head ends with an empty line. */
     if (buf[i - 1] == '\n') {
       *end = i + 1;
@@ -65,7 +71,8 @@ static int find_head_end(const char *buf, size_t len, size_t start, size_t *end)
 /* Next line in [*pos, end): slice without CR/LF. */
 static struct gost_http_slice next_line(const char *buf, size_t end, size_t *pos) {
   size_t b = *pos, i = b;
-  while (i < end && buf[i] != '\n') i++;
+  const char *nl = b < end ? memchr(buf + b, '\n', end - b) : NULL;
+  i = nl ? (size_t)(nl - buf) : end;
   size_t e = i;
   if (e > b && buf[e - 1] == '\r') e--;
   *pos = i + 1;
@@ -114,21 +121,21 @@ static int parse_fields(const char *buf, size_t end, size_t pos, int request,
     const char *v = h->value.p;
     size_t vn = h->value.n;
 
-    if (ieq(l.p, c, "content-length")) {
+    if (IEQ(l.p, c, "content-length")) {
       uint64_t cl;
       if (parse_u64(v, vn, &cl) != GOST_OK) return GOST_EPROTO;
       if (f->has_content_length && cl != f->content_length) return GOST_EPROTO;
       f->has_content_length = 1;
       f->content_length = cl;
-    } else if (ieq(l.p, c, "transfer-encoding")) {
+    } else if (IEQ(l.p, c, "transfer-encoding")) {
       struct gost_http_slice last = list_last(v, vn);
       has_te = 1;
-      f->chunked = ieq(last.p, last.n, "chunked");
-    } else if (ieq(l.p, c, "connection")) {
+      f->chunked = IEQ(last.p, last.n, "chunked");
+    } else if (IEQ(l.p, c, "connection")) {
       conn_close |= list_has(v, vn, "close");
       conn_keep |= list_has(v, vn, "keep-alive");
       f->connection_upgrade |= list_has(v, vn, "upgrade");
-    } else if (ieq(l.p, c, "upgrade")) {
+    } else if (IEQ(l.p, c, "upgrade")) {
       f->upgrade_websocket |= list_has(v, vn, "websocket");
     }
   }
@@ -201,7 +208,7 @@ int gost__httphead_parse_request(const char *buf, size_t len, struct gost_http_r
   if ((rc = parse_fields(buf, end, pos, 1, &req->f)) != GOST_OK) return rc;
   for (size_t i = 0; i < req->f.nheaders; i++) {
     const struct gost_http_header *h = &req->f.headers[i];
-    if (!ieq(h->name.p, h->name.n, "host")) continue;
+    if (!IEQ(h->name.p, h->name.n, "host")) continue;
     if (req->has_host) return GOST_EPROTO; /* RFC 7230 5.4: exactly one */
     req->has_host = 1;
     req->host = h->value;

@@ -7,6 +7,7 @@
  * connection stays owned here until its queue drains or fails (the socket's writeTimeout bounds
  * a reader that never drains), so no path waits for a drain that never comes. */
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,6 +32,7 @@ struct hc {
   gost_stream *pub, *up;
   ev_timer timer;
   struct sockaddr_storage client;
+  char peer[64]; /* client formatted, once per connection ("" until first needed) */
   enum hc_state state;
   int minor, resp_started;
   int client_ka; /* the client's own keep-alive wish (the head may be edited in pool mode) */
@@ -51,10 +53,26 @@ struct hc {
   double t0;         /* request start (access log) */
   char what[160];    /* "GET host/path" (access log) */
   struct gost_ingress_query route; /* Host lookup in progress */
+  /* Framing. Plain messages (a request without a chunked body or upgrade, a response head with
+   * a Content-Length or no body, parsed whole by our strict head parser) are counted: their
+   * length is known from the head, and http-parser, a byte-at-a-time state machine that was a
+   * third of the server's instructions per request, never sees them. Anything else (chunked,
+   * close-delimited, 1xx, 101, a head split across reads) goes through the framers. */
   struct gost_http_framer reqf, respf;
-  struct gost_http_req req;
+  int req_counted, req_ka;      /* counted request; its keep-alive (as forwarded) */
+  uint64_t req_total, req_left; /* counted request: head + body bytes, still to send */
+  size_t head_out;              /* length of the request head as forwarded */
+  enum { RESP_HEAD, RESP_COUNTED, RESP_FRAMER } resp_mode;
+  int resp_ka;
+  unsigned resp_status;
+  uint64_t resp_left;
+  int no_fast_resp;             /* CONNECT: a 2xx is a tunnel, leave it to the framer */
   size_t len;
-  char *buf; /* HC_BUF bytes while a request is in progress; NULL when idle */
+  char *buf; /* cap bytes (at most HC_BUF) while a request is in progress; NULL when idle */
+  size_t cap;
+  /* Last: filled by the parser before any use, so a new connection does not clear its 3 KiB
+   * (gost__entry_http_start zeroes only what comes before it). */
+  struct gost_http_req req;
 };
 
 static void pub_read(gost_stream *s, ssize_t n, const char *data, void *user);
@@ -78,10 +96,27 @@ static void close_up(struct hc *h) {
   h->up = NULL;
 }
 
-/* Idle keep-alive connections hold no buffer (the pool idea of architecture §6). */
-static int buf_need(struct hc *h) {
-  if (!h->buf) h->buf = gost__malloc(h->srv->ctx, HC_BUF);
-  return h->buf != NULL;
+/* Idle keep-alive connections hold no buffer (the pool idea of architecture §6), and a busy one
+ * only what its request needs: most heads fit in the first 2 KiB, and a small block comes from
+ * the allocator's free lists where one of HC_BUF (80 KiB) per request moved the heap's top, with
+ * a brk() and fresh pages to fault in every few requests. want <= HC_BUF. */
+#define HC_BUF_MIN 2048u
+static int buf_need(struct hc *h, size_t want) {
+  if (want <= h->cap) return 1;
+  size_t cap = h->cap ? h->cap : HC_BUF_MIN;
+  while (cap < want) cap *= 2;
+  if (cap > HC_BUF) cap = HC_BUF;
+  char *nb = gost__realloc(h->srv->ctx, h->buf, cap);
+  if (!nb) return 0;
+  h->buf = nb;
+  h->cap = cap;
+  return 1;
+}
+
+static void buf_release(struct hc *h) {
+  gost__free(h->srv->ctx, h->buf);
+  h->buf = NULL;
+  h->cap = 0;
 }
 
 static void hc_free(struct hc *h) {
@@ -114,8 +149,7 @@ static int pub_write(struct hc *h, const void *p, size_t n) {
 static void hc_finish(struct hc *h) {
   close_up(h);
   ev_timer_stop(h->srv->ctx->loop, &h->timer);
-  gost__free(h->srv->ctx, h->buf);
-  h->buf = NULL;
+  buf_release(h);
   h->len = 0;
   h->state = HC_CLOSING;
   if (!gost_stream_queued(h->pub)) return hc_free(h);
@@ -206,7 +240,46 @@ static void client_src(struct hc *h, char *out, size_t cap) {
       return;
     }
   }
-  gost__tunnel_addr_str(&h->client, out, cap);
+  if (!h->peer[0]) gost__tunnel_addr_str(&h->client, h->peer, sizeof h->peer);
+  size_t n = strlen(h->peer);
+  if (n >= cap) n = cap - 1;
+  memcpy(out, h->peer, n);
+  out[n] = '\0';
+}
+
+/* The request's framing: GOST_OK (complete after *k bytes), GOST_EAGAIN (all n consumed),
+ * GOST_EPROTO (malformed). */
+static int req_feed(struct hc *h, const char *p, size_t n, size_t *k) {
+  if (!h->req_counted) return gost__http_framer_feed(&h->reqf, p, n, k);
+  *k = n < h->req_left ? n : (size_t)h->req_left;
+  h->req_left -= *k;
+  return h->req_left ? GOST_EAGAIN : GOST_OK;
+}
+static int req_keep_alive(const struct hc *h) { return h->req_counted ? h->req_ka : h->reqf.keep_alive; }
+
+/* The response's framing, as req_feed; the first bytes decide between counting and the framer. */
+static int resp_feed(struct hc *h, const char *p, size_t n, size_t *k) {
+  if (h->resp_mode == RESP_HEAD) {
+    struct gost_http_resp r;
+    h->resp_mode = RESP_FRAMER;
+    if (!h->no_fast_resp && gost__httphead_parse_response(p, n, &r) == GOST_OK && r.status >= 200 &&
+        !r.f.chunked && (r.f.has_content_length || r.no_body || h->skip_body)) {
+      h->resp_mode = RESP_COUNTED;
+      h->resp_status = (unsigned)r.status;
+      h->resp_ka = r.f.keep_alive;
+      h->resp_left = r.f.head_len + (r.no_body || h->skip_body ? 0 : r.f.content_length);
+    }
+  }
+  if (h->resp_mode == RESP_FRAMER) return gost__http_framer_feed(&h->respf, p, n, k);
+  *k = n < h->resp_left ? n : (size_t)h->resp_left;
+  h->resp_left -= *k;
+  return h->resp_left ? GOST_EAGAIN : GOST_OK;
+}
+static int resp_keep_alive(const struct hc *h) {
+  return h->resp_mode == RESP_COUNTED ? h->resp_ka : h->respf.keep_alive;
+}
+static unsigned resp_status(const struct hc *h) {
+  return h->resp_mode == RESP_COUNTED ? h->resp_status : h->respf.parser.status_code;
 }
 
 /* The response started (or ended): the held request is no longer needed. */
@@ -222,7 +295,7 @@ static void forward_request(struct hc *h) {
   size_t k = 0;
   /* request bytes moving restart the deadline; once complete it bounds the response head */
   if (!h->resp_started) arm(h);
-  int rc = h->len ? gost__http_framer_feed(&h->reqf, h->buf, h->len, &k) : GOST_EAGAIN;
+  int rc = h->len ? req_feed(h, h->buf, h->len, &k) : GOST_EAGAIN;
   if (rc == GOST_EAGAIN) k = h->len;
   if (rc == GOST_EPROTO) return hc_error(h, 400, "malformed request");
   if (k && gost_stream_write_buf(h->up, h->buf, k, NULL, NULL) != GOST_OK)
@@ -278,16 +351,23 @@ static int edit_head(struct hc *h, int pool) {
     nrm = 2;
   }
   struct gost_http_edit e = {rm, nrm, add, nadd, {NULL, 0}};
-  char *tmp = gost__malloc(h->srv->ctx, GOST__HTTP_MAX_HEAD + 128);
+  char small[2048], *tmp = small; /* most heads: no allocation */
   size_t n = 0, old = r->f.head_len;
-  int ok = tmp && gost__httphead_write_request(r, &e, tmp, GOST__HTTP_MAX_HEAD + 128, &n) == GOST_OK &&
-           h->len - old + n <= HC_BUF;
+  h->head_out = old;
+  int rc = gost__httphead_write_request(r, &e, tmp, sizeof small, &n);
+  if (rc == GOST_EINVAL && n > sizeof small && n <= GOST__HTTP_MAX_HEAD + 128) {
+    tmp = gost__malloc(h->srv->ctx, n);
+    rc = tmp ? gost__httphead_write_request(r, &e, tmp, n, &n) : GOST_ENOMEM;
+  }
+  /* r points into buf: it is not used past this point, so buf may move */
+  int ok = rc == GOST_OK && h->len - old + n <= HC_BUF && buf_need(h, h->len - old + n);
   if (ok) {
     memmove(h->buf + n, h->buf + old, h->len - old);
     memcpy(h->buf, tmp, n);
     h->len = h->len - old + n;
+    h->head_out = n;
   }
-  gost__free(h->srv->ctx, tmp);
+  if (tmp != small) gost__free(h->srv->ctx, tmp);
   return ok;
 }
 
@@ -301,6 +381,22 @@ static int method_idempotent(const struct gost_http_slice *m) {
   for (size_t i = 0; i < 4; i++)
     if (m->n == strlen(safe[i]) && !memcmp(m->p, safe[i], m->n)) return 1;
   return 0;
+}
+
+/* "host:port", "[v6]:port" (no snprintf per request); dst holds GOST_ENTRY_DST_MAX >= n + 9. */
+static void format_dst(char *dst, const char *host, size_t n, unsigned port) {
+  int v6 = memchr(host, ':', n) != NULL;
+  size_t o = 0;
+  if (v6) dst[o++] = '[';
+  memcpy(dst + o, host, n);
+  o += n;
+  if (v6) dst[o++] = ']';
+  dst[o++] = ':';
+  char d[5];
+  int k = 0;
+  do d[k++] = (char)('0' + port % 10); while ((port /= 10) && k < 5);
+  while (k) dst[o++] = d[--k];
+  dst[o] = '\0';
 }
 
 static void route_request(struct hc *h) {
@@ -318,8 +414,7 @@ static void route_request(struct hc *h) {
     host[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
   }
   host[r->host_name.n] = '\0';
-  int v6 = strchr(host, ':') != NULL;
-  snprintf(h->dst, sizeof h->dst, v6 ? "[%s]:%u" : "%s:%u", host, r->host_port ? r->host_port : 80);
+  format_dst(h->dst, host, r->host_name.n, r->host_port ? r->host_port : 80);
   /* h->req points into h->buf: no reads (which may move it) until the answer */
   gost_stream_read_stop(h->pub);
   gost__tunnel_route(h->srv, h->ing, host, &h->route, request_routed, h);
@@ -348,8 +443,16 @@ static void request_routed(struct gost_ingress_query *q, int status) {
     h->up = gost__entry_pool_take(h->srv, tid, dst, h->src, sess);
     h->reused = h->up != NULL;
   }
-  int edited = edit_head(h, h->srv->entry_keepalive && !r->f.connection_upgrade);
-  h->poolable = h->srv->entry_keepalive && !r->f.connection_upgrade && edited; /* r is stale now */
+  int pool = h->srv->entry_keepalive && !r->f.connection_upgrade;
+  int connect = r->method.n == 7 && !memcmp(r->method.p, "CONNECT", 7);
+  h->req_counted = !r->f.chunked && !r->f.connection_upgrade && !connect;
+  uint64_t body = r->f.has_content_length ? r->f.content_length : 0;
+  int ka = r->f.keep_alive;
+  int edited = edit_head(h, pool); /* r is stale from here */
+  h->poolable = pool && edited;
+  h->req_ka = h->poolable || ka; /* pool mode forwards Connection: keep-alive */
+  h->req_total = h->head_out + body;
+  h->no_fast_resp = connect;
   h->skip_body = skip_body;
   if (!h->up) return open_up(h, sess);
   up_attach(h);
@@ -382,6 +485,8 @@ static void up_attach(struct hc *h) {
   gost__http_framer_init(&h->reqf, 0);
   gost__http_framer_init(&h->respf, 1);
   h->respf.skip_body = h->skip_body;
+  h->req_left = h->req_total;
+  h->resp_mode = RESP_HEAD;
   h->resp_started = 0;
   h->add_close = h->poolable && !h->client_ka;
   h->state = HC_BODY;
@@ -391,8 +496,7 @@ static void up_attach(struct hc *h) {
 static void next_request(struct hc *h) {
   h->state = HC_HEAD; /* the head deadline was armed by the caller */
   if (!h->len) {
-    gost__free(h->srv->ctx, h->buf);
-    h->buf = NULL;
+    buf_release(h);
     gost_stream_read_start(h->pub);
     return;
   }
@@ -418,8 +522,8 @@ static void pub_read(gost_stream *s, ssize_t n, const char *data, void *user) {
     return;
   }
   if (h->state == HC_CLOSING) return; /* nothing more is served: discard */
-  if (!buf_need(h)) return hc_free(h);
   if ((size_t)n > HC_BUF - h->len) return hc_error(h, 400, "request too large");
+  if (!buf_need(h, h->len + (size_t)n)) return hc_free(h);
   memcpy(h->buf + h->len, data, (size_t)n);
   h->len += (size_t)n;
   if (h->state == HC_HEAD) return next_request(h);
@@ -429,8 +533,8 @@ static void pub_read(gost_stream *s, ssize_t n, const char *data, void *user) {
 
 /* Response finished: drop the stream, then the next request or the end. */
 static void response_done(struct hc *h) {
-  access_log(h, (int)h->respf.parser.status_code);
-  if (h->poolable && h->state == HC_WAIT && h->respf.keep_alive) { /* park it for reuse */
+  access_log(h, (int)resp_status(h));
+  if (h->poolable && h->state == HC_WAIT && resp_keep_alive(h)) { /* park it for reuse */
     gost_stream *up = h->up;
     h->up = NULL;
     gost_stream_set_read_cb(up, NULL, NULL);
@@ -438,7 +542,7 @@ static void response_done(struct hc *h) {
     gost__entry_pool_put(h->srv, h->tid, h->dst, h->src, up);
   }
   close_up(h);
-  if (h->state != HC_WAIT || !h->respf.keep_alive || !h->reqf.keep_alive || !h->client_ka)
+  if (h->state != HC_WAIT || !resp_keep_alive(h) || !req_keep_alive(h) || !h->client_ka)
     return hc_finish(h);
   arm(h); /* idle keep-alive and the next head share one deadline */
   next_request(h);
@@ -488,7 +592,7 @@ static void up_read(gost_stream *s, ssize_t n, const char *data, void *user) {
     }
     if (!h->resp_started) return hc_error(h, 503, "tunnel stream closed without a response");
     /* end of a read-until-close body is a complete response; anything else is cut short */
-    if (gost__http_framer_eof(&h->respf) == GOST_OK) h->respf.keep_alive = 0;
+    if (h->resp_mode != RESP_COUNTED && gost__http_framer_eof(&h->respf) == GOST_OK) h->respf.keep_alive = 0;
     close_up(h);
     return hc_finish(h);
   }
@@ -500,7 +604,7 @@ static void up_read(gost_stream *s, ssize_t n, const char *data, void *user) {
   size_t off = 0, len = (size_t)n;
   for (;;) {
     size_t k = 0;
-    int rc = gost__http_framer_feed(&h->respf, data + off, len - off, &k);
+    int rc = resp_feed(h, data + off, len - off, &k);
     if (rc == GOST_EPROTO) {
       GOST_WARN(h->srv->ctx, "entrypoint: malformed response from the tunnel");
       return hc_free(h);
@@ -509,14 +613,15 @@ static void up_read(gost_stream *s, ssize_t n, const char *data, void *user) {
     if (k && relay_response(h, data + off, k) != GOST_OK) return hc_free(h);
     off += k;
     if (rc == GOST_EAGAIN) break;
-    gost__count_status(&h->srv->ctx->ctr, (int)h->respf.parser.status_code);
-    if (h->respf.upgrade) return upgrade(h, data + off, len - off);
+    gost__count_status(&h->srv->ctx->ctr, (int)resp_status(h));
+    if (h->resp_mode == RESP_FRAMER && h->respf.upgrade) return upgrade(h, data + off, len - off);
     /* 1xx interim (100 Continue, 103): the real response follows on the same stream */
-    unsigned code = h->respf.parser.status_code;
+    unsigned code = resp_status(h);
     if (code >= 100 && code < 200) {
       int skip = h->respf.skip_body;
       gost__http_framer_init(&h->respf, 1);
       h->respf.skip_body = skip;
+      h->resp_mode = RESP_HEAD;
       h->add_close = h->poolable && !h->client_ka; /* into the final head too */
       if (off < len) continue;
       break;
@@ -530,9 +635,12 @@ static void up_read(gost_stream *s, ssize_t n, const char *data, void *user) {
 void gost__entry_http_start(struct gost_tunnel_server *srv, const struct gost_ingress *ing,
                             gost_stream *s, const struct sockaddr_storage *client,
                             const void *data, size_t len) {
-  struct hc *h = gost__calloc(srv->ctx, 1, sizeof *h);
-  if (h) h->srv = srv;
-  if (!h || len > HC_BUF || (len && !buf_need(h))) {
+  struct hc *h = gost__malloc(srv->ctx, sizeof *h);
+  if (h) {
+    memset(h, 0, offsetof(struct hc, req));
+    h->srv = srv;
+  }
+  if (!h || len > HC_BUF || (len && !buf_need(h, len))) {
     if (h) gost__free(srv->ctx, h->buf);
     gost__free(srv->ctx, h);
     gost_stream_close(s);
