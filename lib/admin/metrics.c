@@ -153,7 +153,8 @@ char *gost__admin_metrics_text(gost_ctx_t *ctx, size_t *len) {
              {"mux_streams_refused", ctx->budget.mux_streams_refused},
              {"handshakes_refused", ctx->budget.handshakes_refused},
              {"conns_refused", ctx->budget.conns_refused},
-             {"udp_flows_refused", ctx->budget.udp_flows_refused}};
+             {"udp_flows_refused", ctx->budget.udp_flows_refused},
+             {"udp_dgrams_dropped", ctx->budget.udp_dgrams_dropped}};
   for (size_t i = 0; i < sizeof lim / sizeof lim[0]; i++)
     put(&o, "gost_budget_limits_total{host=\"%s\",limit=\"%s\"} %llu\n", h, lim[i].name,
         (unsigned long long)lim[i].v);
