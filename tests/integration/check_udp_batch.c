@@ -10,6 +10,7 @@
 #include "core/buf.h"
 #include "core/ctx_int.h"
 #include "gost/gost.h"
+#include "harness.h"
 #include "io/udpflow.h"
 #include "seqdgram.h"
 
@@ -144,9 +145,5 @@ int main(void) {
   tcase_add_test(tc, forward_10k_in_order);
   tcase_add_test(tc, full_queue_drops_counted);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return gost_test_run(s);
 }
