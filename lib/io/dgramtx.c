@@ -69,8 +69,6 @@ static void on_flush(struct ev_loop *loop, ev_idle *w, int revents) {
   send_batch(w->data, 1);
 }
 
-void gost__dgram_tx_flush(struct gost_dgram_tx *t) { send_batch(t, 1); }
-
 struct gost_dgram_tx *gost__dgram_tx_new(gost_ctx_t *ctx, int fd, int named,
                                          const struct sockaddr_storage *who,
                                          gost_dgram_tx_err_fn on_err, void *user) {

@@ -29,8 +29,6 @@ struct gost_dgram_tx *gost__dgram_tx_new(gost_ctx_t *ctx, int fd, int named,
  * for a reason other than a full buffer. */
 int gost__dgram_tx_send(struct gost_dgram_tx *t, const struct sockaddr_storage *to,
                         const struct iovec *iov, int iovcnt);
-/* Sends what is batched now. */
-void gost__dgram_tx_flush(struct gost_dgram_tx *t);
 /* Sends what is batched (errors no longer reported) and frees. NULL is a no-op. */
 void gost__dgram_tx_free(struct gost_dgram_tx *t);
 
