@@ -334,6 +334,7 @@ static int start_common(gost_service_t *svc, int legacy) {
   if ((rc = gost__public_init(srv)) != GOST_OK) goto fail;
   if ((rc = gost__tunnel_cluster_start(srv)) != GOST_OK) goto fail;
   svc->handler_state = srv;
+  svc->handshakes = (struct gost_budget_gauge){&srv->nhs, srv->hs_max};
   if ((rc = gost__entrypoints_start(srv)) != GOST_OK) {
     svc->handler_state = NULL;
     goto fail;
@@ -359,6 +360,7 @@ static void tunnel_handle(gost_service_t *svc, gost_stream *s, const struct gost
 static void tunnel_stop(gost_service_t *svc) {
   struct gost_tunnel_server *srv = svc->handler_state;
   svc->handler_state = NULL;
+  svc->handshakes = (struct gost_budget_gauge){NULL, 0};
   if (srv) srv_free(srv);
 }
 

@@ -56,6 +56,16 @@ struct gost_chain {
 struct gost_listener_ops;
 struct gost_handler_ops;
 
+#define GOST_SVC_EVENTS 10
+
+/* A budget in use (GET /api/status, docs/limits.md): `open` points at the live count kept by
+ * whoever enforces the limit, `max` is the configured limit; open NULL = not applicable. */
+struct gost_budget_gauge {
+  const size_t *open;
+  size_t max;
+};
+enum { GOST_SVC_READY, GOST_SVC_RUNNING, GOST_SVC_FAILED, GOST_SVC_CLOSED };
+
 struct gost_service {
   void *data;                   /* the caller's (gost_service_set_data) */
   struct gost_list link;        /* ctx->services: lookup by name */
@@ -84,6 +94,16 @@ struct gost_service {
   uint16_t entrypoint_port; /* tunnel handler entrypoint, once started */
   uint64_t stats[4];        /* GOST_STAT_* */
   uint64_t errors;          /* requests the handler failed or refused (metrics) */
+  /* stock's read-only `status` of GET /config (lib/api/service_run.c records it) */
+  double created_at;        /* wall clock at gost_service_new, seconds */
+  int state;                /* GOST_SVC_READY / RUNNING / FAILED / CLOSED */
+  struct gost_svc_event {
+    double time;
+    char msg[200];
+  } events[GOST_SVC_EVENTS]; /* ring of the last lifecycle events */
+  unsigned nevents;          /* events ever recorded: the next slot is nevents % N */
+  /* set by the listener / handler while started: conns.max, udp.maxFlows, handshake.max */
+  struct gost_budget_gauge conns, flows, handshakes;
 };
 
 /* Per accepted connection facts handed from the listener to the handler. */
