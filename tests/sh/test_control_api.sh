@@ -81,7 +81,8 @@ svc = {s["service"]: s for s in b["services"]}
 tun, fwd = svc["tun"], svc["fwd"]
 assert tun["conns"]["max"] == 50000 and tun["conns"]["open"] >= 1, tun  # the tunnel client
 assert tun["handshakes"] == {"open": 0, "max": 1024}, tun
-assert tun["muxStreams"]["maxPerSession"] == 16384 and tun["muxStreams"]["open"] == 0, tun
+# open: 0, or the one stream the entrypoint parked for reuse (entrypoint.keepalive, on by default)
+assert tun["muxStreams"]["maxPerSession"] == 16384 and tun["muxStreams"]["open"] in (0, 1), tun
 assert fwd["conns"] == {"open": 0, "max": 50000} and "muxStreams" not in fwd, fwd
 assert b["limitsHit"]["conns_refused"] == 0 and set(b["limitsHit"]) >= {"handshakes_refused", "udp_flows_refused"}, b
 PY
@@ -175,7 +176,9 @@ import json, sys
 t = {x["tunnelId"]: x for x in json.load(open(sys.argv[1]))["tunnels"]}
 a = t[sys.argv[2]]
 assert len(a["connectors"]) == 1 and a["connectors"][0]["client"].startswith("127.0.0.1:"), a
-assert a["connectors"][0]["streams"] >= 4 and a["hostnames"][0]["hostname"] == "a.example.com", a
+# three 8 MB downloads and the later requests: few streams, as the entrypoint reuses them
+assert a["connectors"][0]["streams"] >= 1 and a["connectors"][0]["bytesIn"] >= 3 * 8000000, a
+assert a["hostnames"][0]["hostname"] == "a.example.com", a
 assert t[sys.argv[3]]["connectors"] == [] and t[sys.argv[3]]["hostnames"][0]["hostname"] == "d.example.com"
 print(a["connectors"][0]["id"])
 PY

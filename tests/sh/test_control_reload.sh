@@ -86,7 +86,11 @@ python3 - tunnels.json "$TID" "$TID2" <<'PY' || fail "the changed rule did not t
 import json, sys
 t = {x["tunnelId"]: x for x in json.load(open(sys.argv[1]))["tunnels"]}
 a, b = t[sys.argv[2]], t[sys.argv[3]]
-assert a["streams"] > 10 and b["streams"] > 10, (a["streams"], b["streams"])
+# the entrypoint reuses streams (entrypoint.keepalive, on by default): wrk's 8 connections need
+# only a few per tunnel, so the load shows in the bytes each tunnel carried
+total = a["bytesIn"] + b["bytesIn"]
+assert a["streams"] >= 1 and b["streams"] >= 1, (a["streams"], b["streams"])
+assert a["bytesIn"] > total / 10 and b["bytesIn"] > total / 10, (a["bytesIn"], b["bytesIn"])
 assert [h["hostname"] for h in b["hostnames"]] == ["a.example.com"], b["hostnames"]
 print("streams before/after the reload:", a["streams"], b["streams"])
 PY
