@@ -90,9 +90,7 @@ static void maybe_resume(struct gost_pipe *p, struct dir *d) {
  * bucket is in debt, stop reading this direction until it is paid off. No busy wait, and nothing
  * buffered beyond the one read already written. */
 static void limit_charge(struct gost_pipe *p, struct dir *d, size_t n) {
-  double now = ev_now(p->ctx->loop), w = 0, w2;
-  if (d->src->limit) w = d->src->limit->charge(d->src->limit, 0, n, now);
-  if (d->dst->limit && (w2 = d->dst->limit->charge(d->dst->limit, 1, n, now)) > w) w = w2;
+  double w = gost__stream_limit_charge(d->src, d->dst, n, ev_now(p->ctx->loop));
   if (w <= 0) return;
   d->limited = 1;
   gost_stream_read_stop(d->src);

@@ -96,6 +96,15 @@ static inline void gost_stream_close(gost_stream *s) {
 }
 static inline int gost_stream_fd(const gost_stream *s) { return s->ops->fd ? s->ops->fd(s) : -1; }
 
+/* n bytes read from src were written to dst: charges src's limits (in) and dst's (out) and
+ * answers how long to stop reading src (0: go on). Callers test src->limit || dst->limit first,
+ * so unlimited streams pay nothing more. */
+static inline double gost__stream_limit_charge(gost_stream *src, gost_stream *dst, size_t n, double now) {
+  double w = src->limit ? src->limit->charge(src->limit, 0, n, now) : 0, w2;
+  if (dst->limit && (w2 = dst->limit->charge(dst->limit, 1, n, now)) > w) w = w2;
+  return w;
+}
+
 /* Initialises the common part; implementations embed struct gost_stream first. */
 static inline void gost__stream_init(gost_stream *s, const struct gost_stream_ops *ops, gost_ctx_t *ctx) {
   s->ops = ops;
