@@ -124,3 +124,13 @@ pass "-L ?limiter.in=1MB&limiter.conn.out=512KB&climiter=1: up $t s, down $t2 s,
 out=$("$GOST" -L "tcp://127.0.0.1:0/127.0.0.1:$B?limiter.in=fast" 2>&1) && fail "bad size accepted"
 echo "$out" | grep -q '"fast"' || fail "bad size not named: $out"
 pass "bad size refused: $(echo "$out" | grep -o 'limiters.*' | head -n 1)"
+
+# examples/limiters.yaml loads and limits (ports moved to loopback port 0, files -> our backend)
+sed -e 's/addr: :8443/addr: "127.0.0.1:0"/; s/entrypoint: :8080/entrypoint: "127.0.0.1:0"/' \
+  -e 's/addr: :9000/addr: "127.0.0.1:0"/; s/127.0.0.1:8000/127.0.0.1:'"$B"'/' \
+  -e 's|"0.0.0.0/0 2MB 2MB"|"127.0.0.0/8 512KB 512KB"|' "$SRC/examples/limiters.yaml" > example.yaml
+bg example "$GOST" -C example.yaml
+wait_log example 'service downloads listening on .*bound port' || fail "examples/limiters.yaml did not start"
+DP=$(grep -oE 'service downloads listening on .*bound port [0-9]+' example.log | grep -oE '[0-9]+$')
+t=$(P get "$DP" 1048576); between "$t" 1.75 3.5 || fail "examples/limiters.yaml: 1 MB at 512 KB/s in $t s"
+pass "examples/limiters.yaml: 1 MB down in $t s under its per-host rule"
