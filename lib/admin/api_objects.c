@@ -48,16 +48,12 @@ static json_t *tunnel_obj(struct tunnels_acc *acc, const char *tid) {
   if (t) return t;
   char ep[17] = "";
   gost_tunnel_endpoint_name(tid, ep, sizeof ep);
-  t = json_pack("{s:s,s:s,s:s,s:[],s:[],s:I,s:I,s:I}", "service", acc->service, "tunnelId", tid, "endpoint",
+  t = json_pack("{s:s,s:s,s:s,s:[],s:[],s:I,s:I,s:I,s:I}", "service", acc->service, "tunnelId", tid, "endpoint",
                 ep, "hostnames", "connectors", "streams", (json_int_t)0, "bytesIn", (json_int_t)0,
-                "bytesOut", (json_int_t)0);
+                "bytesOut", (json_int_t)0, "connections", (json_int_t)0);
   json_object_set_new(acc->by_id, tid, t);
   json_array_append(acc->list, t);
   return t;
-}
-
-static void add_counter(json_t *o, const char *k, uint64_t v) {
-  json_object_set_new(o, k, json_integer(json_integer_value(json_object_get(o, k)) + (json_int_t)v));
 }
 
 static void on_connector(gost_service_t *svc, const gost_connector_info_t *c, void *user) {
@@ -68,9 +64,16 @@ static void on_connector(gost_service_t *svc, const gost_connector_info_t *c, vo
                                   c->client, "network", c->udp ? "udp" : "tcp", "weight", c->weight,
                                   "uptime", c->uptime_s, "streams", (json_int_t)c->streams, "bytesIn",
                                   (json_int_t)c->bytes_in, "bytesOut", (json_int_t)c->bytes_out));
-  add_counter(t, "streams", c->streams);
-  add_counter(t, "bytesIn", c->bytes_in);
-  add_counter(t, "bytesOut", c->bytes_out);
+}
+
+/* The tunnel's totals over all its connectors, past and present (they survive a rejoin). */
+static void on_tunnel(gost_service_t *svc, const gost_tunnel_stats_t *st, void *user) {
+  json_t *t = tunnel_obj(user, st->tunnel_id);
+  json_object_set_new(t, "streams", json_integer((json_int_t)st->streams));
+  json_object_set_new(t, "bytesIn", json_integer((json_int_t)st->bytes_in));
+  json_object_set_new(t, "bytesOut", json_integer((json_int_t)st->bytes_out));
+  json_object_set_new(t, "connections", json_integer((json_int_t)st->connections));
+  json_object_set_new(t, "idleSeconds", json_real(st->idle_s));
 }
 
 static void ingress_hostnames(struct tunnels_acc *acc, const struct gost_ingress *ing) {
@@ -93,7 +96,8 @@ json_t *gost__admin_tunnels_json(gost_ctx_t *ctx) {
     if (!svc->running) continue;
     acc.service = svc->name;
     json_object_clear(acc.by_id); /* one entry per (service, tunnel) */
-    if (gost_service_connectors(svc, on_connector, &acc) < 0) continue; /* not a tunnel server */
+    if (gost_service_tunnel_stats(svc, on_tunnel, &acc) < 0) continue; /* not a tunnel server */
+    gost_service_connectors(svc, on_connector, &acc);
     ingress_hostnames(&acc, svc->ingress);
   }
   json_decref(acc.by_id);

@@ -296,6 +296,7 @@ int gost_ctx_apply_config(gost_ctx_t *ctx, const char *text, size_t len) {
     json_decref(root);
     return gost__error(GOST_ECONFIG, "config: expected an object");
   }
+  gost__config_add_cmdline(ctx, root);
   rc = gost__admin_apply_tree(ctx, root, NULL, 0);
   json_decref(root);
   return rc;
@@ -314,6 +315,7 @@ int gost_ctx_reload(gost_ctx_t *ctx) {
     json_decref(root);
     return gost__error(GOST_ECONFIG, "%s: expected an object", ctx->config_path);
   }
+  gost__config_add_cmdline(ctx, root);
   rc = gost__admin_apply_tree(ctx, root, NULL, 0);
   json_decref(root);
   return rc;

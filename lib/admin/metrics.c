@@ -71,6 +71,45 @@ static void tunnel_counts(struct gost_sb *o, gost_ctx_t *ctx, const char *h) {
   json_decref(all);
 }
 
+/* Per-tunnel totals: counters that survive connectors leaving and rejoining. */
+struct tunnel_totals_acc {
+  struct gost_sb *o;
+  const char *host, *service;
+  int pass; /* 0 streams, 1 bytes */
+};
+
+static void per_tunnel(gost_service_t *svc, const gost_tunnel_stats_t *st, void *user) {
+  struct tunnel_totals_acc *a = user;
+  char h[256], s[512];
+  esc(a->host, h, sizeof h);
+  esc(a->service, s, sizeof s);
+  if (a->pass == 0) {
+    put(a->o, "gost_tunnel_streams_opened_total{host=\"%s\",service=\"%s\",tunnel=\"%s\"} %llu\n", h, s,
+        st->tunnel_id, (unsigned long long)st->streams);
+    return;
+  }
+  put(a->o, "gost_tunnel_bytes_total{host=\"%s\",service=\"%s\",tunnel=\"%s\",direction=\"in\"} %llu\n", h, s,
+      st->tunnel_id, (unsigned long long)st->bytes_in);
+  put(a->o, "gost_tunnel_bytes_total{host=\"%s\",service=\"%s\",tunnel=\"%s\",direction=\"out\"} %llu\n", h, s,
+      st->tunnel_id, (unsigned long long)st->bytes_out);
+}
+
+static void tunnel_totals(struct gost_sb *o, gost_ctx_t *ctx, const char *host) {
+  static const char *const names[2][2] = {
+      {"gost_tunnel_streams_opened_total", "Streams opened through a tunnel, all its connectors past and present"},
+      {"gost_tunnel_bytes_total", "Bytes carried by a tunnel, all its connectors past and present; direction in = "
+                                  "from the tunnel clients"}};
+  for (int pass = 0; pass < 2; pass++) {
+    family(o, names[pass][0], "counter", names[pass][1]);
+    struct gost_list *pos;
+    gost_list_foreach(pos, &ctx->services) {
+      gost_service_t *svc = gost_container_of(pos, gost_service_t, link);
+      struct tunnel_totals_acc a = {o, host, svc->name, pass};
+      if (svc->running) gost_service_tunnel_stats(svc, per_tunnel, &a);
+    }
+  }
+}
+
 static void service_family(struct gost_sb *o, gost_ctx_t *ctx, const char *host, const char *name,
                            const char *type, const char *help, int which) {
   family(o, name, type, help);
@@ -133,6 +172,8 @@ char *gost__admin_metrics_text(gost_ctx_t *ctx, size_t *len) {
       if (svc->running) gost_service_connectors(svc, per_connector, &a);
     }
   }
+
+  tunnel_totals(&o, ctx, host);
 
   family(&o, "gost_entrypoint_responses_total", "counter", "HTTP responses sent by tunnel entrypoints, by status");
   for (int i = 0; i <= GOST_STATUS_MAX - GOST_STATUS_MIN; i++)

@@ -298,6 +298,15 @@ static int start_common(gost_service_t *svc, int legacy) {
     goto fail;
   }
   gost__tunnel_registry_set_owner(srv->reg, svc->name);
+  v = gost__service_meta(svc, "tunnel.statsTTL", NULL);
+  if (v) {
+    int64_t ttl = gost__duration_ms(v);
+    if (ttl < 0) {
+      rc = gost__error(GOST_EINVAL, "tunnel.statsTTL: bad duration \"%s\"", v);
+      goto fail;
+    }
+    gost__tunnel_registry_set_stats_ttl(srv->reg, (double)ttl / 1000.0);
+  }
   if ((rc = gost__public_init(srv)) != GOST_OK) goto fail;
   if ((rc = gost__tunnel_cluster_start(srv)) != GOST_OK) goto fail;
   svc->handler_state = srv;
@@ -364,6 +373,11 @@ static void to_positional(gost_service_t *svc, const gost_connector_info_t *i, v
 int gost_service_foreach_connector(gost_service_t *svc, gost_connector_cb cb, void *user) {
   struct positional p = {cb, user};
   return gost_service_connectors(svc, cb ? to_positional : NULL, &p);
+}
+
+int gost_service_tunnel_stats(gost_service_t *svc, gost_tunnel_stats_cb cb, void *user) {
+  struct gost_tunnel_server *srv = server_of(svc);
+  return srv ? gost__tunnel_registry_foreach_tunnel(srv->reg, svc, cb, user) : svc ? GOST_ESTATE : GOST_EINVAL;
 }
 
 int gost_service_disconnect(gost_service_t *svc, const char *connector_id) {

@@ -10,6 +10,14 @@
 #include "tunnel/cluster.h"
 #include "tunnel/nodelink.h"
 
+void gost__tunnel_target_set(struct gost_tunnel_target *t, const uint8_t tid[16], int udp, const char *src,
+                             const char *dst) {
+  memcpy(t->tid, tid, 16);
+  t->udp = udp;
+  snprintf(t->src, sizeof t->src, "%s", src ? src : "");
+  snprintf(t->dst, sizeof t->dst, "%s", dst ? dst : "");
+}
+
 static void *on_bound(void *user, const uint8_t tid[16], const uint8_t cid[16], int udp, uint8_t weight) {
   struct gost_tunnel_cluster *cl = user;
   return gost__sd_register(cl->sd, tid, cid, udp, weight, cl->node_id, cl->node_addr);

@@ -12,9 +12,7 @@
 
 struct gost_tunnel_opening {
   struct gost_tunnel_server *srv;
-  uint8_t tid[16];
-  int udp;
-  char src[GOST__RELAY_ADDR_STR_MAX], dst[GOST__RELAY_ADDR_STR_MAX];
+  struct gost_tunnel_target t;
   struct gost_sd_lookup *lookup;
   struct gost_nodelink_req *req;
   gost_tunnel_open_cb cb;
@@ -31,7 +29,7 @@ static void opening_done(struct gost_tunnel_opening *o, int status, gost_stream 
 static void on_forwarded(int status, gost_stream *s, void *user) {
   struct gost_tunnel_opening *o = user;
   o->req = NULL;
-  if (status != GOST_OK && o->srv->cluster) gost__sd_forget(o->srv->cluster->sd, o->tid); /* ask Redis next time */
+  if (status != GOST_OK && o->srv->cluster) gost__sd_forget(o->srv->cluster->sd, o->t.tid); /* ask Redis next time */
   opening_done(o, status, s);
 }
 
@@ -66,9 +64,9 @@ static const struct gost_sd_entry *choose(const struct gost_tunnel_cluster *cl, 
 
 static void forward_to(struct gost_tunnel_opening *o, const struct gost_sd_entry *pick) {
   char tid[GOST__UUID_STR_LEN + 1];
-  gost__uuid_format(o->tid, tid);
+  gost__uuid_format(o->t.tid, tid);
   GOST_DEBUG(o->srv->ctx, "tunnel %s: forwarding to node %s at %s", tid, pick->node, pick->addr);
-  o->req = gost__nodelink_open(o->srv->cluster, pick->addr, o->tid, o->udp, o->src, o->dst, on_forwarded, o);
+  o->req = gost__nodelink_open(o->srv->cluster, pick->addr, &o->t, on_forwarded, o);
   if (!o->req) opening_done(o, GOST_ENOMEM, NULL);
 }
 
@@ -76,9 +74,9 @@ static void on_lookup(int status, const struct gost_sd_entry *e, size_t n, void 
   struct gost_tunnel_opening *o = user;
   o->lookup = NULL;
   char tid[GOST__UUID_STR_LEN + 1];
-  gost__uuid_format(o->tid, tid);
+  gost__uuid_format(o->t.tid, tid);
   if (status != GOST_OK) return opening_done(o, gost__error(GOST_EUNREACH, "tunnel %s: no local connector, sd unavailable", tid), NULL);
-  const struct gost_sd_entry *pick = choose(o->srv->cluster, e, n, o->udp);
+  const struct gost_sd_entry *pick = choose(o->srv->cluster, e, n, o->t.udp);
   if (!pick) return opening_done(o, gost__error(GOST_ENOTFOUND, "tunnel %s: no connector on any node", tid), NULL);
   forward_to(o, pick);
 }
@@ -112,10 +110,7 @@ static struct gost_tunnel_opening *opening_new(struct gost_tunnel_server *srv, c
     return NULL;
   }
   o->srv = srv;
-  memcpy(o->tid, id, 16);
-  o->udp = udp;
-  snprintf(o->src, sizeof o->src, "%s", src ? src : "");
-  snprintf(o->dst, sizeof o->dst, "%s", dst ? dst : "");
+  gost__tunnel_target_set(&o->t, id, udp, src, dst);
   o->cb = cb;
   o->user = user;
   return o;

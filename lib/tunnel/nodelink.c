@@ -35,9 +35,7 @@ struct link {
 struct gost_nodelink_req {
   struct gost_list link; /* l->waiters while waiting, else detached (self-linked) */
   struct gost_tunnel_cluster *cl;
-  uint8_t tid[16];
-  int udp;
-  char src[GOST__RELAY_ADDR_STR_MAX], dst[GOST__RELAY_ADDR_STR_MAX];
+  struct gost_tunnel_target t;
   gost_stream *s;
   struct gost_msg_read *rd;
   struct gost_relay_msg resp;
@@ -117,18 +115,18 @@ static void req_send(struct link *l, struct gost_nodelink_req *q) {
   struct gost_relay_msg m;
   gost__relay_msg_init(&m);
   m.cmd = GOST__RELAY_CMD_CONNECT;
-  m.network = q->udp ? GOST__RELAY_NET_UDP : GOST__RELAY_NET_TCP;
-  if (gost__relay_msg_add_addr(&m, q->src) != GOST_OK) {
+  m.network = q->t.udp ? GOST__RELAY_NET_UDP : GOST__RELAY_NET_TCP;
+  if (gost__relay_msg_add_addr(&m, q->t.src) != GOST_OK) {
     gost__relay_msg_init(&m);
     m.cmd = GOST__RELAY_CMD_CONNECT;
-    m.network = q->udp ? GOST__RELAY_NET_UDP : GOST__RELAY_NET_TCP;
+    m.network = q->t.udp ? GOST__RELAY_NET_UDP : GOST__RELAY_NET_TCP;
     gost__relay_msg_add_addr(&m, "");
   }
   uint8_t buf[GOST__RELAY_MSG_MAX];
   int n;
-  if (gost__relay_msg_add_addr(&m, q->dst) != GOST_OK) return fail_later(q, gost__error(GOST_EINVAL, "node link: bad destination"));
+  if (gost__relay_msg_add_addr(&m, q->t.dst) != GOST_OK) return fail_later(q, gost__error(GOST_EINVAL, "node link: bad destination"));
   m.has_tunnel = 1;
-  memcpy(m.tunnel.id, q->tid, 16);
+  memcpy(m.tunnel.id, q->t.tid, 16);
   if ((n = gost__relay_encode_request(&m, 0, buf, sizeof buf)) < 0) return fail_later(q, n);
   int rc = gost__mux_open_stream(l->sess, &q->s);
   if (rc == GOST_OK) rc = gost_stream_write_buf(q->s, buf, (size_t)n, NULL, NULL);
@@ -258,8 +256,8 @@ static size_t waiting(const struct link *l) {
 }
 
 struct gost_nodelink_req *gost__nodelink_open(struct gost_tunnel_cluster *cl, const char *addr,
-                                              const uint8_t tid[16], int udp, const char *src,
-                                              const char *dst, gost_nodelink_cb cb, void *user) {
+                                              const struct gost_tunnel_target *t, gost_nodelink_cb cb,
+                                              void *user) {
   gost_ctx_t *ctx = cl->srv->ctx;
   struct gost_nodelink_req *q = gost__calloc(ctx, 1, sizeof *q);
   if (!q) {
@@ -267,10 +265,7 @@ struct gost_nodelink_req *gost__nodelink_open(struct gost_tunnel_cluster *cl, co
     return NULL;
   }
   q->cl = cl;
-  memcpy(q->tid, tid, 16);
-  q->udp = udp;
-  snprintf(q->src, sizeof q->src, "%s", src ? src : "");
-  snprintf(q->dst, sizeof q->dst, "%s", dst ? dst : "");
+  q->t = *t;
   q->cb = cb;
   q->user = user;
   gost_list_init(&q->link);

@@ -18,8 +18,8 @@ struct gost_nodelink_req;
 typedef void (*gost_nodelink_cb)(int status, gost_stream *s, void *user);
 
 struct gost_nodelink_req *gost__nodelink_open(struct gost_tunnel_cluster *cl, const char *addr,
-                                              const uint8_t tid[16], int udp, const char *src,
-                                              const char *dst, gost_nodelink_cb cb, void *user);
+                                              const struct gost_tunnel_target *t, gost_nodelink_cb cb,
+                                              void *user);
 void gost__nodelink_cancel(struct gost_nodelink_req *q);
 /* Cluster stop: closes every outgoing and accepted link. */
 void gost__nodelinks_close(struct gost_tunnel_cluster *cl);

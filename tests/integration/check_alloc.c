@@ -5,6 +5,7 @@
 #include <gost/sys/alloc.h>
 #include <stdlib.h>
 #include <string.h>
+#include "harness.h"
 
 struct counter {
   long live, total;
@@ -84,9 +85,5 @@ int main(void) {
   tcase_add_test(tc, every_allocation_returns);
   tcase_add_test(tc, failing_each_allocation_is_clean);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return gost_test_run(s);
 }

@@ -11,6 +11,7 @@
 #include "ingress/ingress.h"
 #include "model/service.h"
 #include "loopback_peers.h"
+#include "harness.h"
 
 #define TID "4d21094e-b74c-4916-86c1-d9fa36ea677b"
 
@@ -127,12 +128,6 @@ static gost_tunnel_t *start_client(uint16_t tport) {
   return t;
 }
 
-static int connect_to(int type, uint16_t port) { return lp_connect(type, port); }
-
-static int recv_until(int fd, char *buf, size_t cap, const char *want, double secs) {
-  return lp_recv_until(loop, fd, buf, cap, want, secs);
-}
-
 static void setup(void) {
   loop = ev_loop_new(EVFLAG_AUTO);
   ck_assert_int_eq(gost_ctx_new_with_loop(&ctx, loop), 0);
@@ -168,17 +163,17 @@ START_TEST(routes_after_a_late_answer) {
 
   char buf[4096];
   static const char req[] = "GET / HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n";
-  int fd = connect_to(SOCK_STREAM, eport);
+  int fd = lp_connect(SOCK_STREAM, eport);
   lp_write_all(fd, req, sizeof req - 1);
-  ck_assert_msg(recv_until(fd, buf, sizeof buf, "hello", 10), "HTTP reply: %s", buf);
+  ck_assert_msg(lp_recv_until(loop, fd, buf, sizeof buf, "hello", 10), "HTTP reply: %s", buf);
   ck_assert(strstr(buf, "200 OK") != NULL);
   close(fd);
 
   static const char nope[] = "GET / HTTP/1.1\r\nHost: nope.test\r\nConnection: close\r\n\r\n";
   int before = src.answers;
-  fd = connect_to(SOCK_STREAM, eport);
+  fd = lp_connect(SOCK_STREAM, eport);
   lp_write_all(fd, nope, sizeof nope - 1);
-  ck_assert_msg(recv_until(fd, buf, sizeof buf, "502", 10), "HTTP reply: %s", buf);
+  ck_assert_msg(lp_recv_until(loop, fd, buf, sizeof buf, "502", 10), "HTTP reply: %s", buf);
   ck_assert_int_eq(src.answers, before + 1);
   close(fd);
   ck_assert_int_eq(src.cancels, 0);
@@ -190,7 +185,7 @@ START_TEST(pending_lookup_cancelled_when_the_server_goes) {
   gost_service_t *svc = start_server(&tport, &eport);
   src.delay = 30; /* never answers within the test */
   static const char req[] = "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n";
-  int fd = connect_to(SOCK_STREAM, eport);
+  int fd = lp_connect(SOCK_STREAM, eport);
   lp_write_all(fd, req, sizeof req - 1);
   int never = 0;
   for (double end = ev_time() + 5; src.lookups < 1 && ev_time() < end;) lp_spin(loop, &never, 0.01);
@@ -280,9 +275,5 @@ int main(void) {
   tcase_add_test(tc, pending_lookup_cancelled_when_the_server_goes);
   tcase_add_test(tc, auther_answers_later);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return gost_test_run(s);
 }

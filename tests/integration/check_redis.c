@@ -187,9 +187,5 @@ int main(void) {
   tcase_add_test(tc, client_commands_down_and_back);
   tcase_add_test(tc, sd_register_lookup_deregister);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return gost_test_run(s);
 }

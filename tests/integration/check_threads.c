@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "gost/gost.h"
+#include "harness.h"
 
 /* A blocking echo server on its own thread: one connection at a time until closed. */
 struct echo {
@@ -291,9 +292,5 @@ int main(void) {
   tcase_add_test(tc, stop_before_run);
   tcase_add_test(tc, python_pattern);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return gost_test_run(s);
 }

@@ -6,6 +6,7 @@
 
 #include "gost/gost.h"
 #include "loopback_peers.h"
+#include "harness.h"
 
 #define TID "4d21094e-b74c-4916-86c1-d9fa36ea677b"
 
@@ -81,12 +82,6 @@ static gost_service_t *start_visitor(const char *name, int udp, uint16_t tport, 
   return svc;
 }
 
-static int connect_to(int type, uint16_t port) { return lp_connect(type, port); }
-
-static int recv_until(int fd, char *buf, size_t cap, const char *want, double secs) {
-  return lp_recv_until(loop, fd, buf, cap, want, secs);
-}
-
 static void setup(void) {
   loop = ev_loop_new(EVFLAG_AUTO);
   ck_assert_int_eq(gost_ctx_new_with_loop(&ctx, loop), 0);
@@ -113,27 +108,27 @@ START_TEST(e2e_http_tcp_udp) {
 
   /* public HTTP user through the entrypoint, routed by Host to the HTTP backend */
   char buf[4096];
-  int fd = connect_to(SOCK_STREAM, eport);
+  int fd = lp_connect(SOCK_STREAM, eport);
   static const char req[] = "GET / HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n";
   lp_write_all(fd, req, sizeof req - 1);
-  ck_assert_msg(recv_until(fd, buf, sizeof buf, "hello", 10), "HTTP reply: %s", buf);
+  ck_assert_msg(lp_recv_until(loop, fd, buf, sizeof buf, "hello", 10), "HTTP reply: %s", buf);
   ck_assert(strstr(buf, "200 OK") != NULL);
   close(fd);
 
   /* TCP visitor -> ssh.local -> echo backend */
   gost_service_t *tv = start_visitor("tcp-visitor", 0, tport, "ssh.local");
-  fd = connect_to(SOCK_STREAM, gost_service_port(tv));
+  fd = lp_connect(SOCK_STREAM, gost_service_port(tv));
   lp_write_all(fd, "ping", 4);
-  ck_assert_msg(recv_until(fd, buf, sizeof buf, "E:ping", 10), "TCP visitor got: %s", buf);
+  ck_assert_msg(lp_recv_until(loop, fd, buf, sizeof buf, "E:ping", 10), "TCP visitor got: %s", buf);
   close(fd);
 
   /* UDP visitor (keepalive) -> dns.local -> UDP echo, two datagrams on one flow */
   gost_service_t *uv = start_visitor("udp-visitor", 1, tport, "dns.local");
-  fd = connect_to(SOCK_DGRAM, gost_service_port(uv));
+  fd = lp_connect(SOCK_DGRAM, gost_service_port(uv));
   ck_assert_int_eq(send(fd, "q1", 2, 0), 2);
-  ck_assert_msg(recv_until(fd, buf, sizeof buf, "U:q1", 10), "UDP visitor got: %s", buf);
+  ck_assert_msg(lp_recv_until(loop, fd, buf, sizeof buf, "U:q1", 10), "UDP visitor got: %s", buf);
   ck_assert_int_eq(send(fd, "q2", 2, 0), 2);
-  ck_assert_msg(recv_until(fd, buf, sizeof buf, "U:q2", 10), "UDP visitor got: %s", buf);
+  ck_assert_msg(lp_recv_until(loop, fd, buf, sizeof buf, "U:q2", 10), "UDP visitor got: %s", buf);
   close(fd);
   ck_assert_int_eq(udp_be.conns, 2);
   /* Visitors first, so their tunnel connections end and the server's pipes finish before the
@@ -152,9 +147,5 @@ int main(void) {
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, e2e_http_tcp_udp);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return gost_test_run(s);
 }

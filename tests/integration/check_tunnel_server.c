@@ -21,6 +21,7 @@
 #include "../support/harness.h"
 #include "api/api_int.h"
 #include "mux/smux.h"
+#include "harness.h"
 
 extern char **environ;
 
@@ -888,9 +889,5 @@ static Suite *suite(void) {
 }
 
 int main(void) {
-  SRunner *sr = srunner_create(suite());
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return gost_test_run(suite());
 }

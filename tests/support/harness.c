@@ -11,6 +11,14 @@
 
 #include "core/meta.h"
 
+int gost_test_run(Suite *s) {
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
 size_t gost_test_hex(const char *hex, uint8_t *out, size_t cap) {
   size_t n = 0;
   int hi = -1;

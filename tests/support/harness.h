@@ -2,11 +2,15 @@
 #ifndef GOST_TEST_HARNESS_H
 #define GOST_TEST_HARNESS_H
 
+#include <check.h>
 #include <ev.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "model/service.h"
+
+/* Runs every test of s and frees it; the exit status for main. */
+int gost_test_run(Suite *s);
 
 /* Hex string ("01 02 0a" or "01020a", spaces ignored) to bytes; returns length. */
 size_t gost_test_hex(const char *hex, uint8_t *out, size_t cap);

@@ -8,6 +8,7 @@
 #include "core/meta.h"
 #include "gost/ctx.h"
 #include "gost/error.h"
+#include "harness.h"
 
 START_TEST(split_forms) {
   static const struct {
@@ -145,9 +146,5 @@ int main(void) {
   tcase_add_test(tc, host_filter);
   tcase_add_test(tc, selector);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return gost_test_run(s);
 }

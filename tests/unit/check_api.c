@@ -7,6 +7,7 @@
 #include "core/meta.h"
 #include "gost/gost.h"
 #include "ingress/ingress.h"
+#include "harness.h"
 
 static gost_ctx_t *ctx;
 static void setup(void) { ck_assert_int_eq(gost_ctx_new(&ctx), 0); }
@@ -168,9 +169,5 @@ int main(void) {
   tcase_add_test(tc, start_without_registry);
   tcase_add_test(tc, ctx_free_with_everything);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return gost_test_run(s);
 }

@@ -6,6 +6,7 @@
 #include "gost/gost.h"
 #include "gost/sys/alloc.h"
 #include "model/service.h"
+#include "harness.h"
 
 START_TEST(user_data_on_every_handle) {
   gost_ctx_t *ctx;
@@ -95,9 +96,5 @@ int main(void) {
   tcase_add_test(tc, service_node_meta_scopes);
   tcase_add_test(tc, ctx_block_from_the_allocator);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return gost_test_run(s);
 }

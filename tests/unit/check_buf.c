@@ -4,6 +4,7 @@
 
 #include "core/buf.h"
 #include "gost/error.h"
+#include "harness.h"
 
 START_TEST(pool_reuse_and_cap) {
   struct gost_buf_pool p;
@@ -91,9 +92,5 @@ int main(void) {
   tcase_add_test(tc, bufq_roundtrip);
   tcase_add_test(tc, bufq_enomem_keeps_queued);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return gost_test_run(s);
 }

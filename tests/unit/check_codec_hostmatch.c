@@ -5,6 +5,7 @@
 
 #include "codec/hostmatch.h"
 #include "core/error.h"
+#include "harness.h"
 
 /* Joins all candidates with '|' for compact comparison. */
 static const char *candidates(const char *host) {
@@ -134,9 +135,5 @@ int main(void) {
   tcase_add_test(tc, filter_host);
   tcase_add_test(tc, endpoint_parse);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return gost_test_run(s);
 }

@@ -6,6 +6,7 @@
 #include "codec/relay.h"
 #include "codec/uuid.h"
 #include "../support/harness.h"
+#include "harness.h"
 
 /* §15.1 BIND request, reply; UDP variant; §15.3 UDP CONNECT; §15.2 stream header. */
 #define BIND_REQ_TCP                                          \
@@ -518,9 +519,5 @@ static Suite *suite(void) {
 }
 
 int main(void) {
-  SRunner *sr = srunner_create(suite());
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return gost_test_run(suite());
 }

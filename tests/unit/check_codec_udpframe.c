@@ -5,6 +5,7 @@
 
 #include "../support/harness.h"
 #include "codec/udpframe.h"
+#include "harness.h"
 
 static uint8_t buf[70000 * 2], pay[70000];
 
@@ -147,9 +148,5 @@ int main(void) {
   tcase_add_test(tc, a_stream_truncates);
   tcase_add_test(tc, b_socks_vectors);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return gost_test_run(s);
 }

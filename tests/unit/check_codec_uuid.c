@@ -5,6 +5,7 @@
 
 #include "codec/uuid.h"
 #include "core/error.h"
+#include "harness.h"
 
 #define CANON "4d21094e-b74c-4916-86c1-d9fa36ea677b"
 static const uint8_t BYTES[16] = {0x4d, 0x21, 0x09, 0x4e, 0xb7, 0x4c, 0x49, 0x16,
@@ -107,9 +108,5 @@ int main(void) {
   tcase_add_test(tc, format_and_round_trip);
   tcase_add_test(tc, zero_and_v4);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return gost_test_run(s);
 }

@@ -10,6 +10,7 @@
 #include "gost/gost.h"
 #include "ingress/ingress.h"
 #include "model/service.h"
+#include "harness.h"
 
 #define T1 "4d21094e-b74c-4916-86c1-d9fa36ea677b"
 
@@ -399,9 +400,5 @@ int main(void) {
   tcase_add_test(tc, yaml_typing);
 #endif
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return gost_test_run(s);
 }

@@ -5,6 +5,7 @@
 
 #include "core/hmap.h"
 #include "gost/error.h"
+#include "harness.h"
 
 /* Reference vectors of the SipHash paper (key 00..0f, message 00..len-1). */
 START_TEST(siphash_vectors) {
@@ -77,9 +78,5 @@ int main(void) {
   tcase_add_test(tc, insert_find_remove);
   tcase_add_test(tc, keys_differ_per_table);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return gost_test_run(s);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "codec/httphead.h"
+#include "harness.h"
 
 static struct gost_http_req req;
 static struct gost_http_resp resp;
@@ -452,9 +453,5 @@ int main(void) {
   tcase_add_test(tf, framer_errors);
   tcase_add_test(tf, framer_upgrade_and_responses);
   suite_add_tcase(s, tf);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return gost_test_run(s);
 }

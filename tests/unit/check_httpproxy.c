@@ -6,6 +6,7 @@
 
 #include "codec/base64.h"
 #include "codec/httpproxy.h"
+#include "harness.h"
 
 static struct gost_http_req req;
 static struct gost_httpproxy_req pr;
@@ -19,7 +20,7 @@ static int analyze(const char *in) {
   return gost__httpproxy_analyze(&req, &pr);
 }
 
-START_TEST(connect) {
+START_TEST(connect_request) {
   ck_assert_int_eq(analyze("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"), GOST_OK);
   ck_assert(pr.is_connect && !pr.absolute && sl_eq(pr.host, "example.com") && pr.port == 443);
   ck_assert_uint_eq(pr.path.n, 0);
@@ -112,15 +113,11 @@ END_TEST
 int main(void) {
   Suite *s = suite_create("httpproxy");
   TCase *tc = tcase_create("proxy");
-  tcase_add_test(tc, connect);
+  tcase_add_test(tc, connect_request);
   tcase_add_test(tc, absolute_form);
   tcase_add_test(tc, basic_auth);
   tcase_add_test(tc, base64_vectors);
   tcase_add_test(tc, responses);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return gost_test_run(s);
 }

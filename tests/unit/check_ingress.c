@@ -6,6 +6,7 @@
 #include "codec/uuid.h"
 #include "gost/gost.h"
 #include "ingress/ingress.h"
+#include "harness.h"
 
 static gost_ctx_t *ctx;
 static gost_ingress_t *ing;
@@ -135,9 +136,5 @@ int main(void) {
   tcase_add_test(tc, endpoint_names);
   tcase_add_test(tc, internal_match);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return gost_test_run(s);
 }

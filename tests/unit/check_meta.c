@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "core/meta.h"
+#include "harness.h"
 
 START_TEST(durations) {
   static const struct {
@@ -53,9 +54,5 @@ int main(void) {
   tcase_add_test(tc, bools);
   tcase_add_test(tc, keys_case_insensitive);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return gost_test_run(s);
 }

@@ -9,6 +9,7 @@
 #include "core/ctx_int.h"
 #include "gost/error.h"
 #include "mux/session.h"
+#include "harness.h"
 
 /* ---- scripted carrier ---- */
 struct carrier {
@@ -220,9 +221,5 @@ int main(void) {
   tcase_add_checked_fixture(tk, setup_fast, teardown);
   tcase_add_test(tk, keepalive_nop_and_death);
   suite_add_tcase(su, tk);
-  SRunner *sr = srunner_create(su);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return gost_test_run(su);
 }

@@ -8,6 +8,7 @@
 
 #include "../support/harness.h"
 #include "codec/proxyproto.h"
+#include "harness.h"
 
 static struct gost_pp_info pp;
 
@@ -204,9 +205,5 @@ int main(void) {
   tcase_add_test(tc, v2_malformed);
   tcase_add_test(tc, roundtrip);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return gost_test_run(s);
 }

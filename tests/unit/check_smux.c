@@ -10,6 +10,7 @@
 #include "gost/error.h"
 #include "../support/harness.h"
 #include "mux/smux.h"
+#include "harness.h"
 
 /* ---- a test peer: session + event log ---- */
 
@@ -927,9 +928,5 @@ static Suite *smux_suite(void) {
 }
 
 int main(void) {
-  SRunner *sr = srunner_create(smux_suite());
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return gost_test_run(smux_suite());
 }

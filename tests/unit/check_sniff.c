@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "codec/sniff.h"
+#include "harness.h"
 
 START_TEST(first_byte) {
   ck_assert_int_eq(gost__sniff_first_byte(0x16), GOST__SNIFF_TLS);
@@ -92,9 +93,5 @@ int main(void) {
   tcase_add_test(tc, detect_long_input);
   tcase_add_test(tc, detect_prefixes);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return gost_test_run(s);
 }

@@ -7,6 +7,7 @@
 
 #include "../support/harness.h"
 #include "codec/socks5.h"
+#include "harness.h"
 
 /* Every strict prefix of a valid message is EAGAIN; the whole decodes with consumed == n. */
 #define PREFIXES(decode, buf, n, out)                                          \
@@ -181,9 +182,5 @@ int main(void) {
   tcase_add_test(tc, udp_header);
   tcase_add_test(tc, sockaddr_helpers);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return gost_test_run(s);
 }

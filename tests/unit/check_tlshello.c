@@ -6,6 +6,7 @@
 
 #include "codec/tlshello.h"
 #include "../support/harness.h"
+#include "harness.h"
 
 static const char *hello_hex =
     "16030100dd010000d90303547d73891533471d3de3b02fb2a94a09fa574621da6c16bbb2557fdb5612f988000038"
@@ -159,9 +160,5 @@ int main(void) {
   tcase_add_test(tc, malformed);
   tcase_add_test(tc, server_hello_detect);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return gost_test_run(s);
 }

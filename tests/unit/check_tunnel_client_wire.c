@@ -283,9 +283,5 @@ int main(void) {
   tcase_add_test(tc, dgramframe_split_and_whole);
   tcase_add_test(tc, msgread_leaves_tail);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return gost_test_run(s);
 }

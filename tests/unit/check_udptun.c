@@ -9,6 +9,7 @@
 #include "../support/harness.h"
 #include "gost/ctx.h"
 #include "io/udptun.h"
+#include "harness.h"
 
 struct got {
   int n, stop_after;
@@ -142,9 +143,5 @@ int main(void) {
   tcase_add_test(tc, bad_frames_and_stop);
   tcase_add_test(tc, addr_from_sockaddr);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return gost_test_run(s);
 }

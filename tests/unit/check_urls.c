@@ -7,6 +7,7 @@
 #include "gost/gost.h"
 #include "ingress/ingress.h"
 #include "model/service.h"
+#include "harness.h"
 
 #define T1 "4d21094e-b74c-4916-86c1-d9fa36ea677b"
 
@@ -284,9 +285,5 @@ int main(void) {
   tcase_add_test(tc, to_json_same_tree);
   tcase_add_loop_test(tc, seed_command_lines, 0, (int)(sizeof seed_cmds / sizeof seed_cmds[0]));
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return gost_test_run(s);
 }
