@@ -53,7 +53,7 @@ class LimiterTest(unittest.TestCase):
     def test_traffic_limit_live(self):
         got, secs = download(self.svc.port)
         self.assertEqual(got, 1 << 20)
-        self.assertLess(secs, 0.5)  # unlimited
+        self.assertLess(secs, 1.0)  # unlimited (limited to 512 KB/s it takes 2 s)
         bw = self.ctx.limiter("bw", ["$ 512KB 512KB"])
         self.assertEqual((bw.name, bw.kind, bw.limits), ("bw", "traffic", ["$ 512KB 512KB"]))
         self.svc.set_limiter(bw)
@@ -64,7 +64,7 @@ class LimiterTest(unittest.TestCase):
         self.assertGreater(bw.hits, 0)
         bw.set_limits(["$ 8MB 8MB"])
         got, secs = download(self.svc.port)
-        self.assertLess(secs, 1.0)
+        self.assertLess(secs, 1.5)
         with self.assertRaises(gost.GostError):
             bw.set_limits(["$ 8MB 8MB", "$ lots"])
         self.assertEqual(bw.limits, ["$ 8MB 8MB"])
