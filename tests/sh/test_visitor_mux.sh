@@ -127,3 +127,19 @@ python3 "$PEER" check "$XS" 100 10000 >/dev/null || fail "TCP through the exampl
 python3 "$SRC/tests/sh/udp_echo.py" check "$XD" 10 1400 >/dev/null || fail "UDP through the example visitor"
 [ "$(grep -c 'visitor session from' "$WORK/server-tls.log")" = 1 ] || fail "the TLS server accepted more than one session"
 pass "examples/visitor-mux.yaml: 100 TCP connections and UDP datagrams over one TLS session"
+
+echo "# other carriers: tunnel+wss, and the legacy relay handler/connector"
+for sch in tunnel+wss relay; do
+  read -r TS VS < <(free_ports 2)
+  n=${sch//+/-}
+  bg "srv-$n" "$GOST" -L "$sch://127.0.0.1:$TS?tunnel=echo.local:$ID"
+  wait_listening "srv-$n" "$TS"
+  bg "cli-$n" "$GOST" -L "rtcp://:0/127.0.0.1:$ECHO" -F "$sch://127.0.0.1:$TS?tunnel.id=$ID"
+  bg "vis-$n" "$GOST" -L "tcp://127.0.0.1:$VS/echo.local:0" -F "$sch://127.0.0.1:$TS?$MUX"
+  wait_log "srv-$n" 'create tunnel'; wait_listening "vis-$n" "$VS"
+  python3 "$PEER" check "$VS" 100 20000 >/dev/null || fail "$sch: connections through the session"
+  [ "$(grep -c 'visitor session from' "$WORK/srv-$n.log")" = 1 ] || fail "$sch: not one session"
+  c=$(established "$TS")
+  [ "$c" = 2 ] || fail "$sch: the server holds $c connections (want 2)"
+  pass "$sch: 100 connections byte-exact over one session"
+done
