@@ -26,6 +26,19 @@ json_t *gost__admin_service_json(gost_service_t *svc) {
   return o;
 }
 
+json_t *gost__admin_service_status(gost_service_t *svc) {
+  static const char *const states[] = {"ready", "running", "failed", "closed"};
+  json_t *events = json_array(), *st = stats_json(svc);
+  unsigned n = svc->nevents < GOST_SVC_EVENTS ? svc->nevents : GOST_SVC_EVENTS;
+  for (unsigned i = svc->nevents - n; i < svc->nevents; i++) {
+    const struct gost_svc_event *e = &svc->events[i % GOST_SVC_EVENTS];
+    json_array_append_new(events, json_pack("{s:I,s:s}", "time", (json_int_t)e->time, "msg", e->msg));
+  }
+  json_object_set_new(st, "totalErrs", json_integer((json_int_t)svc->errors));
+  return json_pack("{s:I,s:s,s:o,s:o}", "createTime", (json_int_t)svc->created_at, "state",
+                   states[svc->state], "events", events, "stats", st);
+}
+
 json_t *gost__admin_services_json(gost_ctx_t *ctx) {
   json_t *arr = json_array();
   struct gost_list *pos;
@@ -117,8 +130,8 @@ json_t *gost__admin_status_json(gost_ctx_t *ctx) {
     int n = svc->running ? gost_service_connectors(svc, NULL, NULL) : -1;
     if (n > 0) connectors += n;
   }
-  return json_pack("{s:s,s:f,s:I,s:I,s:i,s:I,s:s?}", "version", gost_version_string(), "uptime",
+  return json_pack("{s:s,s:f,s:I,s:I,s:i,s:I,s:s?,s:o}", "version", gost_version_string(), "uptime",
                    ev_time() - ctx->started_at, "services", (json_int_t)nsvc, "running",
                    (json_int_t)running, "connectors", connectors, "activeConns", (json_int_t)conns,
-                   "configFile", ctx->config_path);
+                   "configFile", ctx->config_path, "budgets", gost__admin_budgets_json(ctx));
 }

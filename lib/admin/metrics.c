@@ -184,20 +184,9 @@ char *gost__admin_metrics_text(gost_ctx_t *ctx, size_t *len) {
     put(&o, "gost_tunnel_handshake_refusals_total{host=\"%s\",reason=\"%s\"} %llu\n", h, gost__refusal_name(i),
         (unsigned long long)ctx->ctr.refused[i]);
   family(&o, "gost_budget_limits_total", "counter", "Times a resource budget limit was hit, by limit");
-  const struct {
-    const char *name;
-    uint64_t v;
-  } lim[] = {{"accept_paused", ctx->budget.accept_paused},
-             {"write_stalls", ctx->budget.write_stalls},
-             {"write_errors", ctx->budget.write_errors},
-             {"mux_streams_shed", ctx->budget.mux_streams_shed},
-             {"mux_streams_refused", ctx->budget.mux_streams_refused},
-             {"handshakes_refused", ctx->budget.handshakes_refused},
-             {"conns_refused", ctx->budget.conns_refused},
-             {"udp_flows_refused", ctx->budget.udp_flows_refused}};
-  for (size_t i = 0; i < sizeof lim / sizeof lim[0]; i++)
-    put(&o, "gost_budget_limits_total{host=\"%s\",limit=\"%s\"} %llu\n", h, lim[i].name,
-        (unsigned long long)lim[i].v);
+  for (const struct gost_admin_limit *l = gost__admin_limits; l->name; l++)
+    put(&o, "gost_budget_limits_total{host=\"%s\",limit=\"%s\"} %llu\n", h, l->name,
+        (unsigned long long)gost__admin_limit_hits(ctx, l));
   family(&o, "gost_uptime_seconds", "gauge", "Seconds since the context was created");
   put(&o, "gost_uptime_seconds{host=\"%s\"} %.3f\n", h, ev_time() - ctx->started_at);
   if (o.oom) {

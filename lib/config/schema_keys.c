@@ -249,6 +249,8 @@ const struct gost_cfg_key gost__cfg_meta_keys[] = {
     MK("tunnel.id", UUID, C | N),
     MK("tunnelID", UUID, C | N),
     MR("tunnel.weight", INT, C | N, 0, 255),
+    /* multiplexed visitor sessions (docs/tunnel.md): visitor node on, server off */
+    MK("tunnel.mux", BOOL, H | C | N),
     MK("connectTimeout", DUR, C | N),
     /* scale-out (docs/cluster.md) */
     MK("sd", STR, H),

@@ -377,6 +377,21 @@ int gost__tunnel_registry_foreach(const struct gost_tunnel_registry *reg, gost_s
   return n;
 }
 
+void gost__tunnel_registry_streams_live(const struct gost_tunnel_registry *reg, uint64_t *total, uint64_t *busiest) {
+  const struct gost_list *p1, *p2;
+  *total = *busiest = 0;
+  gost_list_foreach(p1, &reg->tunnels) {
+    const struct tunnel *t = gost_container_of(p1, struct tunnel, link);
+    gost_list_foreach(p2, &t->conns) {
+      const struct gost_tunnel_connector *c = gost_container_of(p2, struct gost_tunnel_connector, link);
+      struct gost_mux_counters k;
+      gost__mux_session_counters(c->sess, &k);
+      *total += k.streams_live;
+      if (k.streams_live > *busiest) *busiest = k.streams_live;
+    }
+  }
+}
+
 void gost__tunnel_registry_set_stats_ttl(struct gost_tunnel_registry *reg, double seconds) {
   reg->stats_ttl = seconds;
 }

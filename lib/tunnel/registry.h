@@ -69,6 +69,8 @@ void gost__tunnel_registry_totals(const struct gost_tunnel_registry *reg, struct
 void gost__tunnel_registry_set_stats_ttl(struct gost_tunnel_registry *reg, double seconds);
 int gost__tunnel_registry_foreach_tunnel(struct gost_tunnel_registry *reg, gost_service_t *svc,
                                          gost_tunnel_stats_cb cb, void *user);
+/* Live streams over all sessions, and the most any one session holds (mux.maxStreams). */
+void gost__tunnel_registry_streams_live(const struct gost_tunnel_registry *reg, uint64_t *total, uint64_t *busiest);
 /* Closes the connector's session (GOST_ENOTFOUND if it is not live). */
 int gost__tunnel_registry_kick(struct gost_tunnel_registry *reg, const uint8_t connector_id[16]);
 
