@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "codec/relay.h"
+#include "core/hmap.h"
 #include "ingress/ingress.h"
 #include "mux/session.h"
 #include "model/service.h"
@@ -50,6 +51,7 @@ struct gost_tunnel_server {
   char node_id[37];       /* Gost-Forwarded-Node on forwarded requests: random per server */
   struct gost_list pool;  /* idle streams (entry_pool.c), newest first */
   size_t npool;
+  struct gost_hmap pool_keys; /* (tunnel, host:port, client address) -> its idle streams */
   ev_timer pool_timer;    /* idle expiry; runs only while the pool is not empty */
   struct gost_tunnel_cluster *cluster;
   int vmux;                       /* tunnel.mux: accept multiplexed visitor sessions (default on) */

@@ -9,8 +9,10 @@ usage: ep_reuse_backend.py PORT.  Logs "CONN <id>" per accepted connection and
   /post      echoes "got <n>" for the (possibly chunked) request body
   /dropnext  200; the next request on this connection is read and dropped with a close (the
              backend closed an idle connection just as it was reused)
-  /extra     200 with Content-Length 3 but 5 body bytes (a broken backend)"""
-import socket, sys, threading, itertools
+  /extra     200 with Content-Length 3 but 5 body bytes (a broken backend)
+  /slow      200 after 0.5 s (many requests in flight at once)
+"GONE <id>" is logged when a connection ends."""
+import socket, sys, threading, itertools, time
 
 ids = itertools.count(1)
 lock = threading.Lock()
@@ -99,6 +101,9 @@ def serve(c):
             elif path == "/dropnext":
                 c.sendall(resp(200, b"armed\n"))
                 drop = True
+            elif path == "/slow":
+                time.sleep(0.5)
+                c.sendall(resp(200, b"slow\n"))
             elif path == "/extra":
                 c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabcXY")
             else:
@@ -107,6 +112,7 @@ def serve(c):
         pass
     finally:
         c.close()
+        log("GONE", cid)
 
 
 srv = socket.socket()

@@ -11,7 +11,7 @@ read -r T E W < <(free_ports 3)
 cd "$WORK"
 bg web python3 -u "$SRC/tests/sh/ep_reuse_backend.py" "$W"
 wait_tcp "$W"
-bg server "$GOST" -L "tunnel://127.0.0.1:$T?entrypoint=127.0.0.1:$E&tunnel=app.test:$TID"
+bg server "$GOST" -L "tunnel://127.0.0.1:$T?entrypoint=127.0.0.1:$E&tunnel=app.test:$TID,other.test:$TID"
 wait_tcp "$T"; wait_tcp "$E"
 start_client() { bg "client$1" "$GOST" -L "rtcp://:0/127.0.0.1:$W" -F "tunnel://127.0.0.1:$T?tunnel.id=$TID"; }
 start_client 1
@@ -130,6 +130,37 @@ check(s == 200 and b.startswith(b"ka /ka"), "GET on a stream the backend dropped
 c = fresh(); s, b, _ = get(c, "/dropnext"); settle()
 c = fresh(); s, b, _ = get(c, "/post", method="POST", body=b"once")
 check(s == 503, "POST on a stream the backend dropped: 503, not replayed (%d %r)" % (s, b))
+
+# Each host:port has its own streams (the tunnel client dialled the backend for that name).
+def conn_of(body):  # "ka /ka <backend connection id>"
+    return body.split()[-1]
+c = fresh(); _, b1, _ = get(c, "/ka"); settle()
+c = fresh(); _, b2, _ = get(c, "/ka", headers={"Host": "other.test"}); settle()
+check(b2.startswith(b"ka /ka") and conn_of(b1) != conn_of(b2), "other.test did not take app.test's stream")
+for i in range(3):
+    c = fresh(); _, x1, _ = get(c, "/ka"); settle()
+    c = fresh(); _, x2, _ = get(c, "/ka", headers={"Host": "other.test"}); settle()
+    check((conn_of(x1), conn_of(x2)) == (conn_of(b1), conn_of(b2)), "round %d: each host reuses its own stream" % i)
+
+# More parked streams than the per-key bound (64): 70 requests at once, then the pool keeps 64
+# and closes the other 6 (the backend sees their connections end); later requests reuse.
+import threading
+def gone():
+    return sum(1 for l in open(LOG) if l.startswith("GONE"))
+n0, g0 = conns(), gone()
+def one():
+    cc = fresh(); cc.request("GET", "/slow", headers=H); cc.getresponse().read(); cc.close()
+ts = [threading.Thread(target=one) for _ in range(70)]
+[t.start() for t in ts]; [t.join() for t in ts]
+for _ in range(50):
+    if gone() - g0 >= 6: break
+    time.sleep(0.1)
+check(conns() - n0 >= 64, "70 concurrent requests: %d new backend connections" % (conns() - n0))
+check(gone() - g0 == 6, "the pool kept 64 and closed %d (want 6)" % (gone() - g0))
+n1 = conns()
+for i in range(5):
+    c = fresh(); s, b, _ = get(c, "/ka"); check(s == 200, "request %d after the burst" % i)
+check(conns() == n1, "requests after the burst reuse parked streams (%d new)" % (conns() - n1))
 
 # Clients from different addresses never share a stream (the backend may learn the client
 # address from it: PROXY header written by the tunnel client).
