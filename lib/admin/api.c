@@ -23,9 +23,9 @@
 #define E_SAVE 40005
 
 /* Object kinds the config loader supports, as /config/<kind>. */
-static const char *const kinds[] = {"services", "chains", "authers", "ingresses", NULL};
+static const char *const kinds[] = {"services", "chains", "authers", "ingresses", "bypasses", NULL};
 /* Stock kinds libgost does not implement (yet): answered with a clear refusal. */
-static const char *const other_kinds[] = {"hops", "admissions", "bypasses", "resolvers", "hosts",
+static const char *const other_kinds[] = {"hops", "admissions", "resolvers", "hosts",
                                           "routers", "observers", "recorders", "sds", "limiters",
                                           "climiters", "rlimiters", NULL};
 

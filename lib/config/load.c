@@ -186,7 +186,7 @@ static int cfg_server(struct cfg *c, const char *key) {
 
 static int run_pass(struct cfg *c) {
   int rc;
-  if ((rc = gost__cfg_sds(c)) || (rc = gost__cfg_authers(c)) || (rc = gost__cfg_ingresses(c)) || (rc = gost__cfg_chains(c)) ||
+  if ((rc = gost__cfg_sds(c)) || (rc = gost__cfg_authers(c)) || (rc = gost__cfg_bypasses(c)) || (rc = gost__cfg_ingresses(c)) || (rc = gost__cfg_chains(c)) ||
       (rc = gost__cfg_services(c)))
     return rc;
   if ((rc = cfg_server(c, "api")) || (rc = cfg_server(c, "metrics"))) return rc;

@@ -111,6 +111,9 @@ _SIGS = {
     "gost_service_tunnel_stats": (_c.c_int, [ServiceHandle, TUNNEL_STATS_CB, _c.c_void_p]),
     "gost_service_add_auth_tunnels": (_c.c_int, [ServiceHandle, _c.c_char_p, _c.c_char_p, _c.c_char_p,
                                                  _c.c_char_p]),
+    # bypass (docs/bypass.md)
+    "gost_service_add_bypass": (_c.c_int, [ServiceHandle, _c.c_int, _c.POINTER(_c.c_char_p), _c.c_size_t]),
+    "gost_service_clear_bypass": (None, [ServiceHandle]),
     "gost_ingress_new": (_c.c_int, [_c.POINTER(IngressHandle), CtxHandle, _c.c_char_p]),
     "gost_ingress_set_rule": (_c.c_int, [IngressHandle, _c.c_char_p, _c.c_char_p]),
     "gost_ingress_remove_rule": (_c.c_int, [IngressHandle, _c.c_char_p]),
