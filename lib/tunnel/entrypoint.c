@@ -304,6 +304,7 @@ int gost__entry_listener_start(struct gost_tunnel_server *srv, gost_service_t *l
   }
   l->listener = lo;
   l->handler = handler;
+  l->limits_of = handler == &node_handler ? NULL : srv->svc; /* public side: the service's limiters */
   l->handler_state = state;
   gost_list_init(&l->link);
   const char *rp = gost__service_meta(srv->svc, "so_reuseport", NULL); /* N processes, one port */
@@ -416,3 +417,5 @@ void gost__entrypoints_stop(struct gost_tunnel_server *srv) {
 uint64_t gost__entrypoint_connections(const struct gost_entrypoint *ep) {
   return ep->lsvc.stats[GOST_STAT_CONNECTIONS];
 }
+
+const struct gost_budget_gauge *gost__entrypoint_conns(const struct gost_entrypoint *ep) { return &ep->lsvc.conns; }

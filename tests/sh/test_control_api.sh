@@ -82,6 +82,7 @@ tun, fwd = svc["tun"], svc["fwd"]
 assert tun["conns"]["max"] == 50000 and tun["conns"]["open"] >= 1, tun  # the tunnel client
 assert tun["handshakes"] == {"open": 0, "max": 1024}, tun
 assert tun["muxStreams"]["maxPerSession"] == 16384 and tun["muxStreams"]["open"] == 0, tun
+assert tun["entrypointConns"] == {"open": 0, "max": 50000, "listeners": 1}, tun  # the requests ended
 assert fwd["conns"] == {"open": 0, "max": 50000} and "muxStreams" not in fwd, fwd
 assert b["limitsHit"]["conns_refused"] == 0 and set(b["limitsHit"]) >= {"handshakes_refused", "udp_flows_refused"}, b
 PY
@@ -133,7 +134,7 @@ grep -q '"code":40004' r.json || fail "delete unknown: $(cat r.json)"
 "${C[@]}" -XDELETE "$B/config/services/new1" > r.json
 grep -q '"msg":"OK"' r.json || fail "delete: $(cat r.json)"
 ! curl -s --max-time 2 "http://127.0.0.1:$N1/" >/dev/null 2>&1 || fail "deleted service still listens"
-"${C[@]}" -XPOST "$B/config/limiters" -d '{"name":"l"}' > r.json
+"${C[@]}" -XPOST "$B/config/routers" -d '{"name":"l"}' > r.json
 grep -q '"code":40001.*not supported' r.json || fail "unsupported kind: $(cat r.json)"
 pass "services: create, duplicate, invalid, update, delete"
 
