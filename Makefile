@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGOST_WERROR=ON
 
 .PHONY: all deps deps-test build run test test-asan test-tsan bench install clean soak test-interop
-.PHONY: bench-wan bench-scale chaos
+.PHONY: bench-wan bench-scale chaos bench-udp
 
 all: build
 
@@ -83,6 +83,11 @@ bench-wan: build
 
 bench-scale: build
 	@bash bench/scale.sh $(BUILD)
+
+# UDP at 1 Gbit/s through a forward and a tunnel, A/B between gost binaries (BASE=path/to/gost
+# adds the comparison; docs/performance.md "UDP at 1 Gbit/s").
+bench-udp: build
+	@bash bench/udp-ab.sh $(if $(BASE),base=$(BASE)) this=$(BUILD)/gost
 
 chaos: build
 	@cmake --build $(BUILD) --target gost_linkemu >/dev/null
