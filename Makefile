@@ -5,12 +5,8 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGOST_WERROR=ON
 
 .PHONY: all deps deps-test build run test test-asan test-tsan bench install clean soak test-interop
-<<<<<<< HEAD
 .PHONY: bench-wan bench-scale chaos bench-udp
-=======
-.PHONY: bench-wan bench-scale chaos
 .PHONY: bench-limits
->>>>>>> main
 
 all: build
 
@@ -89,17 +85,15 @@ bench-wan: build
 bench-scale: build
 	@bash bench/scale.sh $(BUILD)
 
-<<<<<<< HEAD
 # UDP at 1 Gbit/s through a forward and a tunnel, A/B between gost binaries (BASE=path/to/gost
 # adds the comparison; docs/performance.md "UDP at 1 Gbit/s").
 bench-udp: build
 	@bash bench/udp-ab.sh $(if $(BASE),base=$(BASE)) this=$(BUILD)/gost
-=======
+
 # limiters (docs/limiters.md): a 10 MB/s limit over 5 s, an unlimited neighbour beside it (~40 s)
 bench-limits: build
 	@bash scripts/install-deps.sh bench
 	@bash bench/limits.sh $(BUILD)
->>>>>>> main
 
 chaos: build
 	@cmake --build $(BUILD) --target gost_linkemu >/dev/null
