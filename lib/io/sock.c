@@ -396,7 +396,9 @@ static const struct gost_stream_ops tcp_ops = {"tcp", sock_read_start, sock_read
 static const struct gost_stream_ops udp_ops = {"udp", sock_read_start, sock_read_stop, sock_write,
                                                sock_queued, sock_shutdown, sock_close, sock_fd};
 
-static struct gost_sock *sock_init(gost_ctx_t *ctx, int fd, int dgram) {
+gost_stream *gost__sock_new(gost_ctx_t *ctx, int fd, int dgram) { return gost__sock_new_peer(ctx, fd, dgram, NULL); }
+
+gost_stream *gost__sock_new_peer(gost_ctx_t *ctx, int fd, int dgram, const struct sockaddr *peer) {
   struct gost_sock *k = gost__calloc(ctx, 1, sizeof *k);
   if (!k) {
     gost__error(GOST_ENOMEM, "out of memory");
@@ -414,33 +416,21 @@ static struct gost_sock *sock_init(gost_ctx_t *ctx, int fd, int dgram) {
   /* Completions must not starve behind busy sockets of lower priority. */
   ev_set_priority(&k->idle, EV_MAXPRI);
   k->rio.data = k->wio.data = k->idle.data = k->stall.data = k;
-  return k;
-}
-
-gost_stream *gost__sock_new(gost_ctx_t *ctx, int fd, int dgram) {
-  struct gost_sock *k = sock_init(ctx, fd, dgram);
-  if (!k) return NULL;
   if (!dgram) {
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   }
   socklen_t len = sizeof k->s.peer;
-  if (getpeername(fd, (struct sockaddr *)&k->s.peer, &len) < 0) k->s.peer.ss_family = 0;
+  if (peer && gost__sockaddr_len(peer) && gost__sockaddr_len(peer) <= sizeof k->s.peer)
+    memcpy(&k->s.peer, peer, gost__sockaddr_len(peer));
+  else if (getpeername(fd, (struct sockaddr *)&k->s.peer, &len) < 0)
+    k->s.peer.ss_family = 0;
   len = sizeof k->s.local;
   if (getsockname(fd, (struct sockaddr *)&k->s.local, &len) < 0) k->s.local.ss_family = 0;
   return &k->s;
 }
 
-gost_stream *gost__sock_new_accepted(gost_ctx_t *ctx, int fd, const struct sockaddr_storage *peer,
-                                     const struct sockaddr_storage *local) {
-  struct gost_sock *k = sock_init(ctx, fd, 0);
-  if (!k) return NULL;
-  k->s.peer = *peer;
-  socklen_t len = sizeof k->s.local;
-  if (local) k->s.local = *local;
-  else if (getsockname(fd, (struct sockaddr *)&k->s.local, &len) < 0) k->s.local.ss_family = 0;
-  return &k->s;
-}
+int gost__sock_is_tcp(const gost_stream *s) { return s && s->ops == &tcp_ops; }
 
 void gost__sock_set_write_timeout(gost_stream *s, int64_t ms) {
   if (s->ops != &tcp_ops) return;

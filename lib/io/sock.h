@@ -14,11 +14,11 @@
  * one datagram and each write one datagram (never queued: dropped when the kernel is full).
  * Sets TCP_NODELAY for TCP and fills peer/local. NULL on ENOMEM (fd left open). */
 gost_stream *gost__sock_new(gost_ctx_t *ctx, int fd, int dgram);
-/* An accepted TCP socket whose peer (from accept) and local address (the listener's, when it is
- * bound to one address; NULL for a wildcard listener) are already known, and which inherited
- * TCP_NODELAY from its listener: three system calls fewer per connection than gost__sock_new. */
-gost_stream *gost__sock_new_accepted(gost_ctx_t *ctx, int fd, const struct sockaddr_storage *peer,
-                                     const struct sockaddr_storage *local);
+/* Same, with the peer address already known (from accept4, or the address connected to):
+ * saves the getpeername per connection. NULL peer: asks the kernel. */
+gost_stream *gost__sock_new_peer(gost_ctx_t *ctx, int fd, int dgram, const struct sockaddr *peer);
+/* 1 when s is a TCP socket stream of this file (whose close sends the FIN by itself). */
+int gost__sock_is_tcp(const gost_stream *s);
 
 /* Write timeout of a TCP socket stream (ms; 0: none): when queued bytes make no progress for
  * this long the peer is taken as gone: queued writes fail with GOST_ETIMEDOUT, the owner is told

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -32,16 +31,7 @@ struct tcp_listener {
    * logged once when it starts and once, with the number of pauses, when it ends. */
   uint64_t pauses;
   ev_tstamp paused_since;
-  struct sockaddr_storage local; /* the bound address: every accepted socket's own, unless */
-  int wildcard;                  /* ... it is 0.0.0.0 / [::] */
 };
-
-static int is_wildcard(const struct sockaddr_storage *ss) {
-  if (ss->ss_family == AF_INET) return ((const struct sockaddr_in *)ss)->sin_addr.s_addr == htonl(INADDR_ANY);
-  if (ss->ss_family == AF_INET6)
-    return !memcmp(&((const struct sockaddr_in6 *)ss)->sin6_addr, &in6addr_any, sizeof in6addr_any);
-  return 1;
-}
 
 static const char *svc_name(const gost_service_t *svc) { return svc->name ? svc->name : ""; }
 
@@ -108,8 +98,7 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents) {
       refuse_conn(t, fd);
       continue;
     }
-    if (plen > sizeof peer) peer.ss_family = 0;
-    gost_stream *s = gost__sock_new_accepted(svc->ctx, fd, &peer, t->wildcard ? NULL : &t->local);
+    gost_stream *s = gost__sock_new_peer(svc->ctx, fd, 0, (const struct sockaddr *)&peer);
     if (!s) {
       close(fd);
       continue;
@@ -152,10 +141,6 @@ static int tcp_start(gost_service_t *svc) {
   svc->port = gost__sockaddr_port((struct sockaddr *)&local);
   t->svc = svc;
   t->fd = fd;
-  t->local = local;
-  t->wildcard = is_wildcard(&local);
-  int one = 1; /* inherited by every accepted socket (Linux): no setsockopt per connection */
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   t->write_timeout_ms = wto;
   t->conns_max = (size_t)cmax;
   t->conns = gost__calloc(svc->ctx, 1, sizeof *t->conns);
