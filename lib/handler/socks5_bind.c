@@ -57,12 +57,13 @@ void gost__socks5_bind(struct gost_proxy_conn *pc, int udp) {
     return;
   }
   /* like stock: the host the client reached us on, with the bound port */
-  struct sockaddr_storage bound = pc->client->local;
-  uint16_t port = gost__sockaddr_port((const struct sockaddr *)gost__bindsrv_local(b));
-  if (bound.ss_family == AF_INET) ((struct sockaddr_in *)&bound)->sin_port = htons(port);
-  else if (bound.ss_family == AF_INET6) ((struct sockaddr_in6 *)&bound)->sin6_port = htons(port);
-  else bound = *gost__bindsrv_local(b);
-  gost__socks5_reply(pc, GOST__SOCKS5_REP_SUCCEEDED, &bound, 0);
+  gost_sockaddr bound = pc->client->local;
+  const struct sockaddr *listening = (const struct sockaddr *)gost__bindsrv_local(b);
+  uint16_t port = gost__sockaddr_port(listening);
+  if (gost__sa_family(&bound) == AF_INET) bound.in4.sin_port = htons(port);
+  else if (gost__sa_family(&bound) == AF_INET6) bound.in6.sin6_port = htons(port);
+  else gost__sa_set(&bound, listening);
+  gost__socks5_reply(pc, GOST__SOCKS5_REP_SUCCEEDED, &bound.sa, 0);
   gost_stream *ctrl = pc->client;
   pc->client = NULL;
   pc->session = b;

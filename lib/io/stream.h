@@ -8,6 +8,7 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+#include "core/sockaddr.h"
 #include "gost/common.h"
 
 typedef struct gost_stream gost_stream;
@@ -54,7 +55,7 @@ struct gost_stream {
   void (*on_drain)(gost_stream *s, void *user);
   void *drain_user;
   uint64_t bytes_in, bytes_out;
-  struct sockaddr_storage peer, local; /* ss_family == 0 when unknown */
+  gost_sockaddr peer, local; /* family 0 when unknown (28 bytes each: core/sockaddr.h) */
 };
 
 /* Convenience wrappers; all take the vtable path. */
@@ -89,8 +90,8 @@ static inline void gost__stream_init(gost_stream *s, const struct gost_stream_op
   s->on_drain = NULL;
   s->drain_user = NULL;
   s->bytes_in = s->bytes_out = 0;
-  s->peer.ss_family = 0;
-  s->local.ss_family = 0;
+  gost__sa_clear(&s->peer);
+  gost__sa_clear(&s->local);
 }
 /* Implementations call this when their queue becomes empty after a write. */
 static inline void gost__stream_drained(gost_stream *s) {

@@ -56,24 +56,24 @@ struct gost_udpflow_listener {
   void *send_user;
 };
 
-static unsigned sa_hash(const struct sockaddr_storage *a) {
+static unsigned sa_hash(const struct sockaddr *a) {
   const unsigned char *p;
   size_t n;
-  if (a->ss_family == AF_INET6) {
+  if (a->sa_family == AF_INET6) {
     p = (const unsigned char *)&((const struct sockaddr_in6 *)a)->sin6_addr;
     n = 16;
   } else {
     p = (const unsigned char *)&((const struct sockaddr_in *)a)->sin_addr;
     n = 4;
   }
-  unsigned h = 2166136261u ^ gost__sockaddr_port((const struct sockaddr *)a);
+  unsigned h = 2166136261u ^ gost__sockaddr_port(a);
   for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u;
   return h % NBUCKETS;
 }
 
-static int sa_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b) {
-  if (a->ss_family != b->ss_family) return 0;
-  if (a->ss_family == AF_INET) {
+static int sa_equal(const struct sockaddr *a, const struct sockaddr *b) {
+  if (a->sa_family != b->sa_family) return 0;
+  if (a->sa_family == AF_INET) {
     const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
     return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
   }
@@ -82,14 +82,14 @@ static int sa_equal(const struct sockaddr_storage *a, const struct sockaddr_stor
 }
 
 static struct flow *lookup(struct gost_udpflow_listener *l, const struct sockaddr_storage *a) {
-  for (struct flow *f = l->buckets[sa_hash(a)]; f; f = f->hnext)
-    if (sa_equal(&f->s.peer, a)) return f;
+  for (struct flow *f = l->buckets[sa_hash((const struct sockaddr *)a)]; f; f = f->hnext)
+    if (sa_equal(&f->s.peer.sa, (const struct sockaddr *)a)) return f;
   return NULL;
 }
 
 static void unhash(struct flow *f) {
   if (!f->hashed) return;
-  struct flow **pp = &f->l->buckets[sa_hash(&f->s.peer)];
+  struct flow **pp = &f->l->buckets[sa_hash(&f->s.peer.sa)];
   while (*pp != f) pp = &(*pp)->hnext;
   *pp = f->hnext;
   f->hashed = 0;
@@ -202,7 +202,9 @@ static int flow_write(gost_stream *s, const struct iovec *iov, int n, gost_strea
     r->user = user;
   }
   if (l->send) {
-    int rc = l->send(l->send_user, &f->s.peer, iov, n);
+    struct sockaddr_storage to; /* the send function takes the wide type */
+    gost__sa_to_storage(&f->s.peer, &to);
+    int rc = l->send(l->send_user, &to, iov, n);
     if (rc != GOST_OK) {
       spare_put(f, r);
       return rc;
@@ -213,7 +215,7 @@ static int flow_write(gost_stream *s, const struct iovec *iov, int n, gost_strea
   struct msghdr m;
   memset(&m, 0, sizeof m);
   m.msg_name = &f->s.peer;
-  m.msg_namelen = gost__sockaddr_len((struct sockaddr *)&f->s.peer);
+  m.msg_namelen = gost__sa_len(&f->s.peer);
   m.msg_iov = (struct iovec *)iov;
   m.msg_iovlen = (size_t)n;
   ssize_t k;
@@ -265,13 +267,13 @@ static struct flow *flow_new(struct gost_udpflow_listener *l, const struct socka
   struct flow *f = gost__calloc(l->ctx, 1, sizeof *f);
   if (!f) return NULL;
   gost__stream_init(&f->s, &flow_ops, l->ctx);
-  f->s.peer = *from;
-  f->s.local = l->local;
+  gost__sa_set(&f->s.peer, (const struct sockaddr *)from);
+  gost__sa_set(&f->s.local, (const struct sockaddr *)&l->local);
   f->l = l;
   ev_idle_init(&f->idle, on_flow_idle);
   ev_set_priority(&f->idle, EV_MAXPRI);
   f->idle.data = f;
-  unsigned h = sa_hash(from);
+  unsigned h = sa_hash(&f->s.peer.sa);
   f->hnext = l->buckets[h];
   l->buckets[h] = f;
   f->hashed = 1;
