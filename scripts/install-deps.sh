@@ -3,7 +3,7 @@
 # everything is present; names the missing packages when it cannot install them.
 set -euo pipefail
 build_pkgs="cmake make gcc g++ pkg-config libev-dev libssl-dev libjansson-dev libyaml-dev
-  libc-ares-dev libhttp-parser-dev libwslay-dev libhiredis-dev check python3"
+  libc-ares-dev libhttp-parser-dev libwslay-dev libhiredis-dev zlib1g-dev check python3"
 test_pkgs="curl dnsmasq-base bind9-dnsutils openssl nginx-light redis-server redis-tools
   openssh-server openssh-client iperf3 socat nodejs node-ws valgrind procps
   python3-pip python3-wheel python3-setuptools chromium chromium-driver python3-selenium"

@@ -22,7 +22,7 @@ ALLOWED = {
     "cluster": ["core", "codec", "io"],
     "transport": ["core", "codec", "io", "model"],
     "chain": ["core", "codec", "io", "model"],
-    "connector": ["core", "codec", "io", "model"],
+    "connector": ["core", "codec", "io", "mux", "model"],
     "tunnel": ["core", "codec", "io", "mux", "model", "ingress", "chain", "connector", "cluster"],
     "handler": ["core", "codec", "io", "mux", "model", "chain", "tunnel"],
     "service": ["core", "codec", "io", "mux", "model", "ingress", "transport", "chain",

@@ -56,6 +56,25 @@ GOST_EXTERN int gost_ctx_config_json(gost_ctx_t *ctx, char *buf, size_t *len);
  * client address and uptime). Ends the session of a connector (its streams end); GOST_ENOTFOUND if it is not there. */
 GOST_EXTERN int gost_service_disconnect(gost_service_t *svc, const char *connector_id);
 
+/* Totals of one tunnel of a tunnel server, over all its connectors past and present: they
+ * survive a connector leaving and rejoining. A tunnel with no connector is still reported for
+ * tunnel.statsTTL (default 15 min; at most 1024 such tunnels per server), then forgotten.
+ * Fields may be appended: size is sizeof(gost_tunnel_stats_t) as the library was built. */
+typedef struct gost_tunnel_stats {
+  size_t size;
+  const char *tunnel_id;  /* canonical UUID */
+  int connectors;         /* live now */
+  uint64_t connections;   /* connectors registered so far (live and ended) */
+  uint64_t streams;       /* streams opened */
+  uint64_t bytes_in;      /* from the tunnel clients */
+  uint64_t bytes_out;     /* to the tunnel clients */
+  double idle_s;          /* seconds since its last connector left; 0 while it has one */
+} gost_tunnel_stats_t;
+typedef void (*gost_tunnel_stats_cb)(gost_service_t *svc, const gost_tunnel_stats_t *st, void *user);
+/* cb per known tunnel of a running tunnel/relay server (loop thread). Returns the count, or
+ * GOST_ESTATE when svc is not a running tunnel server. */
+GOST_EXTERN int gost_service_tunnel_stats(gost_service_t *svc, gost_tunnel_stats_cb cb, void *user);
+
 /* Starts the web API (addr "127.0.0.1:18080"; user NULL = no auth; prefix NULL = "") or the
  * Prometheus endpoint (path NULL = "/metrics") on the context's loop; the bound port is
  * returned by gost_ctx_api_port / gost_ctx_metrics_port. A config's `api:` / `metrics:`

@@ -52,8 +52,18 @@ int gost__admin_sync_servers(gost_ctx_t *ctx);
 /* api_objects.c: read-only views for /api/.... */
 json_t *gost__admin_services_json(gost_ctx_t *ctx);
 json_t *gost__admin_service_json(gost_service_t *svc);
+/* Stock's ServiceStatus: {createTime, state, events:[{time,msg}], stats:{totalConns, ...}}. */
+json_t *gost__admin_service_status(gost_service_t *svc);
 json_t *gost__admin_tunnels_json(gost_ctx_t *ctx);
 json_t *gost__admin_status_json(gost_ctx_t *ctx);
+/* budget.c: budgets in use against their limits, per service, plus the limits-hit counters. */
+struct gost_admin_limit {
+  const char *name; /* gost_budget_limits_total{limit=...} */
+  size_t offset;    /* in struct gost_budget_counters */
+};
+extern const struct gost_admin_limit gost__admin_limits[]; /* ends with {NULL, 0} */
+uint64_t gost__admin_limit_hits(const gost_ctx_t *ctx, const struct gost_admin_limit *l);
+json_t *gost__admin_budgets_json(gost_ctx_t *ctx);
 /* {"errors":[record, ...]}: the last warn/error log records, oldest first. */
 json_t *gost__admin_errors_json(const struct gost_admin *a);
 

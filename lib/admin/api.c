@@ -131,14 +131,19 @@ static void object_op(struct gost_httpd_conn *c, const struct gost_httpd_request
   apply_and_answer(c, ctx, tree, 409, E_CREATE, "object deletion failed");
 }
 
-/* GET /config[?format=json|yaml] */
+/* GET /config[?format=json|yaml]: the running config plus stock's read-only per-service
+ * `status` (createTime, state, events, stats); POST /config saves it without. */
 static void get_config(struct gost_httpd_conn *c, const struct gost_httpd_request *r, gost_ctx_t *ctx) {
   char fmt[16] = "json";
   gost__httpd_query(r, "format", fmt, sizeof fmt);
-  json_t *empty = json_object();
-  const json_t *t = ctx->config_tree ? ctx->config_tree : empty;
+  json_t *t = tree_copy(ctx), *item;
+  size_t i;
+  json_array_foreach(gost__cfg_get(t, "services"), i, item) {
+    gost_service_t *svc = gost_ctx_service(ctx, json_string_value(json_object_get(item, "name")) ?: "");
+    if (svc && json_is_object(item)) json_object_set_new(item, "status", gost__admin_service_status(svc));
+  }
   char *text = !strcmp(fmt, "yaml") ? gost__admin_yaml(t) : json_dumps(t, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-  json_decref(empty);
+  json_decref(t);
   if (!text) return gost__admin_error(c, 500, 500, "out of memory");
   gost__httpd_respond(c, 200, !strcmp(fmt, "yaml") ? "text/x-yaml" : "application/json", NULL, text, strlen(text));
   free(text);

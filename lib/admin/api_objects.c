@@ -26,6 +26,19 @@ json_t *gost__admin_service_json(gost_service_t *svc) {
   return o;
 }
 
+json_t *gost__admin_service_status(gost_service_t *svc) {
+  static const char *const states[] = {"ready", "running", "failed", "closed"};
+  json_t *events = json_array(), *st = stats_json(svc);
+  unsigned n = svc->nevents < GOST_SVC_EVENTS ? svc->nevents : GOST_SVC_EVENTS;
+  for (unsigned i = svc->nevents - n; i < svc->nevents; i++) {
+    const struct gost_svc_event *e = &svc->events[i % GOST_SVC_EVENTS];
+    json_array_append_new(events, json_pack("{s:I,s:s}", "time", (json_int_t)e->time, "msg", e->msg));
+  }
+  json_object_set_new(st, "totalErrs", json_integer((json_int_t)svc->errors));
+  return json_pack("{s:I,s:s,s:o,s:o}", "createTime", (json_int_t)svc->created_at, "state",
+                   states[svc->state], "events", events, "stats", st);
+}
+
 json_t *gost__admin_services_json(gost_ctx_t *ctx) {
   json_t *arr = json_array();
   struct gost_list *pos;
@@ -48,16 +61,12 @@ static json_t *tunnel_obj(struct tunnels_acc *acc, const char *tid) {
   if (t) return t;
   char ep[17] = "";
   gost_tunnel_endpoint_name(tid, ep, sizeof ep);
-  t = json_pack("{s:s,s:s,s:s,s:[],s:[],s:I,s:I,s:I}", "service", acc->service, "tunnelId", tid, "endpoint",
+  t = json_pack("{s:s,s:s,s:s,s:[],s:[],s:I,s:I,s:I,s:I}", "service", acc->service, "tunnelId", tid, "endpoint",
                 ep, "hostnames", "connectors", "streams", (json_int_t)0, "bytesIn", (json_int_t)0,
-                "bytesOut", (json_int_t)0);
+                "bytesOut", (json_int_t)0, "connections", (json_int_t)0);
   json_object_set_new(acc->by_id, tid, t);
   json_array_append(acc->list, t);
   return t;
-}
-
-static void add_counter(json_t *o, const char *k, uint64_t v) {
-  json_object_set_new(o, k, json_integer(json_integer_value(json_object_get(o, k)) + (json_int_t)v));
 }
 
 static void on_connector(gost_service_t *svc, const gost_connector_info_t *c, void *user) {
@@ -68,9 +77,16 @@ static void on_connector(gost_service_t *svc, const gost_connector_info_t *c, vo
                                   c->client, "network", c->udp ? "udp" : "tcp", "weight", c->weight,
                                   "uptime", c->uptime_s, "streams", (json_int_t)c->streams, "bytesIn",
                                   (json_int_t)c->bytes_in, "bytesOut", (json_int_t)c->bytes_out));
-  add_counter(t, "streams", c->streams);
-  add_counter(t, "bytesIn", c->bytes_in);
-  add_counter(t, "bytesOut", c->bytes_out);
+}
+
+/* The tunnel's totals over all its connectors, past and present (they survive a rejoin). */
+static void on_tunnel(gost_service_t *svc, const gost_tunnel_stats_t *st, void *user) {
+  json_t *t = tunnel_obj(user, st->tunnel_id);
+  json_object_set_new(t, "streams", json_integer((json_int_t)st->streams));
+  json_object_set_new(t, "bytesIn", json_integer((json_int_t)st->bytes_in));
+  json_object_set_new(t, "bytesOut", json_integer((json_int_t)st->bytes_out));
+  json_object_set_new(t, "connections", json_integer((json_int_t)st->connections));
+  json_object_set_new(t, "idleSeconds", json_real(st->idle_s));
 }
 
 static void ingress_hostnames(struct tunnels_acc *acc, const struct gost_ingress *ing) {
@@ -93,7 +109,8 @@ json_t *gost__admin_tunnels_json(gost_ctx_t *ctx) {
     if (!svc->running) continue;
     acc.service = svc->name;
     json_object_clear(acc.by_id); /* one entry per (service, tunnel) */
-    if (gost_service_connectors(svc, on_connector, &acc) < 0) continue; /* not a tunnel server */
+    if (gost_service_tunnel_stats(svc, on_tunnel, &acc) < 0) continue; /* not a tunnel server */
+    gost_service_connectors(svc, on_connector, &acc);
     ingress_hostnames(&acc, svc->ingress);
   }
   json_decref(acc.by_id);
@@ -113,8 +130,8 @@ json_t *gost__admin_status_json(gost_ctx_t *ctx) {
     int n = svc->running ? gost_service_connectors(svc, NULL, NULL) : -1;
     if (n > 0) connectors += n;
   }
-  return json_pack("{s:s,s:f,s:I,s:I,s:i,s:I,s:s?}", "version", gost_version_string(), "uptime",
+  return json_pack("{s:s,s:f,s:I,s:I,s:i,s:I,s:s?,s:o}", "version", gost_version_string(), "uptime",
                    ev_time() - ctx->started_at, "services", (json_int_t)nsvc, "running",
                    (json_int_t)running, "connectors", connectors, "activeConns", (json_int_t)conns,
-                   "configFile", ctx->config_path);
+                   "configFile", ctx->config_path, "budgets", gost__admin_budgets_json(ctx));
 }

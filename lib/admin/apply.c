@@ -212,8 +212,11 @@ static void announce(gost_ctx_t *ctx, int type, const char *detail) {
 }
 
 int gost__admin_apply_tree(gost_ctx_t *ctx, json_t *in, char *summary, size_t cap) {
-  json_t *tree = gost__config_normalize(in);
+  json_t *tree = gost__config_normalize(in), *item;
   if (!tree) return gost__error(GOST_ENOMEM, "out of memory");
+  size_t i;
+  /* stock's read-only service status (GET /config) sent back in a change is ignored, as stock */
+  json_array_foreach(section(tree, "services"), i, item) json_object_del(item, "status");
   int rc = validate(ctx, tree);
   if (rc != GOST_OK) {
     GOST_ERROR(ctx, "config not applied (the running config is kept): %s", gost_last_error());
@@ -254,6 +257,7 @@ int gost_ctx_apply_config(gost_ctx_t *ctx, const char *text, size_t len) {
     json_decref(root);
     return gost__error(GOST_ECONFIG, "config: expected an object");
   }
+  gost__config_add_cmdline(ctx, root);
   rc = gost__admin_apply_tree(ctx, root, NULL, 0);
   json_decref(root);
   return rc;
@@ -272,6 +276,7 @@ int gost_ctx_reload(gost_ctx_t *ctx) {
     json_decref(root);
     return gost__error(GOST_ECONFIG, "%s: expected an object", ctx->config_path);
   }
+  gost__config_add_cmdline(ctx, root);
   rc = gost__admin_apply_tree(ctx, root, NULL, 0);
   json_decref(root);
   return rc;

@@ -70,6 +70,45 @@ static void tunnel_counts(struct gost_sb *o, gost_ctx_t *ctx, const char *h) {
   json_decref(all);
 }
 
+/* Per-tunnel totals: counters that survive connectors leaving and rejoining. */
+struct tunnel_totals_acc {
+  struct gost_sb *o;
+  const char *host, *service;
+  int pass; /* 0 streams, 1 bytes */
+};
+
+static void per_tunnel(gost_service_t *svc, const gost_tunnel_stats_t *st, void *user) {
+  struct tunnel_totals_acc *a = user;
+  char h[256], s[512];
+  esc(a->host, h, sizeof h);
+  esc(a->service, s, sizeof s);
+  if (a->pass == 0) {
+    put(a->o, "gost_tunnel_streams_opened_total{host=\"%s\",service=\"%s\",tunnel=\"%s\"} %llu\n", h, s,
+        st->tunnel_id, (unsigned long long)st->streams);
+    return;
+  }
+  put(a->o, "gost_tunnel_bytes_total{host=\"%s\",service=\"%s\",tunnel=\"%s\",direction=\"in\"} %llu\n", h, s,
+      st->tunnel_id, (unsigned long long)st->bytes_in);
+  put(a->o, "gost_tunnel_bytes_total{host=\"%s\",service=\"%s\",tunnel=\"%s\",direction=\"out\"} %llu\n", h, s,
+      st->tunnel_id, (unsigned long long)st->bytes_out);
+}
+
+static void tunnel_totals(struct gost_sb *o, gost_ctx_t *ctx, const char *host) {
+  static const char *const names[2][2] = {
+      {"gost_tunnel_streams_opened_total", "Streams opened through a tunnel, all its connectors past and present"},
+      {"gost_tunnel_bytes_total", "Bytes carried by a tunnel, all its connectors past and present; direction in = "
+                                  "from the tunnel clients"}};
+  for (int pass = 0; pass < 2; pass++) {
+    family(o, names[pass][0], "counter", names[pass][1]);
+    struct gost_list *pos;
+    gost_list_foreach(pos, &ctx->services) {
+      gost_service_t *svc = gost_container_of(pos, gost_service_t, link);
+      struct tunnel_totals_acc a = {o, host, svc->name, pass};
+      if (svc->running) gost_service_tunnel_stats(svc, per_tunnel, &a);
+    }
+  }
+}
+
 static void service_family(struct gost_sb *o, gost_ctx_t *ctx, const char *host, const char *name,
                            const char *type, const char *help, int which) {
   family(o, name, type, help);
@@ -133,6 +172,8 @@ char *gost__admin_metrics_text(gost_ctx_t *ctx, size_t *len) {
     }
   }
 
+  tunnel_totals(&o, ctx, host);
+
   family(&o, "gost_entrypoint_responses_total", "counter", "HTTP responses sent by tunnel entrypoints, by status");
   for (int i = 0; i <= GOST_STATUS_MAX - GOST_STATUS_MIN; i++)
     if (ctx->ctr.entry_status[i])
@@ -143,20 +184,9 @@ char *gost__admin_metrics_text(gost_ctx_t *ctx, size_t *len) {
     put(&o, "gost_tunnel_handshake_refusals_total{host=\"%s\",reason=\"%s\"} %llu\n", h, gost__refusal_name(i),
         (unsigned long long)ctx->ctr.refused[i]);
   family(&o, "gost_budget_limits_total", "counter", "Times a resource budget limit was hit, by limit");
-  const struct {
-    const char *name;
-    uint64_t v;
-  } lim[] = {{"accept_paused", ctx->budget.accept_paused},
-             {"write_stalls", ctx->budget.write_stalls},
-             {"write_errors", ctx->budget.write_errors},
-             {"mux_streams_shed", ctx->budget.mux_streams_shed},
-             {"mux_streams_refused", ctx->budget.mux_streams_refused},
-             {"handshakes_refused", ctx->budget.handshakes_refused},
-             {"conns_refused", ctx->budget.conns_refused},
-             {"udp_flows_refused", ctx->budget.udp_flows_refused}};
-  for (size_t i = 0; i < sizeof lim / sizeof lim[0]; i++)
-    put(&o, "gost_budget_limits_total{host=\"%s\",limit=\"%s\"} %llu\n", h, lim[i].name,
-        (unsigned long long)lim[i].v);
+  for (const struct gost_admin_limit *l = gost__admin_limits; l->name; l++)
+    put(&o, "gost_budget_limits_total{host=\"%s\",limit=\"%s\"} %llu\n", h, l->name,
+        (unsigned long long)gost__admin_limit_hits(ctx, l));
   family(&o, "gost_uptime_seconds", "gauge", "Seconds since the context was created");
   put(&o, "gost_uptime_seconds{host=\"%s\"} %.3f\n", h, ev_time() - ctx->started_at);
   if (o.oom) {

@@ -31,6 +31,7 @@ struct gost_node *gost__node_new(gost_ctx_t *ctx, const char *name, const char *
 
 void gost__node_free(gost_ctx_t *ctx, struct gost_node *n) {
   if (!n) return;
+  if (n->conn_state_free) n->conn_state_free(n->conn_state);
   gost__free(ctx, n->name);
   gost__free(ctx, n->addr);
   gost__free(ctx, n->filter_host);

@@ -42,6 +42,7 @@ int gost_service_new(gost_service_t **out, gost_ctx_t *ctx, const char *name) {
   gost_service_t *s = gost__calloc(ctx, 1, sizeof *s);
   if (!s) return gost__error(GOST_ENOMEM, "out of memory");
   s->ctx = ctx;
+  s->created_at = ev_time();
   gost_list_init(&s->link);
   gost__ctx_child_init(&s->child, service_destroy, service_stop);
   s->name = gost__strdup(ctx, name);

@@ -44,6 +44,14 @@ int gost_service_set_origin(gost_service_t *svc, const char *origin) {
   return GOST_OK;
 }
 
+/* One lifecycle event for stock's status.events (GET /config), oldest dropped first. */
+static void record(gost_service_t *svc, int state, const char *fmt, const char *arg) {
+  struct gost_svc_event *e = &svc->events[svc->nevents++ % GOST_SVC_EVENTS];
+  e->time = ev_time();
+  snprintf(e->msg, sizeof e->msg, fmt, arg);
+  svc->state = state;
+}
+
 int gost_service_start(gost_service_t *svc) {
   if (!svc) return gost__error(GOST_EINVAL, "service is NULL");
   if (svc->running) return gost__error(GOST_ESTATE, "service \"%s\" already running", svc->name);
@@ -70,6 +78,7 @@ int gost_service_start(gost_service_t *svc) {
     goto fail;
   }
   svc->running = 1;
+  record(svc, GOST_SVC_RUNNING, "service listening on %s", svc->addr);
   /* The bound port too, so that a ":0" listener can be found from its log (tests, scripts). */
   if (svc->port)
     GOST_LOGF(svc->ctx, GOST_LOG_INFO, NULL, "service %s listening on %s (%s/%s), bound port %u",
@@ -82,6 +91,7 @@ fail:
   svc->listener = NULL;
   svc->handler = NULL;
   svc->port = svc->entrypoint_port = 0;
+  record(svc, GOST_SVC_FAILED, "start failed: %s", gost_last_error());
   return rc;
 }
 
@@ -95,6 +105,7 @@ int gost_service_stop(gost_service_t *svc) {
   svc->port = svc->entrypoint_port = 0;
   svc->listener = NULL;
   svc->handler = NULL;
+  record(svc, GOST_SVC_CLOSED, "service %s stopped", svc->name);
   return GOST_OK;
 }
 

@@ -21,6 +21,8 @@ struct gost_dial {
   struct gost_connect *conn; /* first TCP connect or a direct connect */
   size_t hop;
   struct gost_node *node, *next;
+  const struct gost_connector_ops *opener; /* open in flight on a shared carrier (op) */
+  void *op;
   int pending;   /* a dialer wrap or connector call is running: it owns the stream */
   int cancelled; /* the caller left: clean up when the pending step returns */
 };
@@ -145,6 +147,26 @@ static void on_direct(gost_ctx_t *ctx, gost_stream *s, int status, void *user) {
   deliver(d, s, status);
 }
 
+/* The node's connector carried (or refused to carry) the connection on a shared carrier. */
+static void on_opened(gost_ctx_t *ctx, gost_stream *s, int status, void *user) {
+  struct gost_dial *d = user;
+  d->op = NULL;
+  if (status != GOST_EUNSUPPORTED) return deliver(d, s, status);
+  if (!(d->conn = gost__tcp_connect(ctx, d->node->addr, on_first, d))) deliver(d, NULL, GOST_EUNREACH);
+}
+
+/* A one-hop chain whose connector can share a carrier among connections (tunnel.mux). */
+static int try_open(struct gost_dial *d) {
+  const struct gost_connector_ops *c = gost__connector_find(d->node->connector ? d->node->connector : "http");
+  if (d->chain->nhops != 1 || !c || !c->open) return 0;
+  if (c->open(d->node, d->ctx, d->udp ? "udp" : "tcp", d->addr, &d->info, on_opened, d, &d->op) != GOST_OK) {
+    d->op = NULL;
+    return 0;
+  }
+  d->opener = c;
+  return 1;
+}
+
 struct gost_dial *gost__chain_dial(gost_ctx_t *ctx, gost_chain_t *chain, const char *network,
                                    const char *addr, const struct gost_conn_info *info,
                                    gost_stream_ready_cb cb, void *user) {
@@ -170,6 +192,7 @@ struct gost_dial *gost__chain_dial(gost_ctx_t *ctx, gost_chain_t *chain, const c
   if (!d->chain) {
     d->conn = gost__connect(ctx, addr, d->udp, 0, on_direct, d);
   } else if ((d->node = pick(d, 0)) != NULL) {
+    if (try_open(d)) return d;
     d->conn = gost__tcp_connect(ctx, d->node->addr, on_first, d);
   } else {
     gost__error(GOST_ENOTFOUND, "chain %s: hop 0 has no node", chain->name ? chain->name : "");
@@ -187,6 +210,7 @@ void gost__dial_cancel(struct gost_dial *d) {
     d->cancelled = 1; /* the running wrap/connect still owns the stream */
     return;
   }
+  if (d->op) d->opener->open_cancel(d->op);
   gost__connect_cancel(d->conn);
   dial_free(d);
 }

@@ -356,6 +356,9 @@ int gost__relay_encode_response(const struct gost_relay_msg *m, unsigned opts, u
   return encode_msg(m, opts, buf, cap, m->status);
 }
 
+const uint8_t gost__relay_vmux_id[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                          0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe};
+
 const char *gost__relay_status_name(int status) {
   static const char *const names[] = {
       "OK",          "Bad Request",      "Unauthorized",        "Forbidden",

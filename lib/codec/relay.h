@@ -54,6 +54,12 @@ enum gost_relay_status {
  * feature (3.0.0-rc.5 refuses a BIND that carries one; the UDP flag in CMD is enough). */
 #define GOST__RELAY_ENC_TUNNEL16 0x01u
 
+/* libgost extension (docs/tunnel.md "Multiplexed visitor sessions"): a CONNECT naming this
+ * reserved tunnel ID asks for a multiplexed visitor session. A server that has it answers OK
+ * with a Tunnel feature holding the same ID, then runs smux over the connection; any other
+ * server knows no such tunnel and refuses it (stock: Host Unreachable or Service Unavailable). */
+extern const uint8_t gost__relay_vmux_id[16];
+
 /* An Addr feature. IPv4/IPv6 hosts are held as text; domains verbatim (may be empty). */
 struct gost_relay_addr {
   uint8_t atyp;

@@ -26,6 +26,11 @@ extern const struct gost_cfg_section gost__cfg_sections[];
 json_t *gost__config_normalize(const json_t *root);
 /* Adds a successfully loaded document to ctx->config_tree. */
 void gost__config_remember(gost_ctx_t *ctx, const json_t *root);
+/* root (normalised) into *into, as a second load: lists append, other sections kept if set. */
+void gost__config_merge_into(json_t **into, const json_t *root);
+/* Reload as stock: the -L/-F services and chain (gost_ctx_load_urls) are added to a reloaded
+ * document, except items the document names itself (the document wins). */
+void gost__config_add_cmdline(gost_ctx_t *ctx, json_t *doc);
 /* Text -> tree: JSON, or YAML/JSON by content when yaml != 0. *out owned by the caller. */
 int gost__config_parse(const char *text, size_t len, int yaml, json_t **out);
 int gost__config_read_file(const char *path, json_t **out);

@@ -132,7 +132,7 @@ static int cfg_log(struct cfg *c) {
   if (level && lv < 0) return gost__cfg_fail("log.level", "unknown level \"%s\"", level);
   if (format && strcmp(format, "json") && strcmp(format, "text"))
     return gost__cfg_fail("log.format", "expected json or text, not \"%s\"", format);
-  struct gost_log_rotation r = {0, 0, 0, 0};
+  struct gost_log_rotation r = {0, 0, 0, 0, 0};
   static const char *const keys[] = {"maxSize", "maxBackups", "maxAge"};
   for (int i = 0; rot && i < 3; i++) {
     json_t *v = gost__cfg_get(rot, keys[i]);
@@ -146,11 +146,10 @@ static int cfg_log(struct cfg *c) {
     else r.max_age_days = (int)n;
   }
   r.local_time = rot && json_is_true(gost__cfg_get(rot, "localTime"));
+  r.compress = rot && json_is_true(gost__cfg_get(rot, "compress")); /* gzip backups (core/loggz.c) */
   if (c->dry) return GOST_OK;
   if (output && (rc = gost__log_configure(c->ctx, format, output, &r))) return rc;
   if (!output && format) gost__log_configure(c->ctx, format, NULL, NULL);
-  if (rot && json_is_true(gost__cfg_get(rot, "compress")))
-    GOST_WARN(c->ctx, "log.rotation.compress: not supported, backups stay uncompressed");
   if (level) gost_ctx_set_log_level(c->ctx, lv);
   return GOST_OK;
 }

@@ -196,6 +196,7 @@ const struct gost_cfg_key gost__cfg_meta_keys[] = {
     MK("ingress", STR, H),
     MK("tunnel", STR, H),
     MK("tunnel.direct", BOOL, H),
+    MK("tunnel.statsTTL", DUR, H), /* how long an empty tunnel's totals are kept (docs/operations.md) */
     {.name = "tunnel.ttl", .type = GOST_CV_DUR, .where = H, .status = GOST_CK_NOEFFECT,
      .note = "libgost drops a connector the moment its session closes, so there is nothing to expire"},
     /* smux: server side on the handler, client side on the connector */
@@ -248,6 +249,8 @@ const struct gost_cfg_key gost__cfg_meta_keys[] = {
     MK("tunnel.id", UUID, C | N),
     MK("tunnelID", UUID, C | N),
     MR("tunnel.weight", INT, C | N, 0, 255),
+    /* multiplexed visitor sessions (docs/tunnel.md): visitor node on, server off */
+    MK("tunnel.mux", BOOL, H | C | N),
     MK("connectTimeout", DUR, C | N),
     /* scale-out (docs/cluster.md) */
     MK("sd", STR, H),

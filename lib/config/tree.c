@@ -32,21 +32,51 @@ json_t *gost__config_normalize(const json_t *root) {
 
 /* A second load (URLs after a file) adds to the tree: lists append, other sections are kept
  * from the first load unless absent there. */
-void gost__config_remember(gost_ctx_t *ctx, const json_t *root) {
+void gost__config_remember(gost_ctx_t *ctx, const json_t *root) { gost__config_merge_into(&ctx->config_tree, root); }
+
+void gost__config_merge_into(json_t **into, const json_t *root) {
   json_t *t = gost__config_normalize(root);
   if (!t) return;
-  if (!ctx->config_tree) {
-    ctx->config_tree = t;
+  if (!*into) {
+    *into = t;
     return;
   }
   const char *k;
   json_t *v;
   json_object_foreach(t, k, v) {
-    json_t *old = json_object_get(ctx->config_tree, k);
+    json_t *old = json_object_get(*into, k);
     if (json_is_array(old) && json_is_array(v)) json_array_extend(old, v);
-    else if (!old) json_object_set(ctx->config_tree, k, v);
+    else if (!old) json_object_set(*into, k, v);
   }
   json_decref(t);
+}
+
+static int has_named(const json_t *arr, const json_t *item) {
+  const char *n = json_string_value(json_object_get(item, "name"));
+  size_t i;
+  json_t *it;
+  json_array_foreach(arr, i, it) {
+    const char *m = json_string_value(json_object_get(it, "name"));
+    if (n && m && !strcmp(n, m)) return 1;
+  }
+  return 0;
+}
+
+void gost__config_add_cmdline(gost_ctx_t *ctx, json_t *doc) {
+  const char *k;
+  json_t *v;
+  if (!ctx->cmdline_tree || !json_is_object(doc)) return;
+  json_object_foreach(ctx->cmdline_tree, k, v) {
+    json_t *cur = gost__cfg_get(doc, k);
+    if (!cur) {
+      json_object_set_new(doc, k, json_deep_copy(v));
+      continue;
+    }
+    if (!json_is_array(cur) || !json_is_array(v)) continue; /* the document's section wins */
+    size_t i;
+    json_t *it;
+    json_array_foreach(v, i, it) if (!has_named(cur, it)) json_array_append_new(cur, json_deep_copy(it));
+  }
 }
 
 /* JSON is chosen when the first significant character opens an object. */

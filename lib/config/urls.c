@@ -6,6 +6,7 @@
 
 #include "codec/base64.h"
 #include "config/config_int.h"
+#include "core/ctx_int.h"
 #include "config/schema.h"
 #include "core/error.h"
 #include "gost/config.h"
@@ -296,6 +297,7 @@ int gost_ctx_load_urls(gost_ctx_t *ctx, const char *const *services, size_t nl,
   int rc = gost__urls_to_tree(services, nl, nodes, nf, &root);
   if (rc) return rc;
   rc = gost__config_load(ctx, root);
+  if (rc == GOST_OK) gost__config_merge_into(&ctx->cmdline_tree, root); /* a reload keeps them */
   json_decref(root);
   return rc;
 }

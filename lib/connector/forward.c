@@ -12,4 +12,4 @@ static int forward_connect(struct gost_node *node, gost_ctx_t *ctx, gost_stream 
   return gost__stream_ready_later(ctx, s, cb, user);
 }
 
-const struct gost_connector_ops gost__connector_forward = {"forward", forward_connect};
+const struct gost_connector_ops gost__connector_forward = {.name = "forward", .connect = forward_connect};

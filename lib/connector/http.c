@@ -77,4 +77,4 @@ static int http_connect(struct gost_node *node, gost_ctx_t *ctx, gost_stream *s,
   return 0;
 }
 
-const struct gost_connector_ops gost__connector_http = {"http", http_connect};
+const struct gost_connector_ops gost__connector_http = {.name = "http", .connect = http_connect};

@@ -240,5 +240,5 @@ static int socks5_connect(struct gost_node *node, gost_ctx_t *ctx, gost_stream *
   return request(node, ctx, s, 0, addr, cb, user);
 }
 
-const struct gost_connector_ops gost__connector_socks5 = {"socks5", socks5_connect};
-const struct gost_connector_ops gost__connector_socks = {"socks", socks5_connect};
+const struct gost_connector_ops gost__connector_socks5 = {.name = "socks5", .connect = socks5_connect};
+const struct gost_connector_ops gost__connector_socks = {.name = "socks", .connect = socks5_connect};

@@ -44,7 +44,7 @@ static void target_text(const char *addr, char *out, size_t cap) {
   else snprintf(out, cap, "%s:0", addr);
 }
 
-static int tunnel_connect(struct gost_node *node, gost_ctx_t *ctx, gost_stream *s, const char *network,
+int gost__tunnel_visit(struct gost_node *node, gost_ctx_t *ctx, gost_stream *s, const char *network,
                           const char *addr, const struct gost_conn_info *info, gost_stream_ready_cb cb,
                           void *user) {
   struct gost_tunnel_opts o;
@@ -83,6 +83,10 @@ static int tunnel_connect(struct gost_node *node, gost_ctx_t *ctx, gost_stream *
   return gost__stream_ready_later(ctx, out, cb, user);
 }
 
-const struct gost_connector_ops gost__connector_tunnel = {.name = "tunnel", .connect = tunnel_connect};
+const struct gost_connector_ops gost__connector_tunnel = {.name = "tunnel", .connect = gost__tunnel_visit,
+                                                         .open = gost__tunnel_mux_open,
+                                                         .open_cancel = gost__tunnel_mux_cancel};
 /* Same code: node->connector == "relay" switches to 16-byte IDs and a single Addr. */
-const struct gost_connector_ops gost__connector_relay = {.name = "relay", .connect = tunnel_connect};
+const struct gost_connector_ops gost__connector_relay = {.name = "relay", .connect = gost__tunnel_visit,
+                                                        .open = gost__tunnel_mux_open,
+                                                        .open_cancel = gost__tunnel_mux_cancel};

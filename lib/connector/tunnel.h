@@ -18,6 +18,7 @@ struct gost_tunnel_opts {
   int legacy;                  /* relay connector: 16-byte IDs, single Addr, smux v1 */
   int mux_version;             /* mux.version; default 2 (tunnel) or 1 (legacy relay) */
   uint64_t connect_timeout_ms; /* handshake deadline; default 10 s */
+  int mux;                     /* tunnel.mux: visitors share a multiplexed session (tunnel_mux.c) */
 };
 
 /* Reads the options of a chain node whose connector is "tunnel" or "relay". For "tunnel"
@@ -62,6 +63,16 @@ int gost__tunnel_build_request(const struct gost_node *node, const struct gost_t
 
 /* "ip:port" of a socket address, or "0.0.0.0:0" when unknown. */
 void gost__tunnel_sockaddr_str(const gost_sockaddr *a, char *buf, size_t cap);
+
+/* The visitor CONNECT on s, a stream to the tunnel server (its own connection, or a stream of
+ * a multiplexed visitor session): the connector's connect operation. */
+int gost__tunnel_visit(struct gost_node *node, gost_ctx_t *ctx, gost_stream *s, const char *network,
+                       const char *addr, const struct gost_conn_info *info, gost_stream_ready_cb cb,
+                       void *user);
+/* tunnel_mux.c: the connector's open/open_cancel operations (model/service.h). */
+int gost__tunnel_mux_open(struct gost_node *node, gost_ctx_t *ctx, const char *network, const char *addr,
+                          const struct gost_conn_info *info, gost_stream_ready_cb cb, void *user, void **op);
+void gost__tunnel_mux_cancel(void *op);
 
 extern const struct gost_connector_ops gost__connector_tunnel;
 extern const struct gost_connector_ops gost__connector_relay;

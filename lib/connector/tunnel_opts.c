@@ -51,6 +51,7 @@ int gost__tunnel_opts(struct gost_node *node, gost_ctx_t *ctx, struct gost_tunne
   const char *ct = node_opt(node, "connectTimeout");
   int64_t ms = ct ? gost__duration_ms(ct) : -1;
   out->connect_timeout_ms = ms > 0 ? (uint64_t)ms : 10000;
+  out->mux = gost__str_bool(node_opt(node, "tunnel.mux"), 0);
   return 0;
 }
 

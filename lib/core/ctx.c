@@ -112,6 +112,7 @@ void gost_ctx_free(gost_ctx_t *ctx) {
   gost__calls_free(ctx);
   gost__log_sink_free(ctx);
   json_decref(ctx->config_tree);
+  json_decref(ctx->cmdline_tree);
   free(ctx->config_path);
   if (ctx->resolver) gost__resolver_free(ctx->resolver);
   ev_ref(ctx->loop);

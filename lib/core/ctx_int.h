@@ -69,6 +69,7 @@ struct gost_ctx {
   /* Control plane: core/event.c, core/call.c, core/counters.h, lib/admin. */
   struct json_t *config_tree; /* effective config (names filled in), NULL before a load */
   char *config_path;          /* file given to gost_ctx_load_file: reload and POST /config */
+  struct json_t *cmdline_tree; /* gost_ctx_load_urls (-L/-F): merged into every reload, as stock */
   struct gost_admin *admin;   /* API/metrics servers and SSE clients (lib/admin), a ctx child */
   struct gost_calls calls;    /* gost_ctx_call queue (core/call.c) */
   struct gost_log_sink *log_sink; /* log: {format, output, rotation}; NULL = stderr JSON */

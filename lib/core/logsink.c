@@ -11,6 +11,7 @@
 
 #include "core/ctx_int.h"
 #include "core/error.h"
+#include "core/loggz.h"
 
 struct gost_log_sink {
   FILE *f;     /* stdout, stderr or the opened file */
@@ -68,21 +69,29 @@ static int cmp_str(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Backups are "<path>.<timestamp>", which sort by age: delete the oldest beyond maxBackups
- * and any older than maxAge days. */
-static void prune(struct gost_log_sink *s) {
-  if (!s->rot.max_backups && !s->rot.max_age_days) return;
+/* Backups are "<path>.<timestamp>" (".gz" once compressed), which sort by age: delete the
+ * oldest beyond maxBackups and any older than maxAge days. A compression in progress leaves a
+ * ".gz.tmp" that is not counted. */
+void gost__log_prune(const char *base, const struct gost_log_rotation *rot) {
+  if (!rot->max_backups && !rot->max_age_days) return;
   char pat[4096];
-  snprintf(pat, sizeof pat, "%s.*-*", s->path);
+  snprintf(pat, sizeof pat, "%s.*-*", base);
   glob_t g;
   if (glob(pat, GLOB_NOSORT, NULL, &g) != 0) return;
   qsort(g.gl_pathv, g.gl_pathc, sizeof *g.gl_pathv, cmp_str);
+  size_t n = 0; /* finished backups first, in age order */
+  for (size_t i = 0; i < g.gl_pathc; i++) {
+    size_t l = strlen(g.gl_pathv[i]);
+    if (l < 4 || strcmp(g.gl_pathv[i] + l - 4, ".tmp")) g.gl_pathv[n++] = g.gl_pathv[i];
+    else free(g.gl_pathv[i]);
+  }
+  g.gl_pathc = n;
   time_t now = time(NULL);
   for (size_t i = 0; i < g.gl_pathc; i++) {
-    int excess = s->rot.max_backups && g.gl_pathc - i > (size_t)s->rot.max_backups;
+    int excess = rot->max_backups && g.gl_pathc - i > (size_t)rot->max_backups;
     struct stat st;
-    int old = s->rot.max_age_days && stat(g.gl_pathv[i], &st) == 0 &&
-              now - st.st_mtime > (time_t)s->rot.max_age_days * 86400;
+    int old = rot->max_age_days && stat(g.gl_pathv[i], &st) == 0 &&
+              now - st.st_mtime > (time_t)rot->max_age_days * 86400;
     if (excess || old) unlink(g.gl_pathv[i]);
   }
   globfree(&g);
@@ -104,7 +113,7 @@ static void rotate(struct gost_log_sink *s) {
   s->f = open_append(s->path, &size);
   s->size = size;
   if (!s->f) s->f = stderr; /* keep logging somewhere rather than lose records */
-  prune(s);
+  if (!s->rot.compress || gost__log_gzip_async(name, s->path, &s->rot) != 0) gost__log_prune(s->path, &s->rot);
 }
 
 void gost__log_sink_write(gost_ctx_t *ctx, const char *rec, size_t n) {

@@ -13,6 +13,7 @@ struct gost_log_rotation {
   int max_backups;      /* 0: keep all */
   int max_age_days;     /* 0: keep all */
   int local_time;       /* backup names in local time (else UTC) */
+  int compress;         /* gzip each backup (core/loggz.c) */
 };
 
 /* format "json" or "text" (NULL keeps); output "stderr", "stdout" or a file path (NULL keeps).
@@ -22,5 +23,7 @@ int gost__log_configure(gost_ctx_t *ctx, const char *format, const char *output,
 /* Writes one formatted record (no newline) to the sink. */
 void gost__log_sink_write(gost_ctx_t *ctx, const char *rec, size_t n);
 void gost__log_sink_free(gost_ctx_t *ctx);
+/* Deletes backups of base ("<base>.<time>[.gz]") beyond rot's maxBackups / maxAge. */
+void gost__log_prune(const char *base, const struct gost_log_rotation *rot);
 
 #endif

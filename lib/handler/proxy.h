@@ -74,6 +74,13 @@ void gost__socks5_reply(struct gost_proxy_conn *pc, uint8_t rep, const struct so
                         int then_close);
 /* socks5_bind.c: MUX BIND (udp 0) or UDP-over-TCP (udp 1) for pc->s5.req. */
 void gost__socks5_bind(struct gost_proxy_conn *pc, int udp);
+/* socks5_bind.c: checks bind=true and makes the listen text of pc->s5.req; on failure the
+ * client has been answered (0x02 not allowed, 0x01 failure) and the connection ends. */
+int gost__socks5_bind_addr(struct gost_proxy_conn *pc, char *addr, size_t cap);
+/* socks5_bind.c: the first BIND reply: the host the client reached us on, the listening port. */
+void gost__socks5_bind_reply_bound(struct gost_proxy_conn *pc, const struct sockaddr_storage *listening);
+/* socks5_bind_plain.c: RFC 1928 BIND (0x02, bind=true): one peer connection, two replies. */
+void gost__socks5_bind_plain(struct gost_proxy_conn *pc);
 /* socks5_udp.c: UDP-over-TCP relay (0xF3 with port 0, udp=true) for pc->s5.req. */
 void gost__socks5_udp_tun(struct gost_proxy_conn *pc);
 /* socks5_udp.c: UDP ASSOCIATE (udp=true) for pc->s5.req. */

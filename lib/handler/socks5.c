@@ -1,8 +1,8 @@
 /* "socks5" (alias "socks") handler: RFC 1928 with no-auth or RFC 1929 username/password
  * (required whenever the service has credentials). CONNECT dials the target through the
  * service chain and replies with the address bound towards it. GOST's multiplexed BIND (0xF2)
- * and UDP-over-TCP (0xF3) are in socks5_bind.c, UDP ASSOCIATE in socks5_udp.c; plain BIND is
- * answered 0x07. */
+ * and UDP-over-TCP (0xF3) are in socks5_bind.c, plain BIND (0x02) in socks5_bind_plain.c,
+ * UDP ASSOCIATE in socks5_udp.c. */
 #include <arpa/inet.h>
 #include <string.h>
 
@@ -61,6 +61,10 @@ static void on_request(gost_stream *s, int status, void *user) {
   const struct gost_socks5_msg *r = &pc->s5.req;
   if (r->code == GOST__SOCKS5_CMD_MUX_BIND || r->code == GOST__SOCKS5_CMD_UDP_TUN) {
     gost__socks5_bind(pc, r->code == GOST__SOCKS5_CMD_UDP_TUN);
+    return;
+  }
+  if (r->code == GOST__SOCKS5_CMD_BIND) {
+    gost__socks5_bind_plain(pc);
     return;
   }
   if (r->code == GOST__SOCKS5_CMD_UDP_ASSOCIATE) {

@@ -30,6 +30,31 @@ static int listen_text(const struct gost_socks5_addr *a, char *out, size_t cap) 
   return gost__addr_join(out, cap, host, a->port);
 }
 
+int gost__socks5_bind_addr(struct gost_proxy_conn *pc, char *addr, size_t cap) {
+  gost_service_t *svc = pc->svc;
+  if (!gost__str_bool(gost__service_meta(svc, "bind", NULL), 0)) {
+    GOST_WARN(svc->ctx, "socks5: BIND is disabled (set bind=true)");
+    gost__socks5_reply(pc, GOST__SOCKS5_REP_NOT_ALLOWED, NULL, 1);
+    return GOST_EUNSUPPORTED;
+  }
+  if (listen_text(&pc->s5.req.addr, addr, cap) < 0) {
+    GOST_WARN(svc->ctx, "socks5: bind: %s", gost_last_error());
+    gost__socks5_reply(pc, GOST__SOCKS5_REP_FAILURE, NULL, 1);
+    return GOST_EINVAL;
+  }
+  return GOST_OK;
+}
+
+void gost__socks5_bind_reply_bound(struct gost_proxy_conn *pc, const struct sockaddr_storage *listening) {
+  /* like stock: the host the client reached us on, with the bound port */
+  gost_sockaddr bound = pc->client->local;
+  uint16_t port = gost__sockaddr_port((const struct sockaddr *)listening);
+  if (gost__sa_family(&bound) == AF_INET) bound.in4.sin_port = htons(port);
+  else if (gost__sa_family(&bound) == AF_INET6) bound.in6.sin6_port = htons(port);
+  else gost__sa_set(&bound, (const struct sockaddr *)listening);
+  gost__socks5_reply(pc, GOST__SOCKS5_REP_SUCCEEDED, &bound.sa, 0);
+}
+
 void gost__socks5_bind(struct gost_proxy_conn *pc, int udp) {
   gost_service_t *svc = pc->svc;
   const struct gost_socks5_msg *r = &pc->s5.req;
@@ -37,15 +62,10 @@ void gost__socks5_bind(struct gost_proxy_conn *pc, int udp) {
     gost__socks5_udp_tun(pc);
     return;
   }
-  if (!gost__str_bool(gost__service_meta(svc, "bind", NULL), 0)) {
-    GOST_WARN(svc->ctx, "socks5: BIND is disabled (set bind=true)");
-    gost__socks5_reply(pc, GOST__SOCKS5_REP_NOT_ALLOWED, NULL, 1);
-    return;
-  }
   char addr[GOST_ADDR_STR_MAX];
+  if (gost__socks5_bind_addr(pc, addr, sizeof addr) != GOST_OK) return;
   struct gost_smux_config cfg;
-  if (listen_text(&r->addr, addr, sizeof addr) < 0 ||
-      gost__mux_config_from_meta(&cfg, svc->handler_meta, 1, 1) != GOST_OK) {
+  if (gost__mux_config_from_meta(&cfg, svc->handler_meta, 1, 1) != GOST_OK) {
     GOST_WARN(svc->ctx, "socks5: bind: %s", gost_last_error());
     gost__socks5_reply(pc, GOST__SOCKS5_REP_FAILURE, NULL, 1);
     return;
@@ -56,14 +76,7 @@ void gost__socks5_bind(struct gost_proxy_conn *pc, int udp) {
     gost__socks5_reply(pc, GOST__SOCKS5_REP_FAILURE, NULL, 1);
     return;
   }
-  /* like stock: the host the client reached us on, with the bound port */
-  gost_sockaddr bound = pc->client->local;
-  const struct sockaddr *listening = (const struct sockaddr *)gost__bindsrv_local(b);
-  uint16_t port = gost__sockaddr_port(listening);
-  if (gost__sa_family(&bound) == AF_INET) bound.in4.sin_port = htons(port);
-  else if (gost__sa_family(&bound) == AF_INET6) bound.in6.sin6_port = htons(port);
-  else gost__sa_set(&bound, listening);
-  gost__socks5_reply(pc, GOST__SOCKS5_REP_SUCCEEDED, &bound.sa, 0);
+  gost__socks5_bind_reply_bound(pc, gost__bindsrv_local(b));
   gost_stream *ctrl = pc->client;
   pc->client = NULL;
   pc->session = b;

@@ -18,6 +18,7 @@
 #include "tunnel/handshake.h"
 #include "tunnel/nodelink.h"
 #include "tunnel/public.h"
+#include "tunnel/vmux.h"
 
 /* ---- one request ---- */
 
@@ -104,6 +105,9 @@ static void dispatch(struct gost_hs *h) {
   struct gost_tunnel_server *srv = h->srv;
   int tunnel = m->has_tunnel && !gost__uuid_is_zero(m->tunnel.id);
   if (!srv->legacy && !tunnel) return gost__hs_refuse(h, GOST__RELAY_BAD_REQUEST, "zero tunnel ID");
+  if (h->in_mux && (!tunnel || m->cmd != GOST__RELAY_CMD_CONNECT || !memcmp(m->tunnel.id, gost__nodelink_id, 16) ||
+                    !memcmp(m->tunnel.id, gost__relay_vmux_id, 16)))
+    return gost__hs_refuse(h, GOST__RELAY_BAD_REQUEST, "a visitor session stream takes tunnel CONNECT only");
   /* credentials travel with lengths: a NUL inside ("user\0") must not end them early */
   if (!h->from_ep && m->has_auth && (memchr(m->user, 0, m->user_len) || memchr(m->pass, 0, m->pass_len)))
     return gost__hs_refuse(h, GOST__RELAY_UNAUTHORIZED, "credentials with a NUL byte");
@@ -130,6 +134,10 @@ static void authorised(struct gost_hs *h) {
     }
     return gost__hs_refuse(h, GOST__RELAY_BAD_REQUEST, "unknown command");
   }
+  /* a visitor session is checked like a visitor: credentials above; each of its streams is
+   * then checked again, ownership included */
+  if (!h->from_ep && m->cmd == GOST__RELAY_CMD_CONNECT && !memcmp(m->tunnel.id, gost__relay_vmux_id, 16))
+    return gost__hs_vmux(h);
   if (!h->from_ep && !owner_ok(h)) return;
   if (m->cmd == GOST__RELAY_CMD_BIND) return gost__hs_bind(h);
   if (m->cmd == GOST__RELAY_CMD_CONNECT) return gost__hs_connect(h);
@@ -197,8 +205,8 @@ static int hs_admit(struct gost_tunnel_server *srv, gost_stream *s) {
   return 0;
 }
 
-void gost__tunnel_serve_relay(struct gost_tunnel_server *srv, gost_stream *s, const void *data,
-                              size_t len, int from_ep, const struct gost_ingress *ing) {
+static void serve(struct gost_tunnel_server *srv, gost_stream *s, const void *data, size_t len,
+                  int from_ep, int in_mux, const struct gost_ingress *ing) {
   if (!hs_admit(srv, s)) return;
   struct gost_hs *h = gost__calloc(srv->ctx, 1, sizeof *h);
   uint8_t *buf = len && len <= GOST_HS_MAX ? gost__malloc(srv->ctx, len) : NULL;
@@ -213,6 +221,7 @@ void gost__tunnel_serve_relay(struct gost_tunnel_server *srv, gost_stream *s, co
   h->srv = srv;
   h->s = s;
   h->from_ep = from_ep;
+  h->in_mux = in_mux;
   h->ing = ing;
   h->p.abort = hs_abort;
   gost_list_insert_tail(&srv->conns, &h->p.link);
@@ -224,6 +233,15 @@ void gost__tunnel_serve_relay(struct gost_tunnel_server *srv, gost_stream *s, co
   ev_timer_start(srv->ctx->loop, &h->timer);
   gost_stream_set_read_cb(s, hs_read, h);
   try_parse(h);
+}
+
+void gost__tunnel_serve_relay(struct gost_tunnel_server *srv, gost_stream *s, const void *data,
+                              size_t len, int from_ep, const struct gost_ingress *ing) {
+  serve(srv, s, data, len, from_ep, 0, ing);
+}
+
+void gost__tunnel_serve_mux_stream(struct gost_tunnel_server *srv, gost_stream *s) {
+  serve(srv, s, NULL, 0, 0, 1, NULL);
 }
 
 /* ---- handler ops ---- */
@@ -239,6 +257,7 @@ static void srv_free(struct gost_tunnel_server *srv) {
     struct gost_tunnel_pending *p = gost_container_of(srv->conns.next, struct gost_tunnel_pending, link);
     p->abort(p);
   }
+  gost__vmux_sessions_close(srv);
   gost__public_free(srv->pub);
   gost__tunnel_registry_free(srv->reg);
   gost__tunnel_cluster_stop(srv);
@@ -254,9 +273,14 @@ static int start_common(gost_service_t *svc, int legacy) {
   srv->ctx = svc->ctx;
   srv->legacy = legacy;
   gost_list_init(&srv->conns);
+  gost_list_init(&srv->vmux_sessions);
   gost__entry_pool_init(srv);
   int rc = gost__mux_config_from_meta(&srv->mux, meta, 1, legacy ? 1 : 2);
   if (rc != GOST_OK) goto fail;
+  /* visitor sessions: always smux v2 (a libgost extension, no legacy peer to match) */
+  if ((rc = gost__mux_config_from_meta(&srv->vmux_cfg, meta, 0, 2)) != GOST_OK) goto fail;
+  srv->vmux_cfg.version = 2;
+  srv->vmux = gost__str_bool(gost__service_meta(svc, "tunnel.mux", NULL), 1);
   srv->direct = gost__str_bool(gost__service_meta(svc, "tunnel.direct", NULL), 0);
   srv->bind = gost__str_bool(gost__service_meta(svc, "bind", NULL), 0);
   srv->has_entry_id = uuid_opt(gost__service_meta(svc, "entrypoint.id", NULL), srv->entry_id);
@@ -298,9 +322,19 @@ static int start_common(gost_service_t *svc, int legacy) {
     goto fail;
   }
   gost__tunnel_registry_set_owner(srv->reg, svc->name);
+  v = gost__service_meta(svc, "tunnel.statsTTL", NULL);
+  if (v) {
+    int64_t ttl = gost__duration_ms(v);
+    if (ttl < 0) {
+      rc = gost__error(GOST_EINVAL, "tunnel.statsTTL: bad duration \"%s\"", v);
+      goto fail;
+    }
+    gost__tunnel_registry_set_stats_ttl(srv->reg, (double)ttl / 1000.0);
+  }
   if ((rc = gost__public_init(srv)) != GOST_OK) goto fail;
   if ((rc = gost__tunnel_cluster_start(srv)) != GOST_OK) goto fail;
   svc->handler_state = srv;
+  svc->handshakes = (struct gost_budget_gauge){&srv->nhs, srv->hs_max};
   if ((rc = gost__entrypoints_start(srv)) != GOST_OK) {
     svc->handler_state = NULL;
     goto fail;
@@ -326,6 +360,7 @@ static void tunnel_handle(gost_service_t *svc, gost_stream *s, const struct gost
 static void tunnel_stop(gost_service_t *svc) {
   struct gost_tunnel_server *srv = svc->handler_state;
   svc->handler_state = NULL;
+  svc->handshakes = (struct gost_budget_gauge){NULL, 0};
   if (srv) srv_free(srv);
 }
 
@@ -364,6 +399,11 @@ static void to_positional(gost_service_t *svc, const gost_connector_info_t *i, v
 int gost_service_foreach_connector(gost_service_t *svc, gost_connector_cb cb, void *user) {
   struct positional p = {cb, user};
   return gost_service_connectors(svc, cb ? to_positional : NULL, &p);
+}
+
+int gost_service_tunnel_stats(gost_service_t *svc, gost_tunnel_stats_cb cb, void *user) {
+  struct gost_tunnel_server *srv = server_of(svc);
+  return srv ? gost__tunnel_registry_foreach_tunnel(srv->reg, svc, cb, user) : svc ? GOST_ESTATE : GOST_EINVAL;
 }
 
 int gost_service_disconnect(gost_service_t *svc, const char *connector_id) {

@@ -449,6 +449,8 @@ void gost__udpflow_input(struct gost_udpflow_listener *l, const struct sockaddr_
   if (--l->busy == 0 && l->stopped && l->nflows == 0) listener_free(l);
 }
 
+const size_t *gost__udpflow_nflows(const struct gost_udpflow_listener *l) { return &l->nhashed; }
+
 const struct sockaddr_storage *gost__udpflow_local(const struct gost_udpflow_listener *l) {
   return &l->local;
 }

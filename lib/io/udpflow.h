@@ -49,6 +49,8 @@ void gost__udpflow_input(struct gost_udpflow_listener *l, const struct sockaddr_
                          const void *data, size_t n);
 /* Bound local address of the listening socket. */
 const struct sockaddr_storage *gost__udpflow_local(const struct gost_udpflow_listener *l);
+/* Live flows (the count udp.maxFlows bounds), valid while l is open. */
+const size_t *gost__udpflow_nflows(const struct gost_udpflow_listener *l);
 size_t gost__udpflow_count(const struct gost_udpflow_listener *l);
 /* Stops receiving and ends every flow (they get GOST_ECLOSED); memory goes once the last
  * flow is closed by its owner. */

@@ -27,6 +27,10 @@ struct gost_node {
   char *user, *pass; /* credentials for the connector, NULL if none */
   /* selection state */
   double fail_until; /* loop time until which the fail filter skips the node */
+  /* connector state kept across connections (the tunnel connector's visitor sessions),
+   * freed with the node */
+  void *conn_state;
+  void (*conn_state_free)(void *state);
 };
 
 struct gost_hop {
@@ -51,6 +55,16 @@ struct gost_chain {
 
 struct gost_listener_ops;
 struct gost_handler_ops;
+
+#define GOST_SVC_EVENTS 10
+
+/* A budget in use (GET /api/status, docs/limits.md): `open` points at the live count kept by
+ * whoever enforces the limit, `max` is the configured limit; open NULL = not applicable. */
+struct gost_budget_gauge {
+  const size_t *open;
+  size_t max;
+};
+enum { GOST_SVC_READY, GOST_SVC_RUNNING, GOST_SVC_FAILED, GOST_SVC_CLOSED };
 
 struct gost_service {
   void *data;                   /* the caller's (gost_service_set_data) */
@@ -80,6 +94,16 @@ struct gost_service {
   uint16_t entrypoint_port; /* tunnel handler entrypoint, once started */
   uint64_t stats[4];        /* GOST_STAT_* */
   uint64_t errors;          /* requests the handler failed or refused (metrics) */
+  /* stock's read-only `status` of GET /config (lib/api/service_run.c records it) */
+  double created_at;        /* wall clock at gost_service_new, seconds */
+  int state;                /* GOST_SVC_READY / RUNNING / FAILED / CLOSED */
+  struct gost_svc_event {
+    double time;
+    char msg[200];
+  } events[GOST_SVC_EVENTS]; /* ring of the last lifecycle events */
+  unsigned nevents;          /* events ever recorded: the next slot is nevents % N */
+  /* set by the listener / handler while started: conns.max, udp.maxFlows, handshake.max */
+  struct gost_budget_gauge conns, flows, handshakes;
 };
 
 /* Per accepted connection facts handed from the listener to the handler. */
@@ -122,6 +146,14 @@ struct gost_connector_ops {
   int (*connect)(struct gost_node *node, gost_ctx_t *ctx, gost_stream *s, const char *network,
                  const char *addr, const struct gost_conn_info *info, gost_stream_ready_cb cb,
                  void *user);
+  /* Optional: reach addr through node on a carrier shared with other connections (the tunnel
+   * connector's multiplexed visitor session), for a chain whose only hop is node. GOST_OK:
+   * *op is set and cb fires later, exactly once, unless open_cancel(op) ran first. Status
+   * GOST_EUNSUPPORTED, returned or given to cb: no shared carrier, dial the node as usual.
+   * info stays valid until cb or open_cancel. */
+  int (*open)(struct gost_node *node, gost_ctx_t *ctx, const char *network, const char *addr,
+              const struct gost_conn_info *info, gost_stream_ready_cb cb, void *user, void **op);
+  void (*open_cancel)(void *op);
 };
 
 /* Registries (static const tables in lib/service/registry.c). NULL if unknown. */

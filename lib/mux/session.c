@@ -370,6 +370,10 @@ void gost__mux_session_close(struct gost_mux_session *m) {
 
 int gost__mux_session_is_closed(const struct gost_mux_session *m) { return m->dead; }
 
+int gost__mux_session_has_room(const struct gost_mux_session *m) {
+  return !m->dead && m->nlive < (m->cfg.max_streams ? m->cfg.max_streams : GOST_MUX_STREAMS_DEFAULT_MAX);
+}
+
 void gost__mux_session_counters(const struct gost_mux_session *m, struct gost_mux_counters *out) {
   *out = m->cnt;
   size_t n = 0;

@@ -44,6 +44,8 @@ int gost__mux_open_stream(struct gost_mux_session *m, gost_stream **out);
  * stream is closed. on_closed does not fire. NULL-safe. */
 void gost__mux_session_close(struct gost_mux_session *m);
 int gost__mux_session_is_closed(const struct gost_mux_session *m);
+/* 1 when a stream can be opened now (alive, below mux.maxStreams). O(1). */
+int gost__mux_session_has_room(const struct gost_mux_session *m);
 void gost__mux_session_counters(const struct gost_mux_session *m, struct gost_mux_counters *out);
 
 #endif

@@ -154,12 +154,14 @@ static int tcp_start(gost_service_t *svc) {
   t->pause.data = t;
   ev_io_start(svc->ctx->loop, &t->io);
   svc->listener_state = t;
+  svc->conns = (struct gost_budget_gauge){&t->conns->live, t->conns_max};
   return GOST_OK;
 }
 
 static void tcp_stop(gost_service_t *svc) {
   struct tcp_listener *t = svc->listener_state;
   if (!t) return;
+  svc->conns = (struct gost_budget_gauge){NULL, 0};
   ev_io_stop(svc->ctx->loop, &t->io);
   ev_timer_stop(svc->ctx->loop, &t->pause);
   gost__conn_count_release(t->conns);

@@ -52,10 +52,12 @@ static int udp_start(gost_service_t *svc) {
   const struct sockaddr_storage *local = gost__udpflow_local(l);
   svc->port = gost__sockaddr_port((const struct sockaddr *)local);
   svc->listener_state = l;
+  svc->flows = (struct gost_budget_gauge){gost__udpflow_nflows(l), o.max_flows};
   return GOST_OK;
 }
 
 static void udp_stop(gost_service_t *svc) {
+  svc->flows = (struct gost_budget_gauge){NULL, 0};
   gost__udpflow_close(svc->listener_state);
   svc->listener_state = NULL;
 }

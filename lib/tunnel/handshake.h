@@ -22,6 +22,7 @@ struct gost_hs {
   gost_stream *s;
   ev_timer timer;
   int from_ep;
+  int in_mux; /* a stream of a multiplexed visitor session (tunnel CONNECT only) */
   const struct gost_ingress *ing;
   struct gost_dial *dial; /* plain relay CONNECT in progress */
   struct gost_tunnel_opening *opening; /* tunnel CONNECT served by another node (cluster mode) */

@@ -19,9 +19,13 @@
 struct tunnel {
   struct gost_hnode node; /* reg->index, by ID */
   struct gost_list link;  /* reg->tunnels, for walks */
+  struct gost_list idle_link; /* reg->idle while nconns == 0, oldest first */
   uint8_t id[16];
   struct gost_list conns;
   size_t nconns;
+  struct gost_tunnel_totals done; /* its connectors that ended: survive leave and rejoin */
+  int idle;                       /* on reg->idle: no connector since idle_since */
+  double idle_since;
 };
 
 struct gost_tunnel_connector {
@@ -42,6 +46,9 @@ struct gost_tunnel_registry {
   const char *owner; /* service name, for events */
   struct gost_tunnel_totals done; /* counters of sessions that ended */
   struct gost_list tunnels;
+  struct gost_list idle; /* tunnels without connectors, kept for their totals (oldest first) */
+  size_t nidle;
+  double stats_ttl;      /* seconds an idle tunnel's totals are kept */
   struct gost_hmap index; /* tunnel ID -> struct tunnel: one probe per stream opened */
   uint64_t rng; /* xorshift64* state, seeded once: no RAND_bytes (and its getpid) per stream */
   const struct gost_tunnel_observer *obs;
@@ -59,6 +66,8 @@ struct gost_tunnel_registry *gost__tunnel_registry_new(gost_ctx_t *ctx) {
   if (!reg) return NULL;
   reg->ctx = ctx;
   gost_list_init(&reg->tunnels);
+  gost_list_init(&reg->idle);
+  reg->stats_ttl = GOST_TUNNEL_STATS_TTL_DEFAULT;
   gost__hmap_init(&reg->index, &ctx->mem);
   if (RAND_bytes((unsigned char *)&reg->rng, sizeof reg->rng) != 1) reg->rng = (uint64_t)(uintptr_t)reg ^ (uint64_t)rand();
   reg->rng |= 1; /* never zero */
@@ -75,32 +84,62 @@ static struct tunnel *find(const struct gost_tunnel_registry *reg, const uint8_t
 }
 
 static void tunnel_unlink(struct gost_tunnel_registry *reg, struct tunnel *t) {
+  if (t->idle) {
+    gost_list_remove(&t->idle_link);
+    reg->nidle--;
+  }
   gost__hmap_remove(&reg->index, &t->node);
   gost_list_remove(&t->link);
   gost__free(reg->ctx, t);
 }
 
-static void conn_remove(struct gost_tunnel_connector *c) {
-  struct tunnel *t = c->t;
+/* Forgets the totals of tunnels idle longer than the TTL, and the oldest idle ones beyond
+ * GOST_TUNNEL_IDLE_MAX: what an idle tunnel costs stays bounded. */
+static void sweep_idle(struct gost_tunnel_registry *reg) {
+  double now = gost__now(reg->ctx);
+  while (!gost_list_empty(&reg->idle)) {
+    struct tunnel *t = gost_container_of(reg->idle.next, struct tunnel, idle_link);
+    if (reg->nidle <= GOST_TUNNEL_IDLE_MAX && now - t->idle_since < reg->stats_ttl) break;
+    tunnel_unlink(reg, t);
+  }
+}
+
+/* Takes c out of its tunnel and frees it; the tunnel stays (maybe empty). */
+static void conn_drop(struct gost_tunnel_connector *c) {
   struct gost_tunnel_registry *reg = c->reg;
   if (c->obs_tag && reg->obs) reg->obs->unbound(reg->obs_user, c->obs_tag);
   gost_list_remove(&c->link);
+  c->t->nconns--;
   gost__free(reg->ctx, c);
-  if (--t->nconns == 0) tunnel_unlink(reg, t); /* empty tunnels go at once (stock: every 15 min) */
+}
+
+/* An empty tunnel keeps its totals for stats_ttl (stock drops empty tunnels every 15 min).
+ * May free other idle tunnels, never t itself unless the TTL is 0. */
+static void mark_idle(struct gost_tunnel_registry *reg, struct tunnel *t) {
+  t->idle = 1;
+  t->idle_since = gost__now(reg->ctx);
+  gost_list_insert_tail(&reg->idle, &t->idle_link);
+  reg->nidle++;
+  sweep_idle(reg);
+}
+
+static void conn_remove(struct gost_tunnel_connector *c) {
+  struct tunnel *t = c->t;
+  struct gost_tunnel_registry *reg = c->reg;
+  conn_drop(c);
+  if (!t->nconns) mark_idle(reg, t);
 }
 
 void gost__tunnel_registry_free(struct gost_tunnel_registry *reg) {
   if (!reg) return;
   while (!gost_list_empty(&reg->tunnels)) {
     struct tunnel *t = gost_container_of(reg->tunnels.next, struct tunnel, link);
-    while (t->nconns > 1) {
+    while (t->nconns) {
       struct gost_tunnel_connector *c = gost_container_of(t->conns.next, struct gost_tunnel_connector, link);
       gost__mux_session_close(c->sess);
-      conn_remove(c);
+      conn_drop(c);
     }
-    struct gost_tunnel_connector *c = gost_container_of(t->conns.next, struct gost_tunnel_connector, link);
-    gost__mux_session_close(c->sess);
-    conn_remove(c); /* frees t */
+    tunnel_unlink(reg, t);
   }
   gost__hmap_cleanup(&reg->index);
   gost__free(reg->ctx, reg);
@@ -121,13 +160,18 @@ static void emit(struct gost_tunnel_connector *c, int type, const char *detail) 
 }
 
 /* Keeps the session's counters in the totals, tells listeners, leaves the pool. */
+static void add_ended(struct gost_tunnel_totals *to, const struct gost_mux_counters *k) {
+  to->streams += k->streams_opened;
+  to->bytes_in += k->bytes_in;
+  to->bytes_out += k->bytes_out;
+  to->connections++;
+}
+
 static void connector_ended(struct gost_tunnel_connector *c, const char *reason) {
   struct gost_mux_counters k;
   gost__mux_session_counters(c->sess, &k);
-  c->reg->done.streams += k.streams_opened;
-  c->reg->done.bytes_in += k.bytes_in;
-  c->reg->done.bytes_out += k.bytes_out;
-  c->reg->done.connections++;
+  add_ended(&c->reg->done, &k);
+  add_ended(&c->t->done, &k);
   emit(c, GOST_EVENT_CONNECTOR_DOWN, reason);
   conn_remove(c);
 }
@@ -149,8 +193,14 @@ int gost__tunnel_registry_bind(struct gost_tunnel_registry *reg, const uint8_t t
                                struct gost_tunnel_connector **out) {
   gost_ctx_t *ctx = reg->ctx;
   if (out) *out = NULL;
+  sweep_idle(reg);
   struct tunnel *t = find(reg, tunnel_id);
   int fresh = 0;
+  if (t && t->idle) { /* a rejoin: the tunnel is live again, its totals carry on */
+    gost_list_remove(&t->idle_link);
+    reg->nidle--;
+    t->idle = 0;
+  }
   if (!t) {
     t = gost__calloc(ctx, 1, sizeof *t);
     if (!t) {
@@ -170,6 +220,7 @@ int gost__tunnel_registry_bind(struct gost_tunnel_registry *reg, const uint8_t t
   struct gost_tunnel_connector *c = gost__calloc(ctx, 1, sizeof *c);
   if (!c) {
     if (fresh) tunnel_unlink(reg, t);
+    else if (!t->nconns) mark_idle(reg, t);
     gost_stream_close(carrier);
     return gost__error(GOST_ENOMEM, "connector");
   }
@@ -184,7 +235,9 @@ int gost__tunnel_registry_bind(struct gost_tunnel_registry *reg, const uint8_t t
   static const struct gost_mux_callbacks cbs = {NULL, on_session_closed};
   int rc = gost__mux_session_new(&c->sess, ctx, carrier, cfg, initial, len, &cbs, c);
   if (rc != GOST_OK) {
-    conn_remove(c);
+    conn_drop(c);
+    if (fresh) tunnel_unlink(reg, t); /* it never carried anything */
+    else if (!t->nconns) mark_idle(reg, t);
     return rc;
   }
   if (reg->obs) c->obs_tag = reg->obs->bound(reg->obs_user, tunnel_id, connector_id, c->udp, weight);
@@ -320,6 +373,53 @@ int gost__tunnel_registry_foreach(const struct gost_tunnel_registry *reg, gost_s
       if (cb) cb(svc, &info, user);
       n++;
     }
+  }
+  return n;
+}
+
+void gost__tunnel_registry_streams_live(const struct gost_tunnel_registry *reg, uint64_t *total, uint64_t *busiest) {
+  const struct gost_list *p1, *p2;
+  *total = *busiest = 0;
+  gost_list_foreach(p1, &reg->tunnels) {
+    const struct tunnel *t = gost_container_of(p1, struct tunnel, link);
+    gost_list_foreach(p2, &t->conns) {
+      const struct gost_tunnel_connector *c = gost_container_of(p2, struct gost_tunnel_connector, link);
+      struct gost_mux_counters k;
+      gost__mux_session_counters(c->sess, &k);
+      *total += k.streams_live;
+      if (k.streams_live > *busiest) *busiest = k.streams_live;
+    }
+  }
+}
+
+void gost__tunnel_registry_set_stats_ttl(struct gost_tunnel_registry *reg, double seconds) {
+  reg->stats_ttl = seconds;
+}
+
+int gost__tunnel_registry_foreach_tunnel(struct gost_tunnel_registry *reg, gost_service_t *svc,
+                                         gost_tunnel_stats_cb cb, void *user) {
+  int n = 0;
+  struct gost_list *p1, *p2;
+  sweep_idle(reg); /* expired totals are not reported */
+  double now = gost__now(reg->ctx);
+  gost_list_foreach(p1, &reg->tunnels) {
+    const struct tunnel *t = gost_container_of(p1, struct tunnel, link);
+    char tid[GOST__UUID_STR_LEN + 1];
+    gost__uuid_format(t->id, tid);
+    gost_tunnel_stats_t st = {sizeof st, tid, 0, t->done.connections, t->done.streams, t->done.bytes_in,
+                              t->done.bytes_out, t->idle ? now - t->idle_since : 0};
+    gost_list_foreach(p2, &t->conns) {
+      const struct gost_tunnel_connector *c = gost_container_of(p2, struct gost_tunnel_connector, link);
+      struct gost_mux_counters k;
+      gost__mux_session_counters(c->sess, &k);
+      st.connectors += !gost__mux_session_is_closed(c->sess);
+      st.connections++;
+      st.streams += k.streams_opened;
+      st.bytes_in += k.bytes_in;
+      st.bytes_out += k.bytes_out;
+    }
+    if (cb) cb(svc, &st, user);
+    n++;
   }
   return n;
 }

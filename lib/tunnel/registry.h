@@ -61,6 +61,16 @@ struct gost_tunnel_totals {
 void gost__tunnel_registry_set_owner(struct gost_tunnel_registry *reg, const char *service);
 /* Live connectors plus those that ended since the registry was created. */
 void gost__tunnel_registry_totals(const struct gost_tunnel_registry *reg, struct gost_tunnel_totals *out);
+/* Per-tunnel totals (gost_service_tunnel_stats): a tunnel whose last connector left keeps its
+ * totals for stats_ttl seconds (handler metadata tunnel.statsTTL), at most GOST_TUNNEL_IDLE_MAX
+ * such tunnels per server (the oldest go first); a connector rejoining in time carries on. */
+#define GOST_TUNNEL_STATS_TTL_DEFAULT 900.0
+#define GOST_TUNNEL_IDLE_MAX 1024
+void gost__tunnel_registry_set_stats_ttl(struct gost_tunnel_registry *reg, double seconds);
+int gost__tunnel_registry_foreach_tunnel(struct gost_tunnel_registry *reg, gost_service_t *svc,
+                                         gost_tunnel_stats_cb cb, void *user);
+/* Live streams over all sessions, and the most any one session holds (mux.maxStreams). */
+void gost__tunnel_registry_streams_live(const struct gost_tunnel_registry *reg, uint64_t *total, uint64_t *busiest);
 /* Closes the connector's session (GOST_ENOTFOUND if it is not live). */
 int gost__tunnel_registry_kick(struct gost_tunnel_registry *reg, const uint8_t connector_id[16]);
 

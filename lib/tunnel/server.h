@@ -52,6 +52,9 @@ struct gost_tunnel_server {
   size_t npool;
   ev_timer pool_timer;    /* idle expiry; runs only while the pool is not empty */
   struct gost_tunnel_cluster *cluster;
+  int vmux;                       /* tunnel.mux: accept multiplexed visitor sessions (default on) */
+  struct gost_smux_config vmux_cfg; /* their smux settings (mux.* keys; we accept streams) */
+  struct gost_list vmux_sessions; /* accepted sessions (vmux_serve.c) */
 };
 
 /* Something to tear down on stop (handshakes, entrypoint sessions). */
@@ -84,6 +87,9 @@ void gost__tunnel_addr_str(const gost_sockaddr *a, char *buf, size_t cap);
 void gost__tunnel_serve_relay(struct gost_tunnel_server *srv, gost_stream *s, const void *data,
                               size_t len, int from_entrypoint, const struct gost_ingress *ing);
 
+/* handler/tunnel.c: serve the relay request at the start of a stream of a multiplexed visitor
+ * session: as on a connection of its own, but tunnel CONNECT only. */
+void gost__tunnel_serve_mux_stream(struct gost_tunnel_server *srv, gost_stream *s);
 /* entrypoint.c */
 int gost__entrypoints_start(struct gost_tunnel_server *srv);
 void gost__entrypoints_stop(struct gost_tunnel_server *srv);

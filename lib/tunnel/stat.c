@@ -6,12 +6,26 @@
 
 #include "tunnel/server.h"
 
-int gost__tunnel_service_stat(const gost_service_t *svc, int which, uint64_t *out) {
-  /* the handler's state is a tunnel server exactly when its ops are "tunnel" or "relay" */
+/* the handler's state is a tunnel server exactly when its ops are "tunnel" or "relay" */
+static const struct gost_tunnel_server *server_of(const gost_service_t *svc) {
   if (!svc->running || !svc->handler || !svc->handler_state ||
       (strcmp(svc->handler->name, "tunnel") && strcmp(svc->handler->name, "relay")))
-    return 0;
-  const struct gost_tunnel_server *srv = svc->handler_state;
+    return NULL;
+  return svc->handler_state;
+}
+
+int gost__tunnel_streams_use(const gost_service_t *svc, struct gost_tunnel_streams_use *out) {
+  const struct gost_tunnel_server *srv = server_of(svc);
+  if (!srv) return 0;
+  /* 0 in the config means the session default, 16384 (mux/smux.h) */
+  *out = (struct gost_tunnel_streams_use){0, 0, srv->mux.max_streams ? srv->mux.max_streams : 16384};
+  gost__tunnel_registry_streams_live(srv->reg, &out->total, &out->busiest);
+  return 1;
+}
+
+int gost__tunnel_service_stat(const gost_service_t *svc, int which, uint64_t *out) {
+  const struct gost_tunnel_server *srv = server_of(svc);
+  if (!srv) return 0;
   struct gost_tunnel_totals t;
   gost__tunnel_registry_totals(srv->reg, &t);
   uint64_t n = svc->stats[GOST_STAT_CONNECTIONS];

@@ -9,6 +9,8 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #include "admin/admin.h"
 #include "config/config_int.h"
@@ -168,18 +170,25 @@ END_TEST
 
 /* ---- log file: rotation by size, backups pruned, reopen after a move ---- */
 
-START_TEST(test_log_rotation) {
-  char dir[] = "/tmp/gost-logrot-XXXXXX", path[128], pat[160];
+/* A context logging as text into dir/gost.log (dir made from its template) with rot, after
+ * 4000 records of ~0.9 KB (~3.7 MB: three 1 MB rotations). */
+static gost_ctx_t *rotated_log(char *dir, char *path, size_t cap, const struct gost_log_rotation *rot) {
   ck_assert_ptr_nonnull(mkdtemp(dir));
-  snprintf(path, sizeof path, "%s/gost.log", dir);
+  snprintf(path, cap, "%s/gost.log", dir);
   gost_ctx_t *ctx;
   ck_assert_int_eq(gost_ctx_new(&ctx), 0);
-  struct gost_log_rotation rot = {1, 2, 0, 0}; /* 1 MB, keep 2 backups */
-  ck_assert_int_eq(gost__log_configure(ctx, "text", path, &rot), 0);
+  ck_assert_int_eq(gost__log_configure(ctx, "text", path, rot), 0);
   char filler[900];
   memset(filler, 'x', sizeof filler - 1);
   filler[sizeof filler - 1] = '\0';
-  for (int i = 0; i < 4000; i++) GOST_INFO(ctx, "record %d %s", i, filler); /* ~3.7 MB */
+  for (int i = 0; i < 4000; i++) GOST_INFO(ctx, "record %d %s", i, filler);
+  return ctx;
+}
+
+START_TEST(test_log_rotation) {
+  char dir[] = "/tmp/gost-logrot-XXXXXX", path[128], pat[160];
+  struct gost_log_rotation rot = {1, 2, 0, 0, 0}; /* 1 MB, keep 2 backups */
+  gost_ctx_t *ctx = rotated_log(dir, path, sizeof path, &rot);
   struct stat st;
   ck_assert_int_eq(stat(path, &st), 0);
   ck_assert_int_le(st.st_size, 1024 * 1024);
@@ -206,6 +215,47 @@ START_TEST(test_log_rotation) {
 }
 END_TEST
 
+/* log.rotation.compress: the backups become .gz files (made off the loop) whose text is the
+ * records written; no plain backup or temporary stays, and maxBackups counts the .gz files. */
+START_TEST(test_log_rotation_compress) {
+  char dir[] = "/tmp/gost-loggz-XXXXXX", path[128], pat[160];
+  struct gost_log_rotation rot = {1, 2, 0, 0, 1}; /* 1 MB, keep 2, gzip */
+  gost_ctx_t *ctx = rotated_log(dir, path, sizeof path, &rot);
+  snprintf(pat, sizeof pat, "%s.*", path);
+  glob_t g = {0};
+  for (int tries = 0; tries < 200; tries++) { /* the threads finish within a few seconds */
+    globfree(&g);
+    memset(&g, 0, sizeof g);
+    int all_gz = glob(pat, 0, NULL, &g) == 0 && g.gl_pathc == 2;
+    for (size_t i = 0; all_gz && i < g.gl_pathc; i++) all_gz = strstr(g.gl_pathv[i], ".gz") && !strstr(g.gl_pathv[i], ".tmp");
+    if (all_gz) break;
+    usleep(50 * 1000);
+  }
+  ck_assert_int_eq(g.gl_pathc, 2);
+  size_t total = 0;
+  for (size_t i = 0; i < g.gl_pathc; i++) {
+    ck_assert_msg(strlen(g.gl_pathv[i]) > 3 && !strcmp(g.gl_pathv[i] + strlen(g.gl_pathv[i]) - 3, ".gz"), "%s",
+                  g.gl_pathv[i]);
+    gzFile z = gzopen(g.gl_pathv[i], "rb");
+    ck_assert_ptr_nonnull(z);
+    static char text[2 << 20];
+    int n = gzread(z, text, sizeof text - 1);
+    ck_assert_int_eq(gzclose(z), Z_OK);
+    ck_assert_int_gt(n, 900 * 1000);
+    ck_assert_int_le(n, 1024 * 1024);
+    text[n] = '\0';
+    ck_assert_ptr_nonnull(strstr(text, " INFO  record "));
+    total += (size_t)n;
+  }
+  globfree(&g);
+  ck_assert_int_gt(total, 2 * 900 * 1000);
+  gost_ctx_free(ctx);
+  char cmd[200];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir); /* this test's directory only */
+  ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("control");
   TCase *tc = tcase_create("control");
@@ -213,6 +263,7 @@ int main(void) {
   tcase_add_test(tc, test_call_from_threads);
   tcase_add_test(tc, test_apply_diff);
   tcase_add_test(tc, test_yaml_roundtrip);
+  tcase_add_test(tc, test_log_rotation_compress);
   tcase_add_test(tc, test_log_rotation);
   suite_add_tcase(s, tc);
   SRunner *r = srunner_create(s);

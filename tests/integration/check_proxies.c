@@ -84,7 +84,7 @@ START_TEST(socks5_garbage_closes) {
 }
 END_TEST
 
-START_TEST(socks5_bind_unsupported) {
+START_TEST(socks5_bind_disabled) {
   struct fx f;
   fx_open(&f, "socks");
   int fd = client(f.svc->port);
@@ -97,9 +97,95 @@ START_TEST(socks5_bind_unsupported) {
   ck_assert_uint_ge(got, 4);
   ck_assert_int_eq(buf[0], 5);
   ck_assert_int_eq(buf[1], 0);    /* method: no-auth */
-  ck_assert_int_eq(buf[3], 0x07); /* REP: command not supported */
+  ck_assert_int_eq(buf[3], 0x02); /* REP: not allowed by the ruleset (bind=true is not set) */
   close(fd);
   fx_close(&f);
+}
+END_TEST
+
+/* Reads exactly n bytes within secs, spinning the server's loop meanwhile. */
+static int read_n(struct ev_loop *loop, int fd, uint8_t *buf, size_t n, double secs) {
+  size_t got = 0;
+  double end = ev_time() + secs;
+  int never = 0;
+  while (got < n && ev_time() < end) {
+    lp_spin(loop, &never, 0.01);
+    ssize_t k = recv(fd, buf + got, n - got, 0);
+    if (k > 0) got += (size_t)k;
+    else if (k == 0 || errno != EAGAIN) return 0;
+  }
+  return got == n;
+}
+
+static const char *const bind_meta[] = {"readTimeout", "300ms", "bind", "true", NULL};
+
+/* Sends greeting + BIND 127.0.0.1:0, returns the port of the first reply. */
+static uint16_t bind_request(struct fx *f, int fd) {
+  static const char msg[] = "\x05\x01\x00\x05\x02\x00\x01\x7f\x00\x00\x01\x00\x00";
+  send(fd, msg, sizeof msg - 1, MSG_NOSIGNAL);
+  uint8_t r[12];
+  ck_assert(read_n(f->loop, fd, r, sizeof r, 3));
+  ck_assert_int_eq(r[1], 0);
+  ck_assert_int_eq(r[3], 0x00); /* succeeded */
+  ck_assert_int_eq(r[5], 0x01); /* IPv4: the address the client reached us on */
+  ck_assert_mem_eq(r + 6, "\x7f\x00\x00\x01", 4);
+  uint16_t port = (uint16_t)(r[10] << 8 | r[11]);
+  ck_assert_uint_ne(port, 0);
+  return port;
+}
+
+START_TEST(socks5_bind_plain_relays_one_peer) {
+  struct fx f;
+  f.loop = ev_loop_new(EVFLAG_AUTO);
+  ck_assert_int_eq(gost_ctx_new_with_loop(&f.ctx, f.loop), 0);
+  f.svc = gost_test_service(f.ctx, "tcp", "socks5", "127.0.0.1:0", NULL, bind_meta);
+  int fd = client(f.svc->port);
+  uint16_t port = bind_request(&f, fd);
+  int peer = client(port);
+  struct sockaddr_in me;
+  socklen_t len = sizeof me;
+  ck_assert_int_eq(getsockname(peer, (struct sockaddr *)&me, &len), 0);
+  uint8_t r[10];
+  ck_assert(read_n(f.loop, fd, r, sizeof r, 3)); /* second reply: the peer's address */
+  ck_assert_int_eq(r[1], 0x00);
+  ck_assert_mem_eq(r + 4, &me.sin_addr, 4);
+  ck_assert_mem_eq(r + 8, &me.sin_port, 2);
+  send(peer, "ping", 4, MSG_NOSIGNAL);
+  ck_assert(read_n(f.loop, fd, r, 4, 3));
+  ck_assert_mem_eq(r, "ping", 4);
+  send(fd, "pong!", 5, MSG_NOSIGNAL);
+  ck_assert(read_n(f.loop, peer, r, 5, 3));
+  ck_assert_mem_eq(r, "pong!", 5);
+  /* one peer only: the listener is gone once it came */
+  int late = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK), .sin_port = htons(port)};
+  ck_assert_int_ne(connect(late, (struct sockaddr *)&a, sizeof a), 0);
+  close(late);
+  close(peer);
+  char buf[64];
+  size_t got;
+  ck_assert_msg(read_to_close(f.loop, fd, buf, sizeof buf, &got, 3, NULL), "peer closed: client not ended");
+  close(fd);
+  fx_close(&f);
+}
+END_TEST
+
+START_TEST(socks5_bind_plain_client_leaves_first) {
+  struct fx f;
+  f.loop = ev_loop_new(EVFLAG_AUTO);
+  ck_assert_int_eq(gost_ctx_new_with_loop(&f.ctx, f.loop), 0);
+  f.svc = gost_test_service(f.ctx, "tcp", "socks5", "127.0.0.1:0", NULL, bind_meta);
+  int fd = client(f.svc->port);
+  uint16_t port = bind_request(&f, fd);
+  close(fd);
+  int never = 0;
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK), .sin_port = htons(port)};
+  lp_spin(f.loop, &never, 0.3); /* the server sees the EOF and cancels the wait */
+  int p = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int refused = connect(p, (struct sockaddr *)&a, sizeof a) != 0; /* a first peer would be accepted */
+  close(p);
+  ck_assert_msg(refused, "bind port %u still open after the client left", port);
+  fx_close(&f); /* ASan/LSan: nothing of the wait is left */
 }
 END_TEST
 
@@ -207,7 +293,9 @@ int main(void) {
   TCase *tc = tcase_create("bad input");
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, socks5_garbage_closes);
-  tcase_add_test(tc, socks5_bind_unsupported);
+  tcase_add_test(tc, socks5_bind_disabled);
+  tcase_add_test(tc, socks5_bind_plain_relays_one_peer);
+  tcase_add_test(tc, socks5_bind_plain_client_leaves_first);
   tcase_add_test(tc, socks5_connect_echo);
   tcase_add_test(tc, http_oversize_head);
   tcase_add_test(tc, http_bad_request_400);

@@ -8,6 +8,7 @@
   peer.py bulk PORT N                  tcp: sends N random bytes while reading the echo, checks sha256
   peer.py halfclose PORT DATA          tcp: sends DATA, shuts down writing, prints what comes back
   peer.py abort PORT                   tcp: sends a byte, prints how the connection ended
+  peer.py socks5bind PORT              SOCKS5 plain BIND (0x02): prints both replies, relays a line each way
 """
 import hashlib, os, select, socket, struct, sys, threading, time
 
@@ -102,5 +103,28 @@ def main():
             b = s.recv(1); print("eof" if not b else "data")
         except ConnectionResetError: print("reset")
         except socket.timeout: print("timeout")
+    if cmd == "socks5bind": socks5_bind(int(sys.argv[2]))
+
+def read_exact(s, n):
+    b = b""
+    while len(b) < n:
+        k = s.recv(n - len(b))
+        if not k: raise EOFError("closed after %d of %d bytes" % (len(b), n))
+        b += k
+    return b
+
+def socks5_bind(port):
+    c = socket.create_connection(("127.0.0.1", port), timeout=5)
+    c.sendall(b"\x05\x01\x00" + b"\x05\x02\x00\x01" + socket.inet_aton("127.0.0.1") + b"\x00\x00")
+    assert read_exact(c, 2) == b"\x05\x00"
+    r1 = read_exact(c, 10)
+    bport = struct.unpack("!H", r1[8:10])[0]
+    print("first reply rep=%d host=%s port>0=%s" % (r1[1], socket.inet_ntoa(r1[4:8]), bport > 0))
+    p = socket.create_connection(("127.0.0.1", bport), timeout=5)
+    r2 = read_exact(c, 10)
+    peer_ok = (socket.inet_ntoa(r2[4:8]), struct.unpack("!H", r2[8:10])[0]) == p.getsockname()
+    print("second reply rep=%d names the peer=%s" % (r2[1], peer_ok))
+    p.sendall(b"to-client\n"); c.sendall(b"to-peer\n")
+    print("relayed %s %s" % (read_exact(c, 10) == b"to-client\n", read_exact(p, 8) == b"to-peer\n"))
 
 main()

@@ -25,6 +25,12 @@ for scheme in relay socks5; do
   run "hop-$scheme" "$C" -L "udp://127.0.0.1:$UL/127.0.0.1:$UECHO" -F "$scheme://127.0.0.1:$SP"
   retry 20 python3 "$SRC/tests/interop/peer.py" roundtrip udp "$UL" 1200 || fail "$L: UDP through a $scheme hop"
   pass "$L: UDP through a $scheme hop"
+  if [ "$scheme" = socks5 ]; then # plain BIND 0x02: the same two replies and relay from both servers
+    out=$(python3 "$SRC/tests/interop/peer.py" socks5bind "$SP" 2>&1)
+    [ "$out" = "$(printf 'first reply rep=0 host=127.0.0.1 port>0=True\nsecond reply rep=0 names the peer=True\nrelayed True True')" ] ||
+      fail "$L: SOCKS5 plain BIND: $out"
+    pass "$L: SOCKS5 plain BIND (0x02)"
+  fi
 done
 if [ "$C" = stock ]; then # only stock's connector speaks plain UDP ASSOCIATE (relay=udp)
   read -r AL < <(free_ports 1 udp)

@@ -14,6 +14,7 @@ ap.add_argument("--entry", type=int, required=True)
 ap.add_argument("--kill-pid", type=int, required=True)
 ap.add_argument("--tunnel", required=True)
 ap.add_argument("--shots", required=True)
+ap.add_argument("--budgets", required=True, help="service:conns=N,handshakes=N,streams=N (the configured limits)")
 a = ap.parse_args()
 os.makedirs(a.shots, exist_ok=True)
 
@@ -52,6 +53,20 @@ try:
     hosts = drv.find_element(By.ID, "tunnels").text
     for h in ("one.example.com", "two.example.com"):
         assert h in hosts, f"tunnel cards do not show {h}: {hosts!r}"
+    # Connection and stream counts against the configured budgets (issue 11): the limits the
+    # config sets, and the two tunnel clients' connections counted against conns.max.
+    svc, spec = a.budgets.split(":")
+    want = dict(kv.split("=") for kv in spec.split(","))
+    cells = lambda: drv.find_elements(By.CSS_SELECTOR, f'tr[data-budget="{svc}"] td')
+    wait_for("the budgets row of " + svc, lambda: len(cells()) == 5)
+    conns, hs, streams = cells()[1], cells()[2], cells()[3]
+    assert conns.get_attribute("data-max") == want["conns"], conns.text
+    assert hs.get_attribute("data-max") == want["handshakes"], hs.text
+    assert streams.get_attribute("data-max") == want["streams"], streams.text
+    wait_for("both tunnel clients counted against conns.max",
+             lambda: int(cells()[1].get_attribute("data-open")) >= 2)
+    assert f"/ {want['conns']}" in cells()[1].text, cells()[1].text
+    assert "No budget limit has been hit." in drv.find_element(By.ID, "limits-hit").text
     drv.save_screenshot(os.path.join(a.shots, "dashboard-desktop.png"))
 
     # Accessibility basics: every form control has a label, every button a name.

@@ -72,6 +72,21 @@ assert s["outputBytes"] > 100 and s["inputBytes"] >= 3 * 8000000, s
 PY
 pass "gost_service_stat on a tunnel service counts public requests and bytes"
 
+# budgets in use against their configured limits (docs/limits.md), as the dashboard shows them
+"${C[@]}" "$B/api/status" > status.json
+python3 - status.json <<'PY' || fail "budgets in /api/status: $(cat status.json)"
+import json, sys
+b = json.load(open(sys.argv[1]))["budgets"]
+svc = {s["service"]: s for s in b["services"]}
+tun, fwd = svc["tun"], svc["fwd"]
+assert tun["conns"]["max"] == 50000 and tun["conns"]["open"] >= 1, tun  # the tunnel client
+assert tun["handshakes"] == {"open": 0, "max": 1024}, tun
+assert tun["muxStreams"]["maxPerSession"] == 16384 and tun["muxStreams"]["open"] == 0, tun
+assert fwd["conns"] == {"open": 0, "max": 50000} and "muxStreams" not in fwd, fwd
+assert b["limitsHit"]["conns_refused"] == 0 and set(b["limitsHit"]) >= {"handshakes_refused", "udp_flows_refused"}, b
+PY
+pass "/api/status: connection, handshake and stream counts against conns.max, handshake.max, mux.maxStreams"
+
 # a transfer through the unchanged service 'fwd' runs across every change below
 curl -sf --max-time 30 --limit-rate 3M "http://127.0.0.1:$F/big.bin" -o got.bin &
 xfer=$!
@@ -82,6 +97,26 @@ sleep 0.3
 grep -q '"msg":"OK"' r.json || fail "create: $(cat r.json)"
 wait_tcp "$N1"
 curl -sf --max-time 5 "http://127.0.0.1:$N1/backend.py" | grep -q ThreadingHTTPServer || fail "new service does not forward"
+# list: GET /config carries stock's read-only per-service status (go-gost/x config.ServiceStatus)
+"${C[@]}" "$B/config" > cfg.json
+python3 - cfg.json <<'PY' || fail "GET /config status: $(head -c 2000 cfg.json)"
+import json, sys, time
+svcs = {s["name"]: s for s in json.load(open(sys.argv[1]))["services"]}
+assert set(svcs) == {"tun", "fwd", "new1"}, list(svcs)
+st = svcs["new1"]["status"]
+assert st["state"] == "running" and abs(st["createTime"] - time.time()) < 60, st
+assert any("listening" in e["msg"] and e["time"] >= st["createTime"] for e in st["events"]), st
+assert st["stats"]["totalConns"] >= 1 and st["stats"]["outputBytes"] > 0, st
+assert set(st["stats"]) == {"totalConns", "currentConns", "totalErrs", "inputBytes", "outputBytes"}, st
+assert svcs["fwd"]["status"]["stats"]["totalConns"] >= 1, svcs["fwd"]  # the transfer running across the changes
+PY
+"${C[@]}" "$B/config?format=yaml" > cfg.yaml
+grep -qE '^ +state: "running"' cfg.yaml || fail "YAML /config lacks status: $(head -40 cfg.yaml)"
+# the item as GET /config shows it, status included, goes back unchanged (stock ignores status)
+python3 -c 'import json,sys; print(json.dumps([s for s in json.load(open(sys.argv[1]))["services"] if s["name"] == "new1"][0]))' cfg.json > new1.json
+"${C[@]}" -XPUT "$B/config/services/new1" --data-binary @new1.json > r.json
+grep -q '"msg":"OK"' r.json || fail "PUT of a GET /config item with its status: $(cat r.json)"
+grep -q "config applied: 0 added, 0 changed, 0 removed, 3 unchanged" server.log || fail "status sent back restarted new1"
 "${C[@]}" -XPOST "$B/config/services" -d '{"name":"new1"}' > r.json
 grep -q '"code":40002' r.json || fail "duplicate: $(cat r.json)"
 "${C[@]}" -XPOST "$B/config/services" -d '{"name":"bad","addr":":1","handler":{"type":"nope"}}' > r.json
@@ -109,6 +144,12 @@ code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "Host: b.example.c
 grep -q '"msg":"OK"' r.json || fail "add rule: $(cat r.json)"
 curl -sf --max-time 5 -H "Host: b.example.com" "http://127.0.0.1:$E/backend.py" | grep -q ThreadingHTTPServer ||
   fail "rule added through the API does not route"
+# change the rule: b.example.com now names a tunnel without a client
+"${C[@]}" -XPUT "$B/api/ingresses/ing/rules/b.example.com" -d "{\"endpoint\":\"$TID2\"}" > r.json
+grep -q '"msg":"OK"' r.json || fail "change rule: $(cat r.json)"
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "Host: b.example.com" "http://127.0.0.1:$E/backend.py")
+[ "$code" != 200 ] || fail "b.example.com still routes to the old tunnel after the change"
+"${C[@]}" "$B/config" | grep -A1 -F '"hostname": "b.example.com"' | grep -q "$TID2" || fail "GET /config lacks the changed rule"
 "${C[@]}" "$B/config" | grep -q b.example.com || fail "GET /config does not show the new rule"
 "${C[@]}" -XPUT "$B/api/ingresses/ing/rules/c.example.com" -d '{"endpoint":"not-a-uuid"}' > r.json
 grep -q '"code":40001' r.json || fail "bad endpoint: $(cat r.json)"
@@ -125,7 +166,7 @@ pass "ingress rules: add, route, remove, replace; recent errors"
 
 wait "$xfer" || fail "transfer across the changes failed"
 cmp -s big.bin got.bin || fail "transfer across the changes is not byte-exact"
-pass "an 8 MB transfer through an unchanged service stayed byte-exact across 9 changes"
+pass "an 8 MB transfer through an unchanged service stayed byte-exact across 10 changes"
 
 # the tunnel client stayed registered through all of it
 "${C[@]}" "$B/api/tunnels" > t.json

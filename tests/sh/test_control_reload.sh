@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Hot reload (docs/operations.md): SIGHUP under wrk load through the tunnel entrypoint applies a
-# changed ingress and a new service with zero failed requests and without re-registering the
-# tunnel client; an invalid file is refused and the running config kept; log: {output, format}
+# changed ingress (the very hostname wrk requests moves to another tunnel) and a new service with
+# zero failed requests and without re-registering either tunnel client; an invalid file is refused and the running config kept; log: {output, format}
 # writes to a file with time zones, and SIGUSR1 reopens it after logrotate moved it.
 source "$(dirname "$0")/lib.sh"
 command -v wrk >/dev/null || { echo "SKIP: wrk not installed"; exit 0; }
 
 TID=4d21094e-b74c-4916-86c1-d9fa36ea677b
+TID2=ac74d9dd-3125-442a-a7c1-f9e49e05faca
 read -r T E API W N1 < <(free_ports 5)
 cd "$WORK"
 cat > backend.py <<'PY'
@@ -27,7 +28,8 @@ PY
 bg web python3 -u backend.py "$W"
 wait_tcp "$W"
 
-# config RULES SERVICES: writes gost.yaml atomically (as an editor or a deploy tool would)
+# config RULES SERVICES [A_TUNNEL]: writes gost.yaml atomically (as an editor or a deploy tool
+# would); a.example.com goes to A_TUNNEL (default $TID)
 config() {
   {
     echo "log: {level: info, format: json, output: $WORK/gost.log}"
@@ -40,7 +42,7 @@ config() {
     echo "ingresses:"
     echo "- name: ing"
     echo "  rules:"
-    echo "  - {hostname: a.example.com, endpoint: $TID}"
+    echo "  - {hostname: a.example.com, endpoint: ${3:-$TID}}"
     [ -z "$1" ] || echo "$1"
     echo "api: {addr: \"127.0.0.1:$API\"}"
   } > gost.yaml.new
@@ -54,7 +56,8 @@ curl -sN --max-time 60 "http://127.0.0.1:$API/api/events" > events.log 2>/dev/nu
 _pids+=($!)
 retry 25 grep -q ': connected' events.log
 bg client "$GOST" -L "rtcp://:0/127.0.0.1:$W" -F "tunnel://127.0.0.1:$T?tunnel.id=$TID"
-retry 50 grep -q 'event: connector_up' events.log || fail "client did not register"
+bg client2 "$GOST" -L "rtcp://:0/127.0.0.1:$W" -F "tunnel://127.0.0.1:$T?tunnel.id=$TID2"
+retry 50 sh -c "[ \$(grep -c 'event: connector_up' events.log) = 2 ]" || fail "clients did not register"
 retry 25 curl -sf --max-time 2 -H "Host: a.example.com" "http://127.0.0.1:$E/" -o /dev/null
 
 grep -qE '"time":"[0-9T:.-]+[+-][0-9]{2}:[0-9]{2}"' gost.log || fail "log time has no time zone: $(head -2 gost.log)"
@@ -64,7 +67,8 @@ wrk -t1 -c8 -d4s --timeout 10s -H "Host: a.example.com" "http://127.0.0.1:$E/" >
 wpid=$!
 sleep 1
 config "  - {hostname: b.example.com, endpoint: $TID}" \
-  "- {name: extra, addr: \"127.0.0.1:$N1\", handler: {type: tcp}, listener: {type: tcp}, forwarder: {nodes: [{name: w, addr: \"127.0.0.1:$W\"}]}}"
+  "- {name: extra, addr: \"127.0.0.1:$N1\", handler: {type: tcp}, listener: {type: tcp}, forwarder: {nodes: [{name: w, addr: \"127.0.0.1:$W\"}]}}" \
+  "$TID2"
 kill -HUP "$SPID"
 retry 25 grep -q 'event: config_applied' events.log || fail "SIGHUP: no config_applied"
 sleep 0.5
@@ -76,14 +80,24 @@ cat wrk.txt
 reqs=$(awk '/requests in/ {print $1}' wrk.txt)
 [ "${reqs:-0}" -gt 100 ] || fail "wrk made too few requests"
 ! grep -qE 'Non-2xx|Socket errors' wrk.txt || fail "requests failed across the reload: $(cat wrk.txt)"
-pass "SIGHUP under wrk load: $reqs requests, none failed"
+# the hostname wrk was hammering moved to the second tunnel during the run: its totals count it
+curl -sf --max-time 5 "http://127.0.0.1:$API/api/tunnels" > tunnels.json
+python3 - tunnels.json "$TID" "$TID2" <<'PY' || fail "the changed rule did not take the load: $(cat tunnels.json)"
+import json, sys
+t = {x["tunnelId"]: x for x in json.load(open(sys.argv[1]))["tunnels"]}
+a, b = t[sys.argv[2]], t[sys.argv[3]]
+assert a["streams"] > 10 and b["streams"] > 10, (a["streams"], b["streams"])
+assert [h["hostname"] for h in b["hostnames"]] == ["a.example.com"], b["hostnames"]
+print("streams before/after the reload:", a["streams"], b["streams"])
+PY
+pass "SIGHUP under wrk load moved a.example.com to another tunnel: $reqs requests, none failed"
 
 curl -sf --max-time 5 -H "Host: b.example.com" "http://127.0.0.1:$E/" | grep -q hello || fail "new rule does not route"
 curl -sf --max-time 5 "http://127.0.0.1:$N1/" | grep -q hello || fail "added service does not forward"
 curl -sf --max-time 5 -H "Host: a.example.com" "http://127.0.0.1:$E/" | grep -q hello ||
   fail "old rule lost after the refused reload"
 kill -0 "$SPID" || fail "server died"
-[ "$(grep -c 'event: connector_up' events.log)" = 1 ] || fail "tunnel client re-registered"
+[ "$(grep -c 'event: connector_up' events.log)" = 2 ] || fail "a tunnel client re-registered"
 grep -q 'config not applied' gost.log || fail "refused reload not logged"
 grep -qE '"msg":"\| 200 \| 127.0.0.1:[0-9]+ \| GET a.example.com/ \| [0-9.]+ ms".*"code":"200"' gost.log ||
   fail "no entrypoint access log line: $(grep -m3 entrypoint gost.log)"

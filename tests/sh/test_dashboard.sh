@@ -23,7 +23,7 @@ services:
   addr: 127.0.0.1:$tport
   handler:
     type: tunnel
-    metadata: {entrypoint: "127.0.0.1:$eport", ingress: public}
+    metadata: {entrypoint: "127.0.0.1:$eport", ingress: public, conns.max: 300, handshake.max: 77, mux.maxStreams: 500}
   listener: {type: tcp}
 ingresses:
 - name: public
@@ -40,5 +40,6 @@ client2_pid=${_pids[-1]}
 wait_tcp "$wport"
 timeout 150 $PY "$SRC/tests/sh/dashboard_browser.py" --url "http://127.0.0.1:$aport/" --entry "$eport" \
   --kill-pid "$client2_pid" --tunnel "$t1" --shots "${DASHBOARD_SHOTS:-$WORK/shots}" \
+  --budgets "tunnel-server:conns=300,handshakes=77,streams=500" \
   || fail "dashboard browser test"
-pass "dashboard in headless chromium: connectors listed, killed client removed, rule added from the page routes"
+pass "dashboard in headless chromium: connectors listed, budgets shown against their limits, killed client removed, rule added from the page routes"

@@ -15,6 +15,7 @@ import json
 from ._lib import lib, available, CtxHandle, IngressHandle, TunnelHandle, LOG_CB, TUNNEL_STATE_CB, CONNECTOR_INFO_CB
 from ._lib import SdHandle
 from ._lib import EVENT_CB, CALL_FN
+from ._lib import TUNNEL_STATS_CB
 from ._errors import GostError, check, error_class
 
 __all__ = ["Context", "Service", "Ingress", "Tunnel", "GostError", "version", "endpoint_name", "error_class"]
@@ -103,6 +104,21 @@ class Service:
 
         keep = CONNECTOR_INFO_CB(cb)
         self._ctx._on_loop(lambda: _call("gost_service_connectors", self._h, keep, None))
+        return out
+
+    def tunnel_stats(self):
+        """Per-tunnel totals over all connectors past and present (they survive a connector
+        leaving and rejoining; an empty tunnel is kept for tunnel.statsTTL): list of dicts."""
+        out = []
+
+        def cb(svc, p, user):
+            t = p.contents
+            out.append({"tunnel_id": t.tunnel_id.decode(), "connectors": t.connectors,
+                        "connections": t.connections, "streams": t.streams, "bytes_in": t.bytes_in,
+                        "bytes_out": t.bytes_out, "idle": t.idle_s})
+
+        keep = TUNNEL_STATS_CB(cb)
+        self._ctx._on_loop(lambda: _call("gost_service_tunnel_stats", self._h, keep, None))
         return out
 
     def disconnect(self, connector_id):

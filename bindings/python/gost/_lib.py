@@ -56,6 +56,16 @@ class ConnectorInfo(ctypes.Structure):
 CONNECTOR_INFO_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.POINTER(ConnectorInfo), ctypes.c_void_p)
 
 
+class TunnelStats(ctypes.Structure):
+    """gost_tunnel_stats_t (gost/control.h): one tunnel's totals over all its connectors."""
+    _fields_ = [("size", ctypes.c_size_t), ("tunnel_id", ctypes.c_char_p), ("connectors", ctypes.c_int),
+                ("connections", ctypes.c_uint64), ("streams", ctypes.c_uint64), ("bytes_in", ctypes.c_uint64),
+                ("bytes_out", ctypes.c_uint64), ("idle_s", ctypes.c_double)]
+
+
+TUNNEL_STATS_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.POINTER(TunnelStats), ctypes.c_void_p)
+
+
 def _load():
     path = os.environ.get("GOST_LIBRARY")
     if path:
@@ -98,6 +108,7 @@ _SIGS = {
     "gost_service_stat": (_c.c_uint64, [ServiceHandle, _c.c_int]),
     "gost_service_foreach_connector": (_c.c_int, [ServiceHandle, CONNECTOR_CB, _c.c_void_p]),
     "gost_service_connectors": (_c.c_int, [ServiceHandle, CONNECTOR_INFO_CB, _c.c_void_p]),
+    "gost_service_tunnel_stats": (_c.c_int, [ServiceHandle, TUNNEL_STATS_CB, _c.c_void_p]),
     "gost_service_add_auth_tunnels": (_c.c_int, [ServiceHandle, _c.c_char_p, _c.c_char_p, _c.c_char_p,
                                                  _c.c_char_p]),
     "gost_ingress_new": (_c.c_int, [_c.POINTER(IngressHandle), CtxHandle, _c.c_char_p]),

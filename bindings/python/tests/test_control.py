@@ -64,6 +64,39 @@ class ControlTest(unittest.TestCase):
         with self.assertRaises(gost.error_class(-4)):
             self.svc.disconnect(info[0]["connector_id"])
 
+    def test_tunnel_totals_survive_connector_rejoin(self):
+        for _ in range(3):
+            self.assertIn("hello from py-backend", http_get(self.svc.entrypoint_port, "a.example.com"))
+        self.assertTrue(wait_for(lambda: sum(e["type"] == "stream_close" for e in self.events) >= 3))
+        before = self.svc.tunnel_stats()
+        self.assertEqual(len(before), 1)
+        self.assertEqual((before[0]["tunnel_id"], before[0]["connectors"], before[0]["connections"]), (TID, 1, 1))
+        self.assertGreaterEqual(before[0]["streams"], 3)
+        self.assertGreater(before[0]["bytes_in"], 0)
+        # the only connector leaves: the tunnel's totals stay (before this fix they went with it)
+        cid = self.svc.connector_info()[0]["connector_id"]
+        self.svc.disconnect(cid)
+        self.assertTrue(wait_for(lambda: any(e["type"] == "connector_down" for e in self.events)))
+        mid = self.svc.tunnel_stats()
+        self.assertEqual(len(mid), 1)
+        self.assertGreaterEqual(mid[0]["streams"], before[0]["streams"])
+        self.assertGreaterEqual(mid[0]["bytes_in"], before[0]["bytes_in"])
+        # the client rejoins by itself; its new connector adds to the same totals
+        self.assertTrue(wait_for(lambda: sum(e["type"] == "connector_up" for e in self.events) >= 2, timeout=20))
+        for _ in range(2):
+            self.assertIn("hello from py-backend", http_get(self.svc.entrypoint_port, "a.example.com"))
+        self.assertTrue(wait_for(lambda: sum(e["type"] == "stream_close" for e in self.events) >= 5))
+        after = self.svc.tunnel_stats()[0]
+        self.assertEqual((after["connectors"], after["connections"]), (1, 2))
+        self.assertGreaterEqual(after["streams"], before[0]["streams"] + 2)
+        self.assertGreater(after["bytes_out"], before[0]["bytes_out"])
+        api = self.server.serve_api("127.0.0.1:0")
+        met = self.server.serve_metrics("127.0.0.1:0")
+        t = json.loads(get(api, "/api/tunnels"))["tunnels"][0]
+        self.assertEqual((t["tunnelId"], t["connections"]), (TID, 2))
+        self.assertGreaterEqual(t["streams"], after["streams"])
+        self.assertIn('gost_tunnel_streams_opened_total{host="', get(met, "/metrics"))
+
     def test_set_rule_from_other_threads_is_safe(self):
         ing = self.server.ingress("ing")
         errors = []
@@ -104,6 +137,56 @@ class ControlTest(unittest.TestCase):
         tunnels = json.loads(get(api, "/api/tunnels"))["tunnels"]
         self.assertEqual(tunnels[0]["tunnelId"], TID)
         self.assertIn('gost_services{host="', get(met, "/metrics"))
+
+
+class CmdlineKeptTest(unittest.TestCase):
+    def test_apply_config_keeps_services_loaded_from_urls(self):
+        """gost_ctx_apply_config merges the URL (-L/-F) services in again, as a reload does."""
+        with gost.Context() as ctx:
+            ctx.load_json(json.dumps({"services": [{"name": "f", "addr": "127.0.0.1:0", "handler": {"type": "tcp"},
+                                                    "listener": {"type": "tcp"},
+                                                    "forwarder": {"nodes": [{"name": "n", "addr": "127.0.0.1:9"}]}}]}))
+            ctx.load_urls(["tcp://127.0.0.1:0/127.0.0.1:9"])
+            ctx.start()
+            ctx.run_in_thread()
+            port = ctx.service("service-0").port
+            ctx.apply_config({"services": [{"name": "g", "addr": "127.0.0.1:0", "handler": {"type": "tcp"},
+                                            "listener": {"type": "tcp"},
+                                            "forwarder": {"nodes": [{"name": "n", "addr": "127.0.0.1:9"}]}}]})
+            names = sorted(s["name"] for s in ctx.config()["services"])
+            self.assertEqual(names, ["g", "service-0"])
+            self.assertEqual(ctx.service("service-0").port, port)  # untouched, not restarted
+
+
+class TunnelStatsTTLTest(unittest.TestCase):
+    def test_idle_tunnel_totals_are_forgotten_after_the_ttl(self):
+        web = start_http("py-ttl")
+        server, client = gost.Context(), gost.Context()
+        try:
+            server.load_json(json.dumps({"services": [{
+                "name": "tun", "addr": "127.0.0.1:0", "listener": {"type": "tcp"},
+                "handler": {"type": "tunnel", "metadata": {"entrypoint": "127.0.0.1:0", "tunnel.statsTTL": "1s",
+                                                           "tunnel": "ttl.example.com:" + TID}}}]}))
+            server.start()
+            server.run_in_thread()
+            svc = server.service("tun")
+            t = client.tunnel("tunnel://127.0.0.1:%d" % svc.port, TID)
+            t.add_target("127.0.0.1:%d" % web.server_address[1])
+            t.start()
+            client.run_in_thread()
+            self.assertTrue(wait_for(lambda: len(svc.connector_info()) == 1))
+            self.assertIn("hello from py-ttl", http_get(svc.entrypoint_port, "ttl.example.com"))
+            client.close()
+            self.assertTrue(wait_for(lambda: svc.tunnel_stats() and svc.tunnel_stats()[0]["connectors"] == 0))
+            idle = svc.tunnel_stats()[0]
+            self.assertGreaterEqual(idle["streams"], 1)
+            # kept while idle for less than tunnel.statsTTL, then forgotten (memory stays bounded)
+            self.assertTrue(wait_for(lambda: svc.tunnel_stats() == [], timeout=10))
+        finally:
+            client.close()
+            server.close()
+            web.shutdown()
+            web.server_close()
 
 
 if __name__ == "__main__":

@@ -54,6 +54,36 @@ class TunnelTest(unittest.TestCase):
             server.close()
             web.shutdown()
 
+    def test_visitor_mux(self):
+        """tunnel.mux=true on a visitor's node: five requests, one carrier to the server."""
+        web = start_http("py-mux")
+        vport = free_port()
+        server, client, visitor = gost.Context(), gost.Context(), gost.Context()
+        try:
+            server.load_urls(["tunnel://127.0.0.1:0?tunnel=app.local:%s" % TID])
+            server.start()
+            svc = server.services()[0]
+            server.run_in_thread()
+            t = client.tunnel("tunnel://127.0.0.1:%d" % svc.port, TID)
+            t.add_target("127.0.0.1:%d" % web.server_address[1])
+            t.start()
+            client.run_in_thread()
+            self.assertTrue(wait_for(lambda: t.state == "registered"), t.states)
+            visitor.load_urls(["tcp://127.0.0.1:%d/app.local:0" % vport],
+                              ["tunnel://127.0.0.1:%d?tunnel.id=%s&tunnel.mux=true" % (svc.port, TID)])
+            visitor.start()
+            visitor.run_in_thread()
+            for _ in range(5):
+                self.assertIn("hello from py-mux", http_get(vport, "app.local"))
+            server.stop()
+            # the client's carrier and the visitor's one session: 2 connections for 5 requests
+            self.assertEqual(svc.stat(0), 2)
+        finally:
+            visitor.close()
+            client.close()
+            server.close()
+            web.shutdown()
+
     def test_tunnel_ownership(self):
         """Per-user bind lists: alice registers her tunnel, guest (visit only) is refused."""
         other = "66666666-7777-4888-9999-aaaaaaaaaaaa"

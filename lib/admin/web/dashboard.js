@@ -59,15 +59,38 @@ async function act(what, fn) {
   scheduleRefresh(0);
 }
 
-function renderStatus(st, tunnels) {
+function renderStatus(st) {
   $("version").textContent = st.version ? `v${st.version}` : "";
   $("uptime").textContent = duration(st.uptime);
   $("nservices").textContent = `${st.running ?? "?"} / ${st.services ?? "?"} running`;
   $("nconnectors").textContent = st.connectors ?? 0;
-  const limits = st.limits || {};
-  $("nconns").textContent = (st.activeConns ?? 0) + (limits.connections ? ` / ${limits.connections}` : "");
-  const streams = tunnels.reduce((a, t) => a + (t.streams || 0), 0);
-  $("nstreams").textContent = streams + (limits.streams ? ` / ${limits.streams}` : "");
+  $("nconns").textContent = st.activeConns ?? 0;
+  const budgets = (st.budgets && st.budgets.services) || [];
+  $("nstreams").textContent = budgets.reduce((a, b) => a + ((b.muxStreams && b.muxStreams.open) || 0), 0);
+  renderBudgets(st.budgets || {});
+}
+
+// One cell "open / max (p %)", marked when the use passes 80 % of the limit.
+function budgetCell(g, extra) {
+  if (!g) return el("td", { class: "muted" }, "–");
+  const pct = g.max ? (100 * g.open) / g.max : 0;
+  return el("td", { class: pct >= 80 ? "bad" : "", "data-open": g.open, "data-max": g.max },
+    `${g.open} / ${g.max}` + (extra || "") + ` (${pct < 1 && g.open ? "<1" : Math.round(pct)} %)`);
+}
+
+function renderBudgets(b) {
+  const rows = (b.services || []).map((s) => {
+    const m = s.muxStreams;
+    return el("tr", { "data-budget": s.service }, el("td", {}, s.service), budgetCell(s.conns), budgetCell(s.handshakes),
+      m ? budgetCell({ open: m.busiestSession, max: m.maxPerSession }, `, ${m.open} in all sessions`) : budgetCell(null),
+      budgetCell(s.udpFlows));
+  });
+  if (!rows.length) rows.push(el("tr", {}, el("td", { colspan: "5", class: "muted" }, "No running service.")));
+  $("budgets").tBodies[0].replaceChildren(...rows);
+  const hit = Object.entries(b.limitsHit || {}).filter(([, n]) => n > 0);
+  $("limits-hit").textContent = hit.length ? `Limits hit so far: ${hit.map(([k, n]) => `${k} ${n}`).join(", ")}`
+    : "No budget limit has been hit.";
+  $("limits-hit").className = hit.length ? "bad" : "muted";
 }
 
 function renderServices(services) {
@@ -132,7 +155,9 @@ function tunnelCard(t) {
     el("tbody", {}, ...rows));
   const card = el("article", { class: "card", "data-tunnel": t.tunnelId, "aria-label": `Tunnel ${t.tunnelId}` },
     el("h3", {}, t.tunnelId),
-    el("div", { class: "muted" }, `${t.service} · endpoint ${t.endpoint || "?"} · ${(t.connectors || []).length} connector(s) · ${bytes(t.bytesIn)} in / ${bytes(t.bytesOut)} out`),
+    el("div", { class: "muted" }, `${t.service} · endpoint ${t.endpoint || "?"} · ${(t.connectors || []).length} connector(s)` +
+      ` (${t.connections ?? 0} so far${t.idleSeconds ? `, idle ${duration(t.idleSeconds)}` : ""}) · ${t.streams ?? 0} streams · ` +
+      `${bytes(t.bytesIn)} in / ${bytes(t.bytesOut)} out`),
     hosts, canvas, el("div", { class: "scroll" }, table));
   return { card, draw: () => drawGraph(canvas, pts) };
 }
@@ -170,7 +195,7 @@ async function refresh() {
   try {
     const [st, sv, tu, cfg] = await Promise.all([api("GET", "api/status"), api("GET", "api/services"),
       api("GET", "api/tunnels"), api("GET", "config?format=json")]);
-    renderStatus(st, tu.tunnels || []);
+    renderStatus(st);
     renderServices(sv.services || []);
     renderTunnels(tu.tunnels || []);
     renderRules(cfg);
