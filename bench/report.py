@@ -28,6 +28,7 @@ paths = [("direct", "direct"), ("haproxy", "haproxy (tcp, nbthread 1)"),
          ("entrypoint", "libgost tunnel: public entrypoint"),
          ("entrypoint_ka", "libgost entrypoint (keepalive)"),
          ("gost_tunnel_visitor", "libgost tunnel: visitor"), ("visitor", None),
+         ("gost_tunnel_visitor_mux", "libgost tunnel: visitor, tunnel.mux"),
          ("gost_tunnel_tls", "libgost tunnel+tls: visitor"), ("gost_tunnel_wss", "libgost tunnel+wss: visitor"),
          ("entrypoint_stock", "stock GOST tunnel: public entrypoint"),
          ("stock_tunnel_visitor", "stock GOST tunnel: visitor"),
@@ -45,7 +46,8 @@ rows = []
 for key, label in paths:
     if label is None:
         continue
-    hkey = {"gost_tunnel_visitor": "visitor", "stock_tunnel_visitor": "visitor_stock"}.get(key, key)
+    hkey = {"gost_tunnel_visitor": "visitor", "stock_tunnel_visitor": "visitor_stock",
+            "gost_tunnel_visitor_mux": "visitor_mux"}.get(key, key)
     if key.startswith("stock") and g(f"tcp_p1_gbps.{key}") is None:
         continue  # no stock binary in this run
     rows.append([label, fmt(g(f"tcp_p1_gbps.{key}")), fmt(g(f"tcp_p8_gbps.{key}")),
@@ -76,6 +78,13 @@ ratios = [
     ("entrypoint conn/s / nginx reverse proxy", ratio("conn_rps.entrypoint", "conn_rps.nginx_rp"), ">=", 1.0),
     ("tunnel conn/s / ssh -R (visitor)", ratio("conn_rps.visitor", "conn_rps.ssh_r"), ">=", 2.0),
     ("memory per idle tunnelled conn, server+client+visitor KiB", g("idle_kib_per_conn.all"), "<=", 4.0),
+    # multiplexed visitor sessions (tunnel.mux, docs/tunnel.md §10)
+    ("visitor conn/s, tunnel.mux / one connection each", ratio("conn_rps.visitor_mux", "conn_rps.visitor"), ">=", 2.0),
+    ("tunnel conn/s / ssh -R (visitor, tunnel.mux)", ratio("conn_rps.visitor_mux", "conn_rps.ssh_r"), ">=", 2.0),
+    ("idle KiB/conn, tunnel+tls visitor (server+client+visitor)", g("idle_kib_per_conn.all_tls"), "<=", None),
+    ("idle KiB/conn, tunnel+tls visitor, tunnel.mux", g("idle_kib_per_conn.all_tls_mux"), "<=", 8.0),
+    ("idle KiB/conn, tunnel visitor, tunnel.mux", g("idle_kib_per_conn.all_mux"), "<=", 4.0),
+    ("idle KiB/conn, stock tunnel+tls visitor", g("idle_kib_per_conn.all_tls_stock"), "<=", None),
 ]
 rat_rows = []
 for name, v, op, t in ratios:
@@ -96,6 +105,12 @@ if g("idle_conns_stock") is not None:
     mem += (f"\nstock GOST: held {int(g('idle_conns_stock') or 0)}; PSS KiB/conn: server "
             f"{fmt(g('idle_kib_per_conn.server_stock'))}, client {fmt(g('idle_kib_per_conn.client_stock'))}, "
             f"visitor {fmt(g('idle_kib_per_conn.visitor_stock'))}")
+for sfx, what in (("_mux", "tunnel, tunnel.mux"), ("_tls", "tunnel+tls"), ("_tls_mux", "tunnel+tls, tunnel.mux"),
+                  ("_tls_stock", "stock GOST tunnel+tls")):
+    if g(f"idle_conns{sfx}") is not None:
+        mem += (f"\n{what}: held {int(g(f'idle_conns{sfx}') or 0)}; PSS KiB/conn: server "
+                f"{fmt(g(f'idle_kib_per_conn.server{sfx}'))}, client {fmt(g(f'idle_kib_per_conn.client{sfx}'))}, "
+                f"visitor {fmt(g(f'idle_kib_per_conn.visitor{sfx}'))}")
 stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
 hdr = (f"libgost bench {stamp}, {platform.node()}, {os.cpu_count()} CPUs, loopback, runs of {dur}s "
        f"(iperf3 -t {dur}, wrk -t1 -c50 -d{dur}s). CPU s/GB: utime+stime of the relay processes "

@@ -164,7 +164,7 @@ tunnel_stack() { # bin tag
     bg "$bin" -L "tcp://127.0.0.1:$p_vis/iperf.local:0" -F "tunnel+$kind://127.0.0.1:$p_srv?tunnel.id=$ID_IPERF"
     declare -g "${kind^^}_$tag=$srv $cli ${PIDS[-1]}"
   done
-  declare -g "P_E_$tag=$p_e" "P_V_$tag=$p_v" "P_VH_$tag=$p_vh" "P_VT_$tag=$p_vt" "P_VW_$tag=$p_vw"
+  declare -g "P_T_$tag=$p_t" "P_E_$tag=$p_e" "P_V_$tag=$p_v" "P_VH_$tag=$p_vh" "P_VT_$tag=$p_vt" "P_VW_$tag=$p_vw"
   declare -g "PORTS_$tag=$p_e $p_v $p_vh $p_vt $p_vw"
   for p_srv in $p_e $p_v $p_vh $p_vt $p_vw; do wait_port "$p_srv"; done # before more are drawn
 }
@@ -174,6 +174,10 @@ wait_port "$P_TK"
 bg "$GOST" -L "rtcp://:0/127.0.0.1:$P_HTTP" -F "tunnel://127.0.0.1:$P_TK?tunnel.id=$ID_HTTP"
 wait_port "$P_EK" # every port drawn above is bound before tunnel_stack draws more
 tunnel_stack "$GOST" gost
+# the HTTP visitor again with tunnel.mux=true: every connection a stream of one carrier
+read -r P_VHM < <(ports 1)
+bg "$GOST" -L "tcp://127.0.0.1:$P_VHM/bench.local:0" -F "tunnel://127.0.0.1:$P_T_gost?tunnel.id=$ID_HTTP&tunnel.mux=true"
+wait_port "$P_VHM"
 TAGS=gost
 if [ -n "$STOCK" ]; then
   tunnel_stack "$STOCK" stock
@@ -294,6 +298,7 @@ wrk_run http gost_forward "http://127.0.0.1:$P_GFH/"
 wrk_run http entrypoint "http://127.0.0.1:$P_E_gost/"
 wrk_run http entrypoint_ka "http://127.0.0.1:$P_EK/"
 wrk_run http visitor "http://127.0.0.1:$P_VH_gost/"
+wrk_run http visitor_mux "http://127.0.0.1:$P_VHM/"
 [ -n "$STOCK" ] && wrk_run http entrypoint_stock "http://127.0.0.1:$P_E_stock/"
 [ -n "$STOCK" ] && wrk_run http visitor_stock "http://127.0.0.1:$P_VH_stock/"
 
@@ -306,22 +311,24 @@ wrk_run conn gost_forward "http://127.0.0.1:$P_GFH/" 'Connection: close'
 wrk_run conn entrypoint "http://127.0.0.1:$P_E_gost/" 'Connection: close'
 wrk_run conn entrypoint_ka "http://127.0.0.1:$P_EK/" 'Connection: close'
 wrk_run conn visitor "http://127.0.0.1:$P_VH_gost/" 'Connection: close'
+wrk_run conn visitor_mux "http://127.0.0.1:$P_VHM/" 'Connection: close'
 [ -n "$STOCK" ] && wrk_run conn entrypoint_stock "http://127.0.0.1:$P_E_stock/" 'Connection: close'
 [ -n "$STOCK" ] && wrk_run conn visitor_stock "http://127.0.0.1:$P_VH_stock/" 'Connection: close'
 
 # ---------------- memory per idle tunnelled connection ----------------
 pss() { awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
-idle_mem() { # bin suffix: a fresh tunnel (server, client, visitor) holding IDLE_N idle connections
-  local bin=$1 sfx=$2 p_tm p_vm p_hold srv cli vis py b_s b_c b_v a_s a_c a_v held
-  log "memory: $IDLE_N idle connections through a visitor ($bin)"
+idle_mem() { # bin suffix [scheme [visitor query]]: a fresh tunnel (server, client, visitor) holding
+  # IDLE_N idle connections; scheme tunnel (default) or tunnel+tls, query e.g. &tunnel.mux=true
+  local bin=$1 sfx=$2 sch=${3:-tunnel} vq=${4:-} p_tm p_vm p_hold srv cli vis py b_s b_c b_v a_s a_c a_v held
+  log "memory: $IDLE_N idle connections through a $sch visitor$vq ($bin)"
   read -r p_tm p_vm p_hold < <(ports 3)
   rm -f "$W"/idle.*
-  bg "$bin" -L "tunnel://127.0.0.1:$p_tm?tunnel=mem.local:$ID_MEM"
+  bg "$bin" -L "$sch://127.0.0.1:$p_tm?tunnel=mem.local:$ID_MEM"
   srv=${PIDS[-1]}
   wait_port "$p_tm"
-  bg "$bin" -L "rtcp://:0/127.0.0.1:$p_hold" -F "tunnel://127.0.0.1:$p_tm?tunnel.id=$ID_MEM"
+  bg "$bin" -L "rtcp://:0/127.0.0.1:$p_hold" -F "$sch://127.0.0.1:$p_tm?tunnel.id=$ID_MEM"
   cli=${PIDS[-1]}
-  bg "$bin" -L "tcp://127.0.0.1:$p_vm/mem.local:0" -F "tunnel://127.0.0.1:$p_tm?tunnel.id=$ID_MEM"
+  bg "$bin" -L "tcp://127.0.0.1:$p_vm/mem.local:0" -F "$sch://127.0.0.1:$p_tm?tunnel.id=$ID_MEM$vq"
   vis=${PIDS[-1]}
   wait_port "$p_vm"
   sleep 1
@@ -353,7 +360,11 @@ with open(out, "a") as f:
 PYEOF
 }
 idle_mem "$GOST" ""
+idle_mem "$GOST" _mux tunnel "&tunnel.mux=true"
+idle_mem "$GOST" _tls tunnel+tls
+idle_mem "$GOST" _tls_mux tunnel+tls "&tunnel.mux=true"
 [ -n "$STOCK" ] && idle_mem "$STOCK" _stock
+[ -n "$STOCK" ] && idle_mem "$STOCK" _tls_stock tunnel+tls
 
 # ---------------- report ----------------
 python3 "$ROOT/bench/report.py" "$R" "$OUT" "$DUR" "$IDLE_N"

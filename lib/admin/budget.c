@@ -14,6 +14,7 @@ const struct gost_admin_limit gost__admin_limits[] = {
     {"handshakes_refused", offsetof(struct gost_budget_counters, handshakes_refused)},
     {"conns_refused", offsetof(struct gost_budget_counters, conns_refused)},
     {"udp_flows_refused", offsetof(struct gost_budget_counters, udp_flows_refused)},
+    {"udp_dgrams_dropped", offsetof(struct gost_budget_counters, udp_dgrams_dropped)},
     {NULL, 0}};
 
 uint64_t gost__admin_limit_hits(const gost_ctx_t *ctx, const struct gost_admin_limit *l) {

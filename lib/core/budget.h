@@ -18,6 +18,7 @@ struct gost_budget_counters {
   uint64_t handshakes_refused;  /* connections refused above handshake.max */
   uint64_t conns_refused;       /* connections refused above a listener's conns.max */
   uint64_t udp_flows_refused;   /* datagrams from new sources dropped above udp.maxFlows */
+  uint64_t udp_dgrams_dropped;  /* datagrams dropped: a flow's queue full, or a send buffer full */
 };
 
 /* Counts one hit of a budget limit: its own counter and the context's total that the metrics

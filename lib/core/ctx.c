@@ -118,6 +118,7 @@ void gost_ctx_free(gost_ctx_t *ctx) {
   ev_ref(ctx->loop);
   ev_async_stop(ctx->loop, &ctx->stop_async);
   gost__buf_pool_cleanup(&ctx->bufs);
+  gost__free(ctx, ctx->dgram_rx);
   if (ctx->owns_loop) ev_loop_destroy(ctx->loop);
   const struct gost_mem m = ctx->mem; /* the block goes back through the allocator it came from */
   gost__mem_free(&m, ctx);

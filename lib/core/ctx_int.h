@@ -84,6 +84,7 @@ struct gost_ctx {
   /* Resource budget (docs/limits.md): defaults for streams and the counters of limits hit. */
   int64_t write_timeout_ms; /* sockets that cannot drain for this long are reset (0: never) */
   struct gost_budget_counters budget;
+  void *dgram_rx; /* io/dgramrx.c: the recvmmsg arena of every UDP socket, one block (lazy) */
 };
 
 /* Makes c a child of ctx (c->destroy and c->stop set by the caller). */

@@ -1,8 +1,11 @@
 /* Framing (A) datagram adapter (see dgramframe.h). Whole frames inside one read are delivered
- * in place; only frames split across reads are reassembled, in one bounded 64 KiB buffer. */
+ * in place; only frames split across reads are reassembled, in one bounded 64 KiB buffer.
+ * Writes are coalesced (io/wbatch.h): the datagrams of one loop iteration reach the inner
+ * stream as one write. */
 #include "codec/udpframe.h"
 #include "io/dgramframe.h"
 #include "io/udptun.h"
+#include "io/wbatch.h"
 
 #include <string.h>
 
@@ -18,27 +21,16 @@ struct dgram {
   size_t got;      /* payload bytes reassembled so far */
   uint8_t *asm_buf; /* GOST__DGRAM_MAX bytes, allocated on the first split frame */
   int in_cb, dead;
-  struct gost_list writes;
+  struct gost_wbatch wb; /* writes of this iteration, handed to inner as one */
   int socks;                     /* framing (B) to one target instead of (A) */
   struct gost_relay_addr target; /* (B): the address every write goes to */
   struct gost_udptun_rx rx;      /* (B): frame reader */
 };
 
-struct wreq {
-  struct gost_list link;
-  struct dgram *d;
-  gost_stream_write_cb cb;
-  void *user;
-};
-
 static void d_free(struct dgram *d) {
   gost_ctx_t *ctx = d->base.ctx;
+  gost__wbatch_cleanup(&d->wb); /* datagrams written before the close still go out */
   gost_stream_close(d->inner);
-  while (!gost_list_empty(&d->writes)) {
-    struct gost_list *l = d->writes.next;
-    gost_list_remove(l);
-    gost__free(ctx, gost_container_of(l, struct wreq, link));
-  }
   gost__free(ctx, d->asm_buf);
   gost__udptun_rx_free(&d->rx);
   gost__free(ctx, d);
@@ -126,41 +118,7 @@ static void d_inner_read(gost_stream *s, ssize_t n, const char *data, void *user
 static int d_read_start(gost_stream *s) { return gost_stream_read_start(((struct dgram *)s)->inner); }
 static int d_read_stop(gost_stream *s) { return gost_stream_read_stop(((struct dgram *)s)->inner); }
 
-static void d_write_done(gost_stream *s, int status, void *user) {
-  (void)s;
-  struct wreq *w = user;
-  struct dgram *d = w->d;
-  gost_stream_write_cb cb = w->cb;
-  void *u = w->user;
-  gost_list_remove(&w->link);
-  gost__free(d->base.ctx, w);
-  cb(&d->base, status, u);
-}
-
 #define D_MAX_IOV 16
-
-static struct wreq *wreq_new(struct dgram *d, gost_stream_write_cb cb, void *user) {
-  struct wreq *w = gost__malloc(d->base.ctx, sizeof(*w));
-  if (!w) return NULL;
-  w->d = d;
-  w->cb = cb;
-  w->user = user;
-  return w;
-}
-
-static int d_write_b(struct dgram *d, const struct iovec *iov, int iovcnt, size_t total,
-                     gost_stream_write_cb cb, void *user) {
-  struct wreq *w = NULL;
-  if (cb && !(w = wreq_new(d, cb, user))) return gost__error(GOST_ENOMEM, "datagram write");
-  int rc = gost__udptun_send(d->inner, &d->target, iov, iovcnt, w ? d_write_done : NULL, w);
-  if (rc != 0) {
-    gost__free(d->base.ctx, w);
-    return rc;
-  }
-  if (w) gost_list_insert_tail(&d->writes, &w->link);
-  d->base.bytes_out += total;
-  return 0;
-}
 
 static int d_write(gost_stream *s, const struct iovec *iov, int iovcnt, gost_stream_write_cb cb,
                    void *user) {
@@ -168,28 +126,31 @@ static int d_write(gost_stream *s, const struct iovec *iov, int iovcnt, gost_str
   if (iovcnt < 0 || iovcnt >= D_MAX_IOV) return gost__error(GOST_EINVAL, "datagram: too many iovecs");
   size_t total = 0;
   for (int i = 0; i < iovcnt; i++) total += iov[i].iov_len;
-  if (d->socks) return d_write_b(d, iov, iovcnt, total, cb, user);
-  uint8_t hdr[2];
-  if (gost__udpframe_encode_hdr(total, hdr) != GOST_OK) return GOST_EINVAL; /* framing (A) */
+  uint8_t hdr[GOST__UDPTUN_HDR_MAX];
+  int h;
+  if (d->socks) { /* framing (B); an empty datagram is skipped (RSV 0 means "to the end") */
+    if (total == 0) return GOST_OK;
+    h = gost__udptun_hdr(&d->target, total, hdr);
+  } else { /* framing (A) */
+    h = gost__udpframe_encode_hdr(total, hdr) == GOST_OK ? 2 : GOST_EINVAL;
+  }
+  if (h < 0) return h;
   struct iovec v[D_MAX_IOV];
   v[0].iov_base = hdr;
-  v[0].iov_len = 2;
+  v[0].iov_len = (size_t)h;
   for (int i = 0; i < iovcnt; i++) v[i + 1] = iov[i];
-  struct wreq *w = NULL;
-  if (cb && !(w = wreq_new(d, cb, user))) return gost__error(GOST_ENOMEM, "datagram write");
-  /* header and payload go in one write so datagrams never interleave */
-  int rc = gost_stream_write(d->inner, v, iovcnt + 1, w ? d_write_done : NULL, w);
-  if (rc != 0) {
-    gost__free(s->ctx, w);
-    return rc;
-  }
-  if (w) gost_list_insert_tail(&d->writes, &w->link);
-  s->bytes_out += total;
-  return 0;
+  int rc = gost__wbatch_write(&d->wb, v, iovcnt + 1, cb, user);
+  if (rc == GOST_OK) s->bytes_out += total;
+  return rc;
 }
 
-static size_t d_queued(const gost_stream *s) { return gost_stream_queued(((const struct dgram *)s)->inner); }
-static int d_shutdown(gost_stream *s) { return gost_stream_shutdown(((struct dgram *)s)->inner); }
+static size_t d_queued(const gost_stream *s) { return gost__wbatch_queued(&((const struct dgram *)s)->wb); }
+
+static int d_shutdown(gost_stream *s) {
+  struct dgram *d = (struct dgram *)s;
+  gost__wbatch_flush(&d->wb); /* the EOF goes after the datagrams written before it */
+  return gost_stream_shutdown(d->inner);
+}
 
 static void d_close(gost_stream *s) {
   struct dgram *d = (struct dgram *)s;
@@ -202,7 +163,7 @@ static void d_close(gost_stream *s) {
 static void d_inner_drain(gost_stream *s, void *user) {
   (void)s;
   struct dgram *d = user;
-  gost__stream_drained(&d->base);
+  if (d->wb.q.bytes == 0) gost__stream_drained(&d->base); /* else the batch's hand-on reports it */
 }
 
 static const struct gost_stream_ops dgram_ops = {
@@ -223,7 +184,7 @@ gost_stream *gost__dgramframe_new(gost_ctx_t *ctx, gost_stream *inner) {
   d->base.peer = inner->peer;
   d->base.local = inner->local;
   d->inner = inner;
-  gost_list_init(&d->writes);
+  gost__wbatch_init(&d->wb, &d->base, inner);
   gost__udptun_rx_init(&d->rx, ctx);
   gost_stream_set_read_cb(inner, d_inner_read, d);
   inner->on_drain = d_inner_drain;

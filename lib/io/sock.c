@@ -13,6 +13,8 @@
 #include "core/addr.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "io/dgramrx.h"
+#include "io/dgramtx.h"
 
 #define IOV_MAX_BATCH 64
 
@@ -40,17 +42,23 @@ struct gost_sock {
   int closed;
   int busy; /* callbacks in progress: free is deferred until they return */
   struct gost_conn_count *count; /* the accepting listener's, or NULL */
+  struct gost_dgram_tx *tx;      /* dgram: the write batch, made on the first write */
+  struct wreq *spare;            /* dgram: delivered write requests kept for reuse */
 };
 
 static struct ev_loop *loop_of(struct gost_sock *k) { return k->s.ctx->loop; }
 
-static void sock_free(struct gost_sock *k) {
-  struct wreq *r = k->rh;
+static void free_list(gost_ctx_t *ctx, struct wreq *r) {
   while (r) {
     struct wreq *n = r->next;
-    gost__free(k->s.ctx, r);
+    gost__free(ctx, r);
     r = n;
   }
+}
+
+static void sock_free(struct gost_sock *k) {
+  free_list(k->s.ctx, k->rh);
+  free_list(k->s.ctx, k->spare);
   gost__bufq_clear(&k->q, &k->s.ctx->bufs);
   gost__free(k->s.ctx, k);
 }
@@ -80,7 +88,12 @@ static void complete(struct gost_sock *k) {
     int st = r->end <= k->sent ? GOST_OK : k->err;
     gost_stream_write_cb cb = r->cb;
     void *user = r->user;
-    gost__free(k->s.ctx, r);
+    if (k->dgram) { /* one request a datagram: kept for the next instead of freed */
+      r->next = k->spare;
+      k->spare = r;
+    } else {
+      gost__free(k->s.ctx, r);
+    }
     cb(&k->s, st, user);
   }
 }
@@ -164,9 +177,39 @@ static void on_writable(struct ev_loop *loop, ev_io *w, int revents) {
   leave(k);
 }
 
+/* A connected UDP socket: up to a batch of datagrams with one recvmmsg. Datagrams read while
+ * the owner stops reading (backpressure) are still delivered: they left the kernel already, and
+ * the owner's queues are bounded and drop, as the kernel would. 0 when the shared arena is
+ * busy (read the plain way). */
+static int read_batch(struct gost_sock *k) {
+  struct gost_dgram_rx *rx;
+  int err;
+  int n = gost__dgram_rx_read(k->s.ctx, k->fd, GOST_SOCK_READ_MAX, &rx, &err);
+  if (n < 0) return 0;
+  k->busy++;
+  for (int i = 0; i < n && !k->closed; i++) {
+    size_t len;
+    const char *p = gost__dgram_rx_get(rx, i, &len, NULL);
+    if (len == 0) continue; /* empty datagram: nothing to relay */
+    k->s.bytes_in += len;
+    k->s.on_read(&k->s, (ssize_t)len, p, k->s.user);
+  }
+  if (n > 0) gost__dgram_rx_done(rx);
+  if (err && !k->closed) { /* ECONNREFUSED and the like: as recv would report it */
+    int c = gost__errno_to_code(err);
+    int st = gost__error_sys(c == GOST_ECLOSED ? GOST_EIO : c, err, "recv: %s", strerror(err));
+    k->eof = 1;
+    ev_io_stop(loop_of(k), &k->rio);
+    k->s.on_read(&k->s, st, NULL, k->s.user);
+  }
+  leave(k);
+  return 1;
+}
+
 static void on_readable(struct ev_loop *loop, ev_io *w, int revents) {
   (void)revents;
   struct gost_sock *k = w->data;
+  if (k->dgram && read_batch(k)) return;
   char buf[GOST_SOCK_READ_MAX];
   ssize_t r;
   do r = recv(k->fd, buf, sizeof buf, 0);
@@ -204,15 +247,62 @@ static int sock_read_stop(gost_stream *s) {
   return GOST_OK;
 }
 
+static void on_tx_error(void *user, int err) {
+  struct gost_sock *k = user;
+  if (!k->err && !k->closed) fail_writes(k, err);
+}
+
+static void push_req(struct gost_sock *k, struct wreq *req) {
+  req->next = NULL;
+  req->end = k->accepted;
+  if (k->rt) k->rt->next = req;
+  else k->rh = req;
+  k->rt = req;
+  if (req->end <= k->sent) defer_complete(k);
+}
+
+/* A datagram: batched (io/dgramtx.h), never queued; its completion runs on the next iteration. */
+static int dgram_write(struct gost_sock *k, const struct iovec *iov, int n, gost_stream_write_cb cb,
+                       void *user) {
+  if (!k->tx && !(k->tx = gost__dgram_tx_new(k->s.ctx, k->fd, 0, &k->s.peer.sa, on_tx_error, k)))
+    return gost__error(GOST_ENOMEM, "out of memory");
+  struct wreq *req = NULL;
+  if (cb) {
+    req = k->spare;
+    if (req) k->spare = req->next;
+    else if (!(req = gost__malloc(k->s.ctx, sizeof *req))) return gost__error(GOST_ENOMEM, "out of memory");
+  }
+  int rc = gost__dgram_tx_send(k->tx, NULL, iov, n);
+  if (rc < 0) {
+    if (req) {
+      req->next = k->spare;
+      k->spare = req;
+    }
+    return rc;
+  }
+  size_t total = 0;
+  for (int i = 0; i < n; i++) total += iov[i].iov_len;
+  k->accepted += total;
+  k->sent += total;
+  k->s.bytes_out += total;
+  if (req) {
+    req->cb = cb;
+    req->user = user;
+    push_req(k, req);
+  }
+  return GOST_OK;
+}
+
 static int sock_write(gost_stream *s, const struct iovec *iov, int n, gost_stream_write_cb cb,
                       void *user) {
   struct gost_sock *k = (struct gost_sock *)s;
   if (k->closed) return GOST_ECLOSED;
   if (k->err) return k->err;
+  if (k->dgram) return dgram_write(k, iov, n, cb, user);
   if (k->shut_pending || k->shut_done) return gost__error(GOST_ESTATE, "write after shutdown");
   size_t total = 0;
   for (int i = 0; i < n; i++) total += iov[i].iov_len;
-  if (!k->dgram && k->q.bytes + total > GOST_SOCK_QUEUE_MAX)
+  if (k->q.bytes + total > GOST_SOCK_QUEUE_MAX)
     return gost__error(GOST_ENOMEM, "socket write queue full");
   struct wreq *req = NULL;
   if (cb) {
@@ -224,14 +314,11 @@ static int sock_write(gost_stream *s, const struct iovec *iov, int n, gost_strea
     int r = send_iov(k, iov, n);
     if (r >= 0) {
       done = (size_t)r;
-    } else if (r == -EAGAIN || r == -EWOULDBLOCK || (k->dgram && (r == -ENOBUFS))) {
-      done = k->dgram ? total : 0; /* a datagram the kernel cannot take is dropped */
-    } else {
+    } else if (r != -EAGAIN && r != -EWOULDBLOCK) {
       gost__free(s->ctx, req);
       return gost__error_sys(gost__errno_to_code(-r), -r, "send: %s", strerror(-r));
     }
   }
-  if (k->dgram) done = total;
   k->sent += done;
   s->bytes_out += done;
   /* Queue the unsent tail. */
@@ -257,14 +344,9 @@ static int sock_write(gost_stream *s, const struct iovec *iov, int n, gost_strea
     stall_clock(k, done > 0);
   }
   if (req) {
-    req->next = NULL;
-    req->end = k->accepted;
     req->cb = cb;
     req->user = user;
-    if (k->rt) k->rt->next = req;
-    else k->rh = req;
-    k->rt = req;
-    if (req->end <= k->sent) defer_complete(k);
+    push_req(k, req);
   }
   return GOST_OK;
 }
@@ -284,6 +366,8 @@ static void sock_close(gost_stream *s) {
   struct gost_sock *k = (struct gost_sock *)s;
   if (k->closed) return;
   k->closed = 1;
+  gost__dgram_tx_free(k->tx); /* datagrams written before the close still go out */
+  k->tx = NULL;
   ev_io_stop(loop_of(k), &k->rio);
   ev_io_stop(loop_of(k), &k->wio);
   ev_idle_stop(loop_of(k), &k->idle);

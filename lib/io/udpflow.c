@@ -8,15 +8,13 @@
 #include "core/addr.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "io/dgramdrop.h"
+#include "io/dgramq.h"
+#include "io/dgramrx.h"
+#include "io/dgramtx.h"
 
 #define NBUCKETS 256
 #define READ_BATCH 64 /* datagrams per readiness event, for fairness */
-
-struct dgram {
-  struct dgram *next;
-  size_t len;
-  char data[];
-};
 
 struct done_req {
   struct done_req *next;
@@ -29,8 +27,8 @@ struct flow {
   struct gost_udpflow_listener *l;
   struct flow *hnext;
   int hashed;
-  struct dgram *qh, *qt;
-  size_t qn;
+  struct gost_dgramq q;            /* datagrams waiting for the reader (bounded: queue_len) */
+  struct gost_dgram_drops drops;   /* queue full episodes */
   struct done_req *dh, *dt; /* write completions waiting for the loop */
   struct done_req *spare;   /* delivered completions kept for reuse: no allocation a datagram */
   ev_idle idle;
@@ -51,6 +49,7 @@ struct gost_udpflow_listener {
   int stopped, busy;
   ev_tstamp full_logged; /* last "flow table full" line (once a second at most) */
   char *buf;
+  struct gost_dgram_tx *tx; /* replies of every flow, batched into sendmmsg */
   struct sockaddr_storage local;
   gost_udpflow_send_fn send; /* virtual listener (fd -1): where flows write */
   void *send_user;
@@ -97,17 +96,14 @@ static void unhash(struct flow *f) {
 }
 
 static void listener_free(struct gost_udpflow_listener *l) {
+  gost__dgram_tx_free(l->tx);
   gost__free(l->ctx, l->buf);
   gost__free(l->ctx, l);
 }
 
 static void flow_free(struct flow *f) {
   struct gost_udpflow_listener *l = f->l;
-  while (f->qh) {
-    struct dgram *d = f->qh;
-    f->qh = d->next;
-    gost__free(l->ctx, d);
-  }
+  gost__dgramq_clear(&f->q, l->ctx);
   for (int i = 0; i < 2; i++) {
     struct done_req **list = i ? &f->spare : &f->dh;
     while (*list) {
@@ -126,7 +122,7 @@ static void flow_leave(struct flow *f) {
 }
 
 static void kick(struct flow *f) {
-  int want = f->dh || (f->reading && (f->qh || (f->ended && !f->eof_sent)));
+  int want = f->dh || (f->reading && (f->q.n || (f->ended && !f->eof_sent)));
   if (want && !f->closed) ev_idle_start(f->l->ctx->loop, &f->idle);
 }
 
@@ -158,16 +154,14 @@ static void on_flow_idle(struct ev_loop *loop, ev_idle *w, int revents) {
     spare_put(f, r);
     cb(&f->s, GOST_OK, user);
   }
-  while (f->reading && f->qh && !f->closed) {
-    struct dgram *d = f->qh;
-    f->qh = d->next;
-    if (!f->qh) f->qt = NULL;
-    f->qn--;
-    f->s.bytes_in += d->len;
-    f->s.on_read(&f->s, (ssize_t)d->len, d->data, f->s.user);
-    gost__free(f->l->ctx, d);
+  const char *p;
+  size_t len;
+  while (f->reading && !f->closed && (p = gost__dgramq_front(&f->q, &len))) {
+    f->s.bytes_in += len;
+    f->s.on_read(&f->s, (ssize_t)len, p, f->s.user);
+    gost__dgramq_pop(&f->q, f->l->ctx); /* after the call: p lives in the queue's buffer */
   }
-  if (f->reading && !f->closed && !f->qh && f->ended && !f->eof_sent) {
+  if (f->reading && !f->closed && !f->q.n && f->ended && !f->eof_sent) {
     f->eof_sent = 1;
     f->s.on_read(&f->s, GOST_ECLOSED, NULL, f->s.user);
   }
@@ -201,34 +195,15 @@ static int flow_write(gost_stream *s, const struct iovec *iov, int n, gost_strea
     r->cb = cb;
     r->user = user;
   }
-  if (l->send) {
-    struct sockaddr_storage to; /* the send function takes the wide type */
-    gost__sa_to_storage(&f->s.peer, &to);
-    int rc = l->send(l->send_user, &to, iov, n);
-    if (rc != GOST_OK) {
-      spare_put(f, r);
-      return rc;
-    }
-    for (int i = 0; i < n; i++) f->s.bytes_out += iov[i].iov_len;
-    goto sent;
-  }
-  struct msghdr m;
-  memset(&m, 0, sizeof m);
-  m.msg_name = &f->s.peer;
-  m.msg_namelen = gost__sa_len(&f->s.peer);
-  m.msg_iov = (struct iovec *)iov;
-  m.msg_iovlen = (size_t)n;
-  ssize_t k;
-  do k = sendmsg(l->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
-  while (k < 0 && errno == EINTR);
-  /* A full socket buffer drops the datagram, as UDP would. */
-  if (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) {
-    int e = errno;
+  /* A socket listener batches the datagram (a full socket buffer drops it, as UDP would). */
+  struct sockaddr_storage to; /* both senders take the wide type */
+  gost__sa_to_storage(&f->s.peer, &to);
+  int rc = l->send ? l->send(l->send_user, &to, iov, n) : gost__dgram_tx_send(l->tx, &to, iov, n);
+  if (rc != GOST_OK) {
     spare_put(f, r);
-    return gost__error_sys(gost__errno_to_code(e), e, "sendto: %s", strerror(e));
+    return rc;
   }
-  if (k > 0) f->s.bytes_out += (uint64_t)k;
-sent:
+  for (int i = 0; i < n; i++) f->s.bytes_out += iov[i].iov_len;
   f->active = 1;
   if (r) {
     if (f->dt) f->dt->next = r;
@@ -267,6 +242,7 @@ static struct flow *flow_new(struct gost_udpflow_listener *l, const struct socka
   struct flow *f = gost__calloc(l->ctx, 1, sizeof *f);
   if (!f) return NULL;
   gost__stream_init(&f->s, &flow_ops, l->ctx);
+  gost__dgramq_init(&f->q);
   gost__sa_set(&f->s.peer, (const struct sockaddr *)from);
   gost__sa_set(&f->s.local, (const struct sockaddr *)&l->local);
   f->l = l;
@@ -284,16 +260,13 @@ static struct flow *flow_new(struct gost_udpflow_listener *l, const struct socka
 }
 
 static void enqueue(struct flow *f, const char *data, size_t n) {
-  if (f->qn >= f->l->o.queue_len) return; /* reader too slow: drop, as a socket buffer would */
-  struct dgram *d = gost__malloc(f->l->ctx, sizeof *d + n);
-  if (!d) return;
-  d->next = NULL;
-  d->len = n;
-  memcpy(d->data, data, n);
-  if (f->qt) f->qt->next = d;
-  else f->qh = d;
-  f->qt = d;
-  f->qn++;
+  gost_ctx_t *ctx = f->l->ctx;
+  /* reader too slow (or not started): bounded, then dropped as a socket buffer would */
+  if (f->q.n >= f->l->o.queue_len || gost__dgramq_push(&f->q, ctx, data, n) != GOST_OK) {
+    gost__dgram_drop(ctx, &f->drops, "flow queue full", &f->s.peer.sa, 1);
+    return;
+  }
+  gost__dgram_pass(ctx, &f->drops, &f->s.peer.sa);
   kick(f);
 }
 
@@ -318,7 +291,8 @@ static void dispatch(struct gost_udpflow_listener *l, const struct sockaddr_stor
     if (!f) return;
   }
   f->active = 1;
-  if (f->reading && !f->qh) {
+  if (f->reading && !f->q.n) {
+    gost__dgram_pass(l->ctx, &f->drops, &f->s.peer.sa);
     f->busy++;
     f->s.bytes_in += n;
     f->s.on_read(&f->s, (ssize_t)n, data, f->s.user);
@@ -328,11 +302,32 @@ static void dispatch(struct gost_udpflow_listener *l, const struct sockaddr_stor
   }
 }
 
+/* Up to READ_BATCH datagrams, a batch at a time with recvmmsg. 0: read them the plain way. */
+static int recv_batches(struct gost_udpflow_listener *l) {
+  for (int got = 0; got < READ_BATCH && !l->stopped;) {
+    struct gost_dgram_rx *rx;
+    int err;
+    int n = gost__dgram_rx_read(l->ctx, l->fd, l->o.read_buffer_size, &rx, &err);
+    if (n < 0) return got > 0;
+    for (int i = 0; i < n && !l->stopped; i++) {
+      size_t len;
+      const struct sockaddr_storage *from;
+      const char *p = gost__dgram_rx_get(rx, i, &len, &from);
+      if (from->ss_family == AF_INET || from->ss_family == AF_INET6) dispatch(l, from, p, len);
+    }
+    if (n > 0) gost__dgram_rx_done(rx);
+    if (n < GOST_DGRAM_RX_BATCH) break; /* drained (or an ICMP error for an earlier reply) */
+    got += n;
+  }
+  return 1;
+}
+
 static void on_recv(struct ev_loop *loop, ev_io *w, int revents) {
   (void)loop;
   (void)revents;
   struct gost_udpflow_listener *l = w->data;
   l->busy++;
+  if (recv_batches(l)) goto out;
   for (int i = 0; i < READ_BATCH && !l->stopped; i++) {
     struct sockaddr_storage from;
     socklen_t flen = sizeof from;
@@ -341,6 +336,7 @@ static void on_recv(struct ev_loop *loop, ev_io *w, int revents) {
     if (from.ss_family != AF_INET && from.ss_family != AF_INET6) continue;
     dispatch(l, &from, l->buf, (size_t)k);
   }
+out:
   if (--l->busy == 0 && l->stopped && l->nflows == 0) listener_free(l);
 }
 
@@ -384,8 +380,9 @@ int gost__udpflow_listen(struct gost_udpflow_listener **out, gost_ctx_t *ctx,
   if (!l) return gost__error(GOST_ENOMEM, "out of memory");
   l->buf = gost__malloc(ctx, l->o.read_buffer_size);
   l->fd = socket(addr->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (!l->buf || l->fd < 0) {
-    int e = errno, oom = !l->buf;
+  if (l->fd >= 0) l->tx = gost__dgram_tx_new(ctx, l->fd, 1, (const struct sockaddr *)&l->local, NULL, NULL);
+  if (!l->buf || !l->tx || l->fd < 0) {
+    int e = errno, oom = !l->buf || (l->fd >= 0 && !l->tx);
     if (l->fd >= 0) close(l->fd);
     listener_free(l);
     return oom ? gost__error(GOST_ENOMEM, "out of memory")
@@ -461,6 +458,8 @@ void gost__udpflow_close(struct gost_udpflow_listener *l) {
   if (!l || l->stopped) return;
   l->stopped = 1;
   struct ev_loop *loop = l->ctx->loop;
+  gost__dgram_tx_free(l->tx); /* replies written before the close still go out */
+  l->tx = NULL;
   if (l->fd >= 0) {
     ev_io_stop(loop, &l->io);
     close(l->fd);

@@ -8,9 +8,7 @@
 #include "core/ctx_int.h"
 #include "core/error.h"
 
-/* header: RSV(2) FRAG(1) ATYP(1) + domain length(1) + 255 + PORT(2) */
-#define HDR_MAX (3 + 1 + 1 + 255 + 2)
-#define FRAME_MAX (HDR_MAX + GOST__UDPFRAME_MAX)
+#define FRAME_MAX (GOST__UDPTUN_HDR_MAX + GOST__UDPFRAME_MAX)
 
 void gost__udptun_rx_init(struct gost_udptun_rx *rx, gost_ctx_t *ctx) {
   rx->ctx = ctx;
@@ -79,6 +77,16 @@ int gost__udptun_rx_feed(struct gost_udptun_rx *rx, const uint8_t *data, size_t 
   return GOST_OK;
 }
 
+int gost__udptun_hdr(const struct gost_relay_addr *addr, size_t total, uint8_t *hdr) {
+  if (total > GOST__UDPFRAME_MAX) return gost__error(GOST_EINVAL, "udp: datagram of %zu bytes", total);
+  int n = gost__relay_addr_encode(addr, hdr + 3, GOST__UDPTUN_HDR_MAX - 3);
+  if (n < 0) return n;
+  hdr[0] = (uint8_t)(total >> 8);
+  hdr[1] = (uint8_t)total;
+  hdr[2] = GOST__UDPFRAME_SOCKS_FRAG;
+  return 3 + n;
+}
+
 int gost__udptun_send(gost_stream *s, const struct gost_relay_addr *addr, const struct iovec *iov,
                       int iovcnt, gost_stream_write_cb cb, void *user) {
   enum { MAX_IOV = 16 };
@@ -86,16 +94,12 @@ int gost__udptun_send(gost_stream *s, const struct gost_relay_addr *addr, const 
   size_t total = 0;
   for (int i = 0; i < iovcnt; i++) total += iov[i].iov_len;
   if (total == 0) return GOST_OK;
-  if (total > GOST__UDPFRAME_MAX) return gost__error(GOST_EINVAL, "udp: datagram of %zu bytes", total);
-  uint8_t hdr[HDR_MAX];
-  int n = gost__relay_addr_encode(addr, hdr + 3, sizeof hdr - 3);
+  uint8_t hdr[GOST__UDPTUN_HDR_MAX];
+  int n = gost__udptun_hdr(addr, total, hdr);
   if (n < 0) return n;
-  hdr[0] = (uint8_t)(total >> 8);
-  hdr[1] = (uint8_t)total;
-  hdr[2] = GOST__UDPFRAME_SOCKS_FRAG;
   struct iovec v[MAX_IOV];
   v[0].iov_base = hdr;
-  v[0].iov_len = 3 + (size_t)n;
+  v[0].iov_len = (size_t)n;
   for (int i = 0; i < iovcnt; i++) v[i + 1] = iov[i];
   return gost_stream_write(s, v, iovcnt + 1, cb, user);
 }

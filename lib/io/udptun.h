@@ -28,6 +28,11 @@ int gost__udptun_rx_feed(struct gost_udptun_rx *rx, const uint8_t *data, size_t 
                          gost_udptun_dgram_fn fn, void *user);
 void gost__udptun_rx_free(struct gost_udptun_rx *rx);
 
+/* Frame header: RSV(2) FRAG(1) ATYP(1) + domain length(1) + 255 + PORT(2) at most. */
+#define GOST__UDPTUN_HDR_MAX (3 + 1 + 1 + 255 + 2)
+/* Encodes the header of a frame of total payload bytes into hdr (GOST__UDPTUN_HDR_MAX bytes);
+ * returns its length, or GOST_EINVAL for a datagram too large or a bad address. */
+int gost__udptun_hdr(const struct gost_relay_addr *addr, size_t total, uint8_t *hdr);
 /* Writes one frame (header and payload in one write, so frames never interleave). Empty
  * datagrams are skipped (RSV 0 means "to the end" to stock readers). */
 int gost__udptun_send(gost_stream *s, const struct gost_relay_addr *addr, const struct iovec *iov,

@@ -207,6 +207,8 @@ START_TEST(dgramframe_split_and_whole) {
   ck_assert_mem_eq(got[1], "de", 2);
   ck_assert_mem_eq(got[2], "wxyz", 4);
   ck_assert_int_eq(gost_stream_write_buf(d, "hello", 5, NULL, NULL), 0);
+  ck_assert_int_eq(m.nout, 0); /* batched: handed on at the start of the next iteration */
+  ev_run(ctx->loop, EVRUN_NOWAIT);
   ck_assert_int_eq(m.nout, 7);
   ck_assert_mem_eq(m.out, "\x00\x05hello", 7);
   static char big[65536];
