@@ -2,7 +2,8 @@
  * web API and metrics), events printed as they happen, SIGHUP reloads the file, and commands
  * read on stdin by a second thread are run on the loop thread with gost_ctx_call:
  *   example_control CONFIG
- *   stdin:  rule INGRESS HOSTNAME TUNNEL_ID | unrule INGRESS HOSTNAME | reload | quit
+ *   stdin:  rule INGRESS HOSTNAME TUNNEL_ID | unrule INGRESS HOSTNAME | stats SERVICE | reload | quit
+ * ("stats" prints each tunnel's totals over all its connectors, past and present). 
  */
 #include <ev.h>
 #include <gost/gost.h>
@@ -21,6 +22,12 @@ static void on_event(gost_ctx_t *c, const gost_event_t *ev, void *user) {
   fflush(stdout);
 }
 
+static void print_tunnel(gost_service_t *svc, const gost_tunnel_stats_t *st, void *user) {
+  printf("tunnel %s connectors=%d connections=%llu streams=%llu in=%llu out=%llu idle=%.1fs\n", st->tunnel_id,
+         st->connectors, (unsigned long long)st->connections, (unsigned long long)st->streams,
+         (unsigned long long)st->bytes_in, (unsigned long long)st->bytes_out, st->idle_s);
+}
+
 /* A command line handed from the stdin thread to the loop thread. */
 struct cmd {
   char verb[16], a[256], b[256], c[64];
@@ -31,6 +38,7 @@ static void run_cmd(gost_ctx_t *c, void *user) { /* on the loop thread */
   int rc = 0;
   if (!strcmp(k->verb, "quit")) gost_ctx_stop(c);
   else if (!strcmp(k->verb, "reload")) rc = gost_ctx_reload(c);
+  else if (!strcmp(k->verb, "stats")) rc = gost_service_tunnel_stats(gost_ctx_service(c, k->a), print_tunnel, NULL) < 0;
   else {
     gost_ingress_t *ing = gost_ctx_ingress(c, k->a);
     if (!ing) rc = -1;

@@ -45,9 +45,12 @@ GOST_EXTERN int gost_ctx_call(gost_ctx_t *ctx, gost_call_fn fn, void *user);
 /* Diff and apply a whole config document (JSON or YAML text) to a running context, as a
  * reload: all of it is validated first (nothing changes on error); then added services start,
  * removed ones stop, changed ones restart, unchanged ones are not touched, ingress rules and
- * authers change in place. Loop thread only. */
+ * authers change in place. The services and chain of gost_ctx_load_urls (-L/-F) are merged in
+ * again unless the document names an object the same (as stock's reload); a service `status`
+ * (GET /config) is ignored. Loop thread only. */
 GOST_EXTERN int gost_ctx_apply_config(gost_ctx_t *ctx, const char *text, size_t len);
-/* Re-reads the file given to gost_ctx_load_file and applies it (GOST_ESTATE without one). */
+/* Re-reads the file given to gost_ctx_load_file and applies it, with the -L/-F services merged
+ * in as above (GOST_ESTATE without a file). */
 GOST_EXTERN int gost_ctx_reload(gost_ctx_t *ctx);
 /* The effective config as JSON (names filled in) into buf, snprintf semantics on *len. */
 GOST_EXTERN int gost_ctx_config_json(gost_ctx_t *ctx, char *buf, size_t *len);

@@ -37,11 +37,16 @@ json_t *gost__admin_budgets_json(gost_ctx_t *ctx) {
     gauge(o, "conns", &svc->conns);
     gauge(o, "udpFlows", &svc->flows);
     gauge(o, "handshakes", &svc->handshakes);
-    struct gost_tunnel_streams_use u;
-    if (gost__tunnel_streams_use(svc, &u))
+    struct gost_tunnel_use u;
+    if (gost__tunnel_use(svc, &u)) {
       json_object_set_new(o, "muxStreams", json_pack("{s:I,s:I,s:I}", "open", (json_int_t)u.total, "busiestSession",
                                                      (json_int_t)u.busiest, "maxPerSession",
                                                      (json_int_t)u.max_per_session));
+      if (u.entry_listeners) /* each entrypoint listener has its own conns.max */
+        json_object_set_new(o, "entrypointConns", json_pack("{s:I,s:I,s:I}", "open", (json_int_t)u.entry_open,
+                                                            "max", (json_int_t)u.entry_max, "listeners",
+                                                            (json_int_t)u.entry_listeners));
+    }
     json_array_append_new(list, o);
   }
   for (const struct gost_admin_limit *l = gost__admin_limits; l->name; l++)

@@ -140,6 +140,8 @@ char *gost__admin_metrics_text(gost_ctx_t *ctx, size_t *len) {
                  "Total service input data transfer size in bytes", GOST_STAT_BYTES_IN);
   service_family(&o, ctx, host, "gost_service_transfer_output_bytes_total", "counter",
                  "Total service output data transfer size in bytes", GOST_STAT_BYTES_OUT);
+  service_family(&o, ctx, host, "gost_service_visitor_sessions", "gauge",
+                 "Multiplexed visitor sessions open (tunnel servers, tunnel.mux)", GOST_STAT_VISITOR_SESSIONS);
 
   family(&o, "gost_service_handler_errors_total", "counter", "Total service handler errors");
   gost_list_foreach(pos, &ctx->services) {

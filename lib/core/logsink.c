@@ -71,7 +71,7 @@ static int cmp_str(const void *a, const void *b) {
 
 /* Backups are "<path>.<timestamp>" (".gz" once compressed), which sort by age: delete the
  * oldest beyond maxBackups and any older than maxAge days. A compression in progress leaves a
- * ".gz.tmp" that is not counted. */
+ * ".gz.tmp" that is not counted; one a day old was cut short (the process ended) and goes. */
 void gost__log_prune(const char *base, const struct gost_log_rotation *rot) {
   if (!rot->max_backups && !rot->max_age_days) return;
   char pat[4096];
@@ -80,13 +80,18 @@ void gost__log_prune(const char *base, const struct gost_log_rotation *rot) {
   if (glob(pat, GLOB_NOSORT, NULL, &g) != 0) return;
   qsort(g.gl_pathv, g.gl_pathc, sizeof *g.gl_pathv, cmp_str);
   size_t n = 0; /* finished backups first, in age order */
+  time_t now = time(NULL);
   for (size_t i = 0; i < g.gl_pathc; i++) {
     size_t l = strlen(g.gl_pathv[i]);
-    if (l < 4 || strcmp(g.gl_pathv[i] + l - 4, ".tmp")) g.gl_pathv[n++] = g.gl_pathv[i];
-    else free(g.gl_pathv[i]);
+    struct stat st;
+    if (l < 4 || strcmp(g.gl_pathv[i] + l - 4, ".tmp")) {
+      g.gl_pathv[n++] = g.gl_pathv[i];
+      continue;
+    }
+    if (stat(g.gl_pathv[i], &st) == 0 && now - st.st_mtime > 86400) unlink(g.gl_pathv[i]);
+    free(g.gl_pathv[i]);
   }
   g.gl_pathc = n;
-  time_t now = time(NULL);
   for (size_t i = 0; i < g.gl_pathc; i++) {
     int excess = rot->max_backups && g.gl_pathc - i > (size_t)rot->max_backups;
     struct stat st;

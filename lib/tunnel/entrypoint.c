@@ -416,3 +416,5 @@ void gost__entrypoints_stop(struct gost_tunnel_server *srv) {
 uint64_t gost__entrypoint_connections(const struct gost_entrypoint *ep) {
   return ep->lsvc.stats[GOST_STAT_CONNECTIONS];
 }
+
+const struct gost_budget_gauge *gost__entrypoint_conns(const struct gost_entrypoint *ep) { return &ep->lsvc.conns; }

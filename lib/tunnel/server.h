@@ -55,6 +55,7 @@ struct gost_tunnel_server {
   int vmux;                       /* tunnel.mux: accept multiplexed visitor sessions (default on) */
   struct gost_smux_config vmux_cfg; /* their smux settings (mux.* keys; we accept streams) */
   struct gost_list vmux_sessions; /* accepted sessions (vmux_serve.c) */
+  size_t nvmux;                   /* ... how many (GOST_STAT_VISITOR_SESSIONS) */
 };
 
 /* Something to tear down on stop (handshakes, entrypoint sessions). */
@@ -97,6 +98,8 @@ void gost__entrypoints_stop(struct gost_tunnel_server *srv);
 int gost__tunnel_node_listen(struct gost_tunnel_server *srv, const char *addr, uint16_t *port);
 /* Public connections accepted by one entrypoint so far. */
 uint64_t gost__entrypoint_connections(const struct gost_entrypoint *ep);
+/* Its listener's open connections against conns.max (open NULL when it is not listening). */
+const struct gost_budget_gauge *gost__entrypoint_conns(const struct gost_entrypoint *ep);
 /* "host:port" of the first entrypoint as configured (host may be empty) with its bound port,
  * or ":0" without one: what the legacy relay tunnel reports in a BIND reply, because 3.0.0-rc
  * clients resolve that Addr as a TCP address (a name that does not resolve fails the bind). */

@@ -14,12 +14,19 @@ static const struct gost_tunnel_server *server_of(const gost_service_t *svc) {
   return svc->handler_state;
 }
 
-int gost__tunnel_streams_use(const gost_service_t *svc, struct gost_tunnel_streams_use *out) {
+int gost__tunnel_use(const gost_service_t *svc, struct gost_tunnel_use *out) {
   const struct gost_tunnel_server *srv = server_of(svc);
   if (!srv) return 0;
   /* 0 in the config means the session default, 16384 (mux/smux.h) */
-  *out = (struct gost_tunnel_streams_use){0, 0, srv->mux.max_streams ? srv->mux.max_streams : 16384};
+  *out = (struct gost_tunnel_use){0, 0, srv->mux.max_streams ? srv->mux.max_streams : 16384, 0, 0, 0};
   gost__tunnel_registry_streams_live(srv->reg, &out->total, &out->busiest);
+  for (size_t i = 0; i < srv->neps; i++) {
+    const struct gost_budget_gauge *g = gost__entrypoint_conns(srv->eps[i]);
+    if (!g->open) continue;
+    out->entry_open += *g->open;
+    out->entry_max = g->max;
+    out->entry_listeners++;
+  }
   return 1;
 }
 
@@ -39,6 +46,9 @@ int gost__tunnel_service_stat(const gost_service_t *svc, int which, uint64_t *ou
     break;
   case GOST_STAT_BYTES_IN:
     *out = t.bytes_in;
+    break;
+  case GOST_STAT_VISITOR_SESSIONS:
+    *out = srv->nvmux;
     break;
   default:
     *out = t.bytes_out;

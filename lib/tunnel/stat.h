@@ -9,11 +9,13 @@
 /* 1 and *out set when svc is a running tunnel/relay server, else 0. */
 int gost__tunnel_service_stat(const gost_service_t *svc, int which, uint64_t *out);
 
-/* Live smux streams of a running tunnel server (mux.maxStreams is per session): total, the
- * busiest session's count and the per-session limit. 1 when svc is one, else 0. */
-struct gost_tunnel_streams_use {
+/* Budgets in use by a running tunnel server: live smux streams (mux.maxStreams is per session:
+ * total, the busiest session's count, the limit) and the connections open on its HTTP
+ * entrypoints (each listener has its own conns.max). 1 when svc is one, else 0. */
+struct gost_tunnel_use {
   uint64_t total, busiest, max_per_session;
+  uint64_t entry_open, entry_max, entry_listeners;
 };
-int gost__tunnel_streams_use(const gost_service_t *svc, struct gost_tunnel_streams_use *out);
+int gost__tunnel_use(const gost_service_t *svc, struct gost_tunnel_use *out);
 
 #endif

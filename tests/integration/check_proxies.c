@@ -54,11 +54,13 @@ struct fx {
   gost_service_t *svc;
 };
 
-static void fx_open(struct fx *f, const char *handler) {
+static void fx_open_meta(struct fx *f, const char *handler, const char *const *meta) {
   f->loop = ev_loop_new(EVFLAG_AUTO);
   ck_assert_int_eq(gost_ctx_new_with_loop(&f->ctx, f->loop), 0);
-  f->svc = gost_test_service(f->ctx, "tcp", handler, "127.0.0.1:0", NULL, short_timeout);
+  f->svc = gost_test_service(f->ctx, "tcp", handler, "127.0.0.1:0", NULL, meta);
 }
+
+static void fx_open(struct fx *f, const char *handler) { fx_open_meta(f, handler, short_timeout); }
 
 static void fx_close(struct fx *f) {
   gost_test_service_free(f->svc);
@@ -136,9 +138,7 @@ static uint16_t bind_request(struct fx *f, int fd) {
 
 START_TEST(socks5_bind_plain_relays_one_peer) {
   struct fx f;
-  f.loop = ev_loop_new(EVFLAG_AUTO);
-  ck_assert_int_eq(gost_ctx_new_with_loop(&f.ctx, f.loop), 0);
-  f.svc = gost_test_service(f.ctx, "tcp", "socks5", "127.0.0.1:0", NULL, bind_meta);
+  fx_open_meta(&f, "socks5", bind_meta);
   int fd = client(f.svc->port);
   uint16_t port = bind_request(&f, fd);
   int peer = client(port);
@@ -172,9 +172,7 @@ END_TEST
 
 START_TEST(socks5_bind_plain_client_leaves_first) {
   struct fx f;
-  f.loop = ev_loop_new(EVFLAG_AUTO);
-  ck_assert_int_eq(gost_ctx_new_with_loop(&f.ctx, f.loop), 0);
-  f.svc = gost_test_service(f.ctx, "tcp", "socks5", "127.0.0.1:0", NULL, bind_meta);
+  fx_open_meta(&f, "socks5", bind_meta);
   int fd = client(f.svc->port);
   uint16_t port = bind_request(&f, fd);
   close(fd);

@@ -58,9 +58,10 @@ try:
     svc, spec = a.budgets.split(":")
     want = dict(kv.split("=") for kv in spec.split(","))
     cells = lambda: drv.find_elements(By.CSS_SELECTOR, f'tr[data-budget="{svc}"] td')
-    wait_for("the budgets row of " + svc, lambda: len(cells()) == 5)
-    conns, hs, streams = cells()[1], cells()[2], cells()[3]
+    wait_for("the budgets row of " + svc, lambda: len(cells()) == 6)
+    conns, entry, hs, streams = cells()[1], cells()[2], cells()[3], cells()[4]
     assert conns.get_attribute("data-max") == want["conns"], conns.text
+    assert entry.get_attribute("data-max") == want["conns"], entry.text  # the entrypoint shares conns.max
     assert hs.get_attribute("data-max") == want["handshakes"], hs.text
     assert streams.get_attribute("data-max") == want["streams"], streams.text
     wait_for("both tunnel clients counted against conns.max",

@@ -82,6 +82,7 @@ tun, fwd = svc["tun"], svc["fwd"]
 assert tun["conns"]["max"] == 50000 and tun["conns"]["open"] >= 1, tun  # the tunnel client
 assert tun["handshakes"] == {"open": 0, "max": 1024}, tun
 assert tun["muxStreams"]["maxPerSession"] == 16384 and tun["muxStreams"]["open"] == 0, tun
+assert tun["entrypointConns"] == {"open": 0, "max": 50000, "listeners": 1}, tun  # the requests ended
 assert fwd["conns"] == {"open": 0, "max": 50000} and "muxStreams" not in fwd, fwd
 assert b["limitsHit"]["conns_refused"] == 0 and set(b["limitsHit"]) >= {"handshakes_refused", "udp_flows_refused"}, b
 PY

@@ -40,6 +40,11 @@ echo "rule nosuch c.example.com $TID" >&7
 retry 25 grep -q '^rule: no such ingress' example.log || fail "bad ingress not reported"
 pass "gost_ctx_call from another thread sets a rule that routes"
 
+echo "stats tun" >&7
+retry 25 grep -qE "^tunnel $TID connectors=1 connections=1 streams=[1-9][0-9]* in=[1-9]" example.log ||
+  fail "per-tunnel totals: $(cat example.log)"
+pass "gost_service_tunnel_stats prints the tunnel's totals"
+
 sed -i "s/rules: \[{hostname: a.example.com/rules: [{hostname: c.example.com, endpoint: $TID}, {hostname: a.example.com/" gost.yaml
 kill -HUP "$ex"
 retry 25 grep -q 'event config_applied' example.log || fail "SIGHUP: $(cat example.log)"

@@ -20,6 +20,8 @@ from ._errors import GostError, check, error_class
 
 __all__ = ["Context", "Service", "Ingress", "Tunnel", "GostError", "version", "endpoint_name", "error_class"]
 
+# Service.stat(which): gost_service_stat's GOST_STAT_* (gost/service.h)
+STAT_CONNECTIONS, STAT_ACTIVE, STAT_BYTES_IN, STAT_BYTES_OUT, STAT_VISITOR_SESSIONS = range(5)
 TUNNEL_STATES = {0: "connecting", 1: "registered", 2: "lost", 3: "retrying", 4: "stopped"}
 
 

@@ -158,6 +158,43 @@ class CmdlineKeptTest(unittest.TestCase):
             self.assertEqual(ctx.service("service-0").port, port)  # untouched, not restarted
 
 
+class UdpBudgetTest(unittest.TestCase):
+    def test_udp_flows_against_udp_max_flows_in_status(self):
+        import socket
+        echo = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        echo.bind(("127.0.0.1", 0))
+        stop = threading.Event()
+
+        def serve():
+            echo.settimeout(0.2)
+            while not stop.is_set():
+                try:
+                    d, a = echo.recvfrom(2048)
+                    echo.sendto(d, a)
+                except socket.timeout:
+                    pass
+
+        threading.Thread(target=serve, daemon=True).start()
+        with gost.Context() as ctx:
+            ctx.load_urls(["udp://127.0.0.1:0/127.0.0.1:%d?udp.maxFlows=7&keepalive=true" % echo.getsockname()[1]])
+            ctx.start()
+            ctx.run_in_thread()
+            api = ctx.serve_api("127.0.0.1:0")
+            port = ctx.services()[0].port
+            flows = lambda: json.loads(get(api, "/api/status"))["budgets"]["services"][0]["udpFlows"]
+            self.assertEqual(flows(), {"open": 0, "max": 7})
+            clients = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(3)]
+            for c in clients:
+                c.settimeout(5)
+                c.sendto(b"ping", ("127.0.0.1", port))
+                self.assertEqual(c.recvfrom(100)[0], b"ping")
+            self.assertEqual(flows(), {"open": 3, "max": 7})
+            for c in clients:
+                c.close()
+        stop.set()
+        echo.close()
+
+
 class TunnelStatsTTLTest(unittest.TestCase):
     def test_idle_tunnel_totals_are_forgotten_after_the_ttl(self):
         web = start_http("py-ttl")

@@ -81,11 +81,13 @@ function budgetCell(g, extra) {
 function renderBudgets(b) {
   const rows = (b.services || []).map((s) => {
     const m = s.muxStreams;
-    return el("tr", { "data-budget": s.service }, el("td", {}, s.service), budgetCell(s.conns), budgetCell(s.handshakes),
+    const e = s.entrypointConns;
+    return el("tr", { "data-budget": s.service }, el("td", {}, s.service), budgetCell(s.conns),
+      budgetCell(e, e && e.listeners > 1 ? ` on ${e.listeners} listeners` : ""), budgetCell(s.handshakes),
       m ? budgetCell({ open: m.busiestSession, max: m.maxPerSession }, `, ${m.open} in all sessions`) : budgetCell(null),
       budgetCell(s.udpFlows));
   });
-  if (!rows.length) rows.push(el("tr", {}, el("td", { colspan: "5", class: "muted" }, "No running service.")));
+  if (!rows.length) rows.push(el("tr", {}, el("td", { colspan: "6", class: "muted" }, "No running service.")));
   $("budgets").tBodies[0].replaceChildren(...rows);
   const hit = Object.entries(b.limitsHit || {}).filter(([, n]) => n > 0);
   $("limits-hit").textContent = hit.length ? `Limits hit so far: ${hit.map(([k, n]) => `${k} ${n}`).join(", ")}`
