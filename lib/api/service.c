@@ -243,6 +243,7 @@ void gost_service_free(gost_service_t *svc) {
   gost__ctx_disown(&svc->child);
   gost__chain_unref(svc->chain);
   gost__ingress_unref(svc->ingress);
+  gost__service_limiters_clear(svc);
   for (size_t i = 0; i < svc->nnodes; i++) gost__node_free(ctx, svc->nodes[i]);
   gost__free(ctx, svc->nodes);
   gost__auths_clear(ctx, &svc->auths, &svc->nauths);
