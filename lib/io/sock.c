@@ -396,7 +396,9 @@ static const struct gost_stream_ops tcp_ops = {"tcp", sock_read_start, sock_read
 static const struct gost_stream_ops udp_ops = {"udp", sock_read_start, sock_read_stop, sock_write,
                                                sock_queued, sock_shutdown, sock_close, sock_fd};
 
-gost_stream *gost__sock_new(gost_ctx_t *ctx, int fd, int dgram) {
+gost_stream *gost__sock_new(gost_ctx_t *ctx, int fd, int dgram) { return gost__sock_new_peer(ctx, fd, dgram, NULL); }
+
+gost_stream *gost__sock_new_peer(gost_ctx_t *ctx, int fd, int dgram, const struct sockaddr *peer) {
   struct gost_sock *k = gost__calloc(ctx, 1, sizeof *k);
   if (!k) {
     gost__error(GOST_ENOMEM, "out of memory");
@@ -420,11 +422,14 @@ gost_stream *gost__sock_new(gost_ctx_t *ctx, int fd, int dgram) {
   }
   /* 28 bytes hold any IPv4/IPv6 address; any other family stays unknown */
   socklen_t len = sizeof k->s.peer;
-  if (getpeername(fd, &k->s.peer.sa, &len) < 0 || !gost__sa_len(&k->s.peer)) gost__sa_clear(&k->s.peer);
+  if (peer) gost__sa_set(&k->s.peer, peer); /* the accept's answer: no getpeername */
+  else if (getpeername(fd, &k->s.peer.sa, &len) < 0 || !gost__sa_len(&k->s.peer)) gost__sa_clear(&k->s.peer);
   len = sizeof k->s.local;
   if (getsockname(fd, &k->s.local.sa, &len) < 0 || !gost__sa_len(&k->s.local)) gost__sa_clear(&k->s.local);
   return &k->s;
 }
+
+int gost__sock_is_tcp(const gost_stream *s) { return s && s->ops == &tcp_ops; }
 
 void gost__sock_set_write_timeout(gost_stream *s, int64_t ms) {
   if (s->ops != &tcp_ops) return;
