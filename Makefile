@@ -6,6 +6,7 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGOST_WERROR=ON
 
 .PHONY: all deps deps-test build run test test-asan test-tsan bench install clean soak test-interop
 .PHONY: bench-wan bench-scale chaos
+.PHONY: bench-limits
 
 all: build
 
@@ -83,6 +84,11 @@ bench-wan: build
 
 bench-scale: build
 	@bash bench/scale.sh $(BUILD)
+
+# limiters (docs/limiters.md): a 10 MB/s limit over 5 s, an unlimited neighbour beside it (~40 s)
+bench-limits: build
+	@bash scripts/install-deps.sh bench
+	@bash bench/limits.sh $(BUILD)
 
 chaos: build
 	@cmake --build $(BUILD) --target gost_linkemu >/dev/null

@@ -16,22 +16,25 @@ ALLOWED = {
     "core": [],
     "codec": ["core"],
     "io": ["core", "codec"],
+    # limiters (stock limiters/climiters/rlimiters): buckets and counters, charged by the pipe
+    "limit": ["core", "codec", "io"],
     "mux": ["core", "codec", "io"],
-    "model": ["core", "codec", "io"],
+    "model": ["core", "codec", "io", "limit"],
     "ingress": ["core", "codec"],
     "cluster": ["core", "codec", "io"],
     "transport": ["core", "codec", "io", "model"],
     "chain": ["core", "codec", "io", "model"],
     "connector": ["core", "codec", "io", "mux", "model"],
-    "tunnel": ["core", "codec", "io", "mux", "model", "ingress", "chain", "connector", "cluster"],
+    "tunnel": ["core", "codec", "io", "mux", "model", "ingress", "chain", "connector", "cluster",
+               "limit"],
     "handler": ["core", "codec", "io", "mux", "model", "chain", "tunnel"],
     "service": ["core", "codec", "io", "mux", "model", "ingress", "transport", "chain",
                 "connector", "tunnel", "handler"],
-    "api": ["core", "codec", "io", "model", "ingress", "tunnel", "service", "cluster"],
+    "api": ["core", "codec", "io", "model", "ingress", "tunnel", "service", "cluster", "limit"],
     "config": ["core", "codec"],
     # the control plane sits on everything: it diffs configs (config), builds through the api,
     # and reads services, tunnels and ingresses for the API and metrics
-    "admin": ["core", "codec", "io", "model", "ingress", "tunnel", "api", "config"],
+    "admin": ["core", "codec", "io", "model", "ingress", "tunnel", "api", "config", "limit"],
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/[^"]+"')

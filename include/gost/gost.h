@@ -14,5 +14,6 @@
 #include <gost/tunnel.h>
 #include <gost/cluster.h>
 #include <gost/control.h>
+#include <gost/limiter.h>
 
 #endif /* GOST_GOST_H */

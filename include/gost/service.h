@@ -106,6 +106,8 @@ GOST_EXTERN uint64_t gost_service_stat(const gost_service_t *svc, int which);
 #define GOST_STAT_ACTIVE 1
 #define GOST_STAT_BYTES_IN 2
 #define GOST_STAT_BYTES_OUT 3
+/* Tunnel servers: multiplexed visitor sessions open now (tunnel.mux, docs/tunnel.md §10). */
+#define GOST_STAT_VISITOR_SESSIONS 4
 
 #ifdef __cplusplus
 }

@@ -6,7 +6,8 @@
  *    config): services that are new or changed, or that use a changed chain, are (re)created;
  *    removed ones stop; unchanged ones are not touched (their connections, tunnels and streams
  *    carry on). Ingress rules are swapped inside the existing ingress objects, and authers inside
- *    the services that name them, so tunnel servers keep their clients.
+ *    the services that name them, so tunnel servers keep their clients. Limiters change their
+ *    limits in place: their services, and the connections open under them, carry on.
  * 3. The changed objects are built by the ordinary loader from a sub-document, then started. */
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "core/error.h"
 #include "core/event.h"
 #include "core/log.h"
+#include "gost/limiter.h"
 #include "ingress/ingress.h"
 
 static json_t *section(const json_t *tree, const char *key) {
@@ -104,6 +106,7 @@ struct plan {
   json_t *ing_new, *ing_swap, *ing_gone;
   int added, changed, removed, kept;
   gost_ctx_t *ctx;
+  json_t *lim_new[3], *lim_swap[3], *lim_gone[3]; /* per limiter section (plan_limiters) */
 };
 
 static void plan_free(struct plan *p) {
@@ -115,14 +118,43 @@ static void plan_free(struct plan *p) {
   json_decref(p->ing_new);
   json_decref(p->ing_swap);
   json_decref(p->ing_gone);
+  for (int k = 0; k < 3; k++) {
+    json_decref(p->lim_new[k]);
+    json_decref(p->lim_swap[k]);
+    json_decref(p->lim_gone[k]);
+  }
+}
+
+static const char *const lim_sections[3] = {"limiters", "climiters", "rlimiters"};
+static const gost_limiter_kind_t lim_kinds[3] = {GOST_LIMITER_TRAFFIC, GOST_LIMITER_CONN, GOST_LIMITER_RATE};
+
+/* Limiters: new ones are built with the services, changed ones are updated in place, removed
+ * ones go once their services have. */
+static void plan_limiters(const json_t *old, const json_t *new, struct plan *p) {
+  for (int k = 0; k < 3; k++) {
+    json_t *o = section(old, lim_sections[k]), *n = section(new, lim_sections[k]), *it;
+    size_t i;
+    p->lim_new[k] = json_array(), p->lim_swap[k] = json_array(), p->lim_gone[k] = json_array();
+    json_array_foreach(n, i, it) {
+      json_t *prev = by_name(o, name_of(it));
+      if (!gost_ctx_limiter(p->ctx, lim_kinds[k], name_of(it))) json_array_append(p->lim_new[k], it);
+      else if (!prev || !json_equal(prev, it)) json_array_append(p->lim_swap[k], it);
+    }
+    json_array_foreach(o, i, it) if (!by_name(n, name_of(it)))
+        json_array_append_new(p->lim_gone[k], json_string(name_of(it)));
+  }
 }
 
 static void make_plan(const json_t *old, const json_t *new, struct plan *p) {
   json_t *chains = changed_names(old, new, "chains"), *authers = changed_names(old, new, "authers");
   json_t *os = section(old, "services"), *ns = section(new, "services"), *it;
   size_t i;
-  *p = (struct plan){json_array(), json_array(), json_array(), json_array(), json_array(),
-                     json_array(), json_array(), json_array(), 0, 0, 0, 0, p->ctx};
+  gost_ctx_t *ctx = p->ctx;
+  memset(p, 0, sizeof *p);
+  p->ctx = ctx;
+  p->svc_new = json_array(), p->svc_gone = json_array(), p->svc_auth = json_array();
+  p->chains_new = json_array(), p->chains_gone = json_array();
+  p->ing_new = json_array(), p->ing_swap = json_array(), p->ing_gone = json_array();
   json_array_foreach(ns, i, it) {
     json_t *prev = by_name(os, name_of(it));
     if (!prev) {
@@ -153,6 +185,7 @@ static void make_plan(const json_t *old, const json_t *new, struct plan *p) {
     else if (!prev || !json_equal(prev, it)) json_array_append(p->ing_swap, it); /* kept object */
   }
   json_array_foreach(oi, i, it) if (!by_name(ni, name_of(it))) json_array_append_new(p->ing_gone, json_string(name_of(it)));
+  plan_limiters(old, new, p);
   json_decref(chains);
   json_decref(authers);
 }
@@ -175,6 +208,8 @@ static int execute(gost_ctx_t *ctx, json_t *tree, struct plan *p) {
     gost_ingress_t *ing = gost_ctx_ingress(ctx, name_of(v));
     if (ing) swap_rules(ing, v);
   }
+  for (int k = 0; k < 3; k++)
+    json_array_foreach(p->lim_swap[k], i, v) gost__config_limiter_update(ctx, lim_sections[k], v); /* validated */
   json_array_foreach(p->svc_auth, i, v) {
     gost_service_t *svc = gost_ctx_service(ctx, name_of(v));
     if (svc) gost__config_service_auths(ctx, svc, tree, v);
@@ -182,6 +217,7 @@ static int execute(gost_ctx_t *ctx, json_t *tree, struct plan *p) {
   json_t *doc = json_object();
   set_if(doc, "authers", section(tree, "authers"));
   set_if(doc, "ingresses", p->ing_new);
+  for (int k = 0; k < 3; k++) set_if(doc, lim_sections[k], p->lim_new[k]);
   set_if(doc, "chains", p->chains_new);
   set_if(doc, "services", p->svc_new);
   set_if(doc, "log", gost__cfg_get(tree, "log"));
@@ -195,6 +231,8 @@ static int execute(gost_ctx_t *ctx, json_t *tree, struct plan *p) {
     gost_ingress_t *ing = gost_ctx_ingress(ctx, json_string_value(v));
     if (ing) swap_rules(ing, no_rules);
   }
+  for (int k = 0; k < 3; k++)
+    json_array_foreach(p->lim_gone[k], i, v) gost_limiter_free(gost_ctx_limiter(ctx, lim_kinds[k], json_string_value(v)));
   char failed[512] = "";
   json_array_foreach(p->svc_new, i, v) {
     gost_service_t *svc = gost_ctx_service(ctx, name_of(v));
@@ -238,9 +276,13 @@ int gost__admin_apply_tree(gost_ctx_t *ctx, json_t *in, char *summary, size_t ca
     snprintf(msg, sizeof msg, "%s", gost_last_error());
   }
   char sum[160];
+  size_t lims = 0;
+  for (int k = 0; k < 3; k++)
+    lims += json_array_size(p.lim_new[k]) + json_array_size(p.lim_swap[k]) + json_array_size(p.lim_gone[k]);
   snprintf(sum, sizeof sum, "%d added, %d changed, %d removed, %d unchanged services; %zu ingresses updated",
            p.added, p.changed, p.removed, p.kept, json_array_size(p.ing_swap) + json_array_size(p.ing_new) +
            json_array_size(p.ing_gone));
+  if (lims) snprintf(sum + strlen(sum), sizeof sum - strlen(sum), "; %zu limiters updated", lims);
   if (summary) snprintf(summary, cap, "%s", sum);
   GOST_INFO(ctx, "config applied: %s%s%s", sum, rc ? "; " : "", rc ? msg : "");
   announce(ctx, GOST_EVENT_CONFIG_APPLIED, sum);

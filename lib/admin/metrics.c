@@ -9,6 +9,7 @@
 #include "admin/admin.h"
 #include "admin/strbuf.h"
 #include "gost/gost.h"
+#include "limit/limiter.h"
 
 #define put gost__sb_printf
 
@@ -140,6 +141,8 @@ char *gost__admin_metrics_text(gost_ctx_t *ctx, size_t *len) {
                  "Total service input data transfer size in bytes", GOST_STAT_BYTES_IN);
   service_family(&o, ctx, host, "gost_service_transfer_output_bytes_total", "counter",
                  "Total service output data transfer size in bytes", GOST_STAT_BYTES_OUT);
+  service_family(&o, ctx, host, "gost_service_visitor_sessions", "gauge",
+                 "Multiplexed visitor sessions open (tunnel servers, tunnel.mux)", GOST_STAT_VISITOR_SESSIONS);
 
   family(&o, "gost_service_handler_errors_total", "counter", "Total service handler errors");
   gost_list_foreach(pos, &ctx->services) {
@@ -187,6 +190,16 @@ char *gost__admin_metrics_text(gost_ctx_t *ctx, size_t *len) {
   for (const struct gost_admin_limit *l = gost__admin_limits; l->name; l++)
     put(&o, "gost_budget_limits_total{host=\"%s\",limit=\"%s\"} %llu\n", h, l->name,
         (unsigned long long)gost__admin_limit_hits(ctx, l));
+  family(&o, "gost_limiter_hits_total", "counter",
+         "Times a limiter acted: connections refused (conn, rate) or reads paused (traffic)");
+  struct gost_list *lp;
+  gost_list_foreach(lp, &ctx->limiters) {
+    const struct gost_limiter *l = gost_container_of(lp, struct gost_limiter, link);
+    static const char *const kinds[] = {"traffic", "conn", "rate"};
+    char n[512];
+    put(&o, "gost_limiter_hits_total{host=\"%s\",limiter=\"%s\",kind=\"%s\"} %llu\n", h,
+        esc(l->name ? l->name : "", n, sizeof n), kinds[l->kind], (unsigned long long)l->hits);
+  }
   family(&o, "gost_uptime_seconds", "gauge", "Seconds since the context was created");
   put(&o, "gost_uptime_seconds{host=\"%s\"} %.3f\n", h, ev_time() - ctx->started_at);
   if (o.oom) {

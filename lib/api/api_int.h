@@ -40,6 +40,9 @@ void gost__chain_ref(gost_chain_t *chain);
 void gost__chain_unref(gost_chain_t *chain);
 void gost__chain_destroy(gost_chain_t *chain);
 
+/* Drops the service's references on its limiters (lib/api/limiter.c). */
+void gost__service_limiters_clear(gost_service_t *svc);
+
 /* gost_ctx_start's body: starts every stopped service, then also(ctx) (may be NULL); on any
  * failure the services this call started are stopped again. */
 int gost__ctx_start_services(gost_ctx_t *ctx, int (*also)(gost_ctx_t *ctx));

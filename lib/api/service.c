@@ -243,6 +243,7 @@ void gost_service_free(gost_service_t *svc) {
   gost__ctx_disown(&svc->child);
   gost__chain_unref(svc->chain);
   gost__ingress_unref(svc->ingress);
+  gost__service_limiters_clear(svc);
   for (size_t i = 0; i < svc->nnodes; i++) gost__node_free(ctx, svc->nodes[i]);
   gost__free(ctx, svc->nodes);
   gost__auths_clear(ctx, &svc->auths, &svc->nauths);
@@ -263,10 +264,10 @@ uint16_t gost_service_entrypoint_port(const gost_service_t *svc) {
   return svc && svc->running ? svc->entrypoint_port : 0;
 }
 uint64_t gost_service_stat(const gost_service_t *svc, int which) {
-  if (!svc || which < 0 || which >= 4) return 0;
+  if (!svc || which < 0 || which > GOST_STAT_VISITOR_SESSIONS) return 0;
   uint64_t v;
   if (gost__tunnel_service_stat(svc, which, &v)) return v; /* counts beyond svc->stats */
-  return svc->stats[which];
+  return which < 4 ? svc->stats[which] : 0;
 }
 
 void gost_service_set_data(gost_service_t *svc, void *data) {

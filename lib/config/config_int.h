@@ -39,6 +39,10 @@ int gost__config_read_file(const char *path, json_t **out);
  * handler.auth, handler.auther, handler.authers (authers swap in place on reload). */
 int gost__config_service_auths(gost_ctx_t *ctx, gost_service_t *svc, json_t *root, json_t *item);
 
+/* Replaces the limits of the running limiter item names in section ("limiters", "climiters",
+ * "rlimiters") with item's (reload: limiters change in place, their services carry on). */
+int gost__config_limiter_update(gost_ctx_t *ctx, const char *section, const json_t *item);
+
 /* Case-insensitive object member lookup (GOST's config keys ignore case). */
 json_t *gost__cfg_get(const json_t *obj, const char *key);
 

@@ -11,6 +11,7 @@
 #include "gost/chain.h"
 #include "gost/ingress.h"
 #include "gost/cluster.h"
+#include "gost/limiter.h"
 #include "gost/service.h"
 
 int gost__cfg_tunnel_rules(const char *path, const char *spec, gost_ingress_t *ing) {
@@ -186,7 +187,8 @@ static int cfg_server(struct cfg *c, const char *key) {
 
 static int run_pass(struct cfg *c) {
   int rc;
-  if ((rc = gost__cfg_sds(c)) || (rc = gost__cfg_authers(c)) || (rc = gost__cfg_ingresses(c)) || (rc = gost__cfg_chains(c)) ||
+  if ((rc = gost__cfg_sds(c)) || (rc = gost__cfg_authers(c)) || (rc = gost__cfg_ingresses(c)) ||
+      (rc = gost__cfg_limiters(c)) || (rc = gost__cfg_chains(c)) ||
       (rc = gost__cfg_services(c)))
     return rc;
   if ((rc = cfg_server(c, "api")) || (rc = cfg_server(c, "metrics"))) return rc;
@@ -205,6 +207,9 @@ static void rollback_section(const struct cfg *c, const char *section, const cha
     if (!strcmp(section, "services")) gost_service_free(gost_ctx_service(c->ctx, name));
     else if (!strcmp(section, "chains")) gost_chain_free(gost_ctx_chain(c->ctx, name));
     else if (!strcmp(section, "sds")) gost_sd_free(gost_ctx_sd(c->ctx, name));
+    else if (!strcmp(section, "limiters")) gost_limiter_free(gost_ctx_limiter(c->ctx, GOST_LIMITER_TRAFFIC, name));
+    else if (!strcmp(section, "climiters")) gost_limiter_free(gost_ctx_limiter(c->ctx, GOST_LIMITER_CONN, name));
+    else if (!strcmp(section, "rlimiters")) gost_limiter_free(gost_ctx_limiter(c->ctx, GOST_LIMITER_RATE, name));
     else gost_ingress_free(gost_ctx_ingress(c->ctx, name));
   }
 }
@@ -215,6 +220,9 @@ static void rollback(const struct cfg *c) {
   rollback_section(c, "chains", "chain");
   rollback_section(c, "ingresses", "ingress");
   rollback_section(c, "sds", "sd");
+  rollback_section(c, "limiters", "limiter");
+  rollback_section(c, "climiters", "climiter");
+  rollback_section(c, "rlimiters", "rlimiter");
 }
 
 int gost__config_load(gost_ctx_t *ctx, json_t *root) {

@@ -56,6 +56,9 @@ int gost__cfg_ingress_redis(const struct cfg *c, const json_t *item, const char 
 /* authers[i].redis + reload (load_cluster.c), applied to svc; svc NULL checks only. */
 int gost__cfg_auther_redis(const struct cfg *c, const json_t *auther, const char *path, gost_service_t *svc);
 int gost__cfg_chains(struct cfg *c);
+/* limiters, climiters, rlimiters (load_limiter.c), and a service's references to them. */
+int gost__cfg_limiters(struct cfg *c);
+int gost__cfg_service_limiters(const struct cfg *c, gost_service_t *svc, const json_t *item, const char *path);
 int gost__cfg_services(struct cfg *c);
 /* Applies "host:uuid,host:uuid" (the handler `tunnel` option) to ing, or only checks when
  * ing is NULL. */

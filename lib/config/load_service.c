@@ -215,7 +215,8 @@ static int load_service(struct cfg *c, const json_t *item, size_t i) {
   snprintf(p, sizeof p, "%s.listener", path);
   if ((rc = gost__cfg_meta(c, l, p, svc, "listener", svc_meta_set))) return rc;
   if ((rc = gost__cfg_meta(c, item, path, svc, "service", svc_meta_set)) ||
-      (rc = handler_auth(c, svc, h, path)) || (rc = handler_ingress(c, svc, h, path)))
+      (rc = handler_auth(c, svc, h, path)) || (rc = handler_ingress(c, svc, h, path)) ||
+      (rc = gost__cfg_service_limiters(c, svc, item, path)))
     return rc;
   snprintf(p, sizeof p, "%s.forwarder", path);
   if ((rc = gost__cfg_arr(fw, p, "nodes", &nodes))) return rc;

@@ -56,6 +56,14 @@ static const struct gost_cfg_key ingress_keys[] = {
     NS("http"),     NS("plugin"),           END};
 static const struct gost_cfg_kind ingress_kind = {"ingress", ingress_keys};
 
+/* stock limiters (docs/limiters.md): traffic, connection and request-rate */
+static const struct gost_cfg_key limiter_keys[] = {
+    K("name", STR), K("limits", STRLIST),
+    {.name = "reload", .type = GOST_CV_DUR, .status = GOST_CK_NOEFFECT,
+     .note = "limits come from the config only (no file, redis or http source): a change applies through reload or the API"},
+    NS("file"), NS("redis"), NS("http"), NS("plugin"), END};
+static const struct gost_cfg_kind limiter_kind = {"limiter", limiter_keys};
+
 /* Control plane (lib/admin, core/logsink.c; docs/operations.md). */
 static const struct gost_cfg_key rotation_keys[] = {K("maxSize", INT),    K("maxAge", INT),
                                                     K("maxBackups", INT), K("localTime", BOOL),
@@ -77,7 +85,7 @@ static const struct gost_cfg_kind metrics_kind = {"metrics", metrics_keys};
 static const struct gost_cfg_key handler_keys[] = {
     K("type", STR),     K("chain", STR),    O("auth", auth_entry_kind), K("auther", STR),
     K("authers", STRLIST), M(HANDLER),      NS("retries"),        NS("chainGroup"),
-    NS("tls"),          NS("limiter"),      NS("observer"),       END};
+    NS("tls"),          K("limiter", STR),  NS("observer"),       END};
 static const struct gost_cfg_kind handler_kind = {"handler", handler_keys};
 
 static const struct gost_cfg_key listener_keys[] = {
@@ -104,7 +112,7 @@ static const struct gost_cfg_key service_keys[] = {
     O("listener", listener_kind), O("forwarder", forwarder_kind), M(SERVICE),
     NS("interface"),      NS("sockopts"),      NS("admission"),   NS("admissions"),
     NS("bypass"),         NS("bypasses"),      NS("resolver"),    NS("hosts"),
-    NS("limiter"),        NS("climiter"),      NS("rlimiter"),    NS("logger"),
+    K("limiter", STR),    K("climiter", STR),  K("rlimiter", STR), NS("logger"),
     NS("loggers"),        NS("observer"),      NS("recorders"),   NS("status"),
     END};
 static const struct gost_cfg_kind service_kind = {"service", service_keys};
@@ -148,8 +156,8 @@ static const struct gost_cfg_key root_keys[] = {
     OL("services", service_kind), OL("chains", chain_kind), OL("authers", auther_kind),
     OL("ingresses", ingress_kind), O("log", log_kind),
     NS("hops"),       NS("admissions"), NS("bypasses"),  NS("resolvers"), NS("hosts"),
-    NS("routers"),    OL("sds", sd_kind),  NS("recorders"), NS("limiters"),  NS("climiters"),
-    NS("rlimiters"),  NS("observers"),  NS("loggers"),   NS("tls"),       NS("profiling"),
+    NS("routers"),    OL("sds", sd_kind),  NS("recorders"), OL("limiters", limiter_kind),
+    OL("climiters", limiter_kind), OL("rlimiters", limiter_kind), NS("observers"),  NS("loggers"),   NS("tls"),       NS("profiling"),
     O("api", api_kind), O("metrics", metrics_kind), END};
 const struct gost_cfg_kind gost__cfg_root = {"config", root_keys};
 

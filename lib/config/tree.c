@@ -12,6 +12,7 @@
 
 const struct gost_cfg_section gost__cfg_sections[] = {
     {"services", "service"}, {"chains", "chain"}, {"ingresses", "ingress"}, {"authers", "auther"},
+    {"limiters", "limiter"}, {"climiters", "climiter"}, {"rlimiters", "rlimiter"},
     {NULL, NULL}};
 
 json_t *gost__config_normalize(const json_t *root) {

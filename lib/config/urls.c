@@ -67,9 +67,13 @@ static void set_auth(json_t *obj, const char *user, const char *pass) {
  * key goes to every default target whose metadata the schema allows it in, as stock GOST hands
  * the whole query to each object and each reads its own keys. Unknown, unsupported or
  * unparsable keys are refused here, naming the key. `auth` is base64 credentials. */
+/* Stock's limiter shorthands on -L (cmd/config.go): values kept aside, made into limiters below. */
+static const char *const limiter_keys[] = {"limiter.in", "limiter.out", "limiter.conn.in",
+                                           "limiter.conn.out", "climiter", "rlimiter", NULL};
+
 static int apply_query(char *query, json_t *const *targets, const char *const *prefixes,
                        const unsigned *scopes, size_t nt, char *auth, size_t auth_cap,
-                       json_t *acl) {
+                       json_t *acl, json_t *lims) {
   unsigned all = 0;
   for (size_t i = 0; i < nt; i++) all |= scopes[i];
   for (char *save = NULL, *kv = query ? strtok_r(query, "&", &save) : NULL; kv;
@@ -95,6 +99,12 @@ static int apply_query(char *query, json_t *const *targets, const char *const *p
       json_object_set_new(acl, kv + 5, ids);
       continue;
     }
+    size_t li = 0;
+    while (lims && limiter_keys[li] && strcasecmp(kv, limiter_keys[li])) li++;
+    if (lims && limiter_keys[li]) {
+      json_object_set_new(lims, limiter_keys[li], json_string(v));
+      continue;
+    }
     const char *key = kv;
     unsigned mask = all;
     for (size_t i = 0; i < nt; i++) {
@@ -116,6 +126,41 @@ static int apply_query(char *query, json_t *const *targets, const char *const *p
       if (scopes[i] & mask & row->where) json_object_set_new(meta_of(targets[i]), key, json_string(v));
   }
   return GOST_OK;
+}
+
+/* Appends {name: "<prefix>-<n>", limits: [line]} to root's section; names svc's `key` after it. */
+static void add_limiter(json_t *root, json_t *svc, const char *section, const char *prefix,
+                        const char *key, json_t *lines) {
+  json_t *arr = json_object_get(root, section);
+  if (!arr) json_object_set_new(root, section, arr = json_array());
+  char name[48];
+  snprintf(name, sizeof name, "%s-%zu", prefix, json_array_size(arr));
+  json_array_append_new(arr, json_pack("{s:s,s:o}", "name", name, "limits", lines));
+  json_object_set_new(svc, key, json_string(name));
+}
+
+/* limiter.in/out -> "$ IN OUT", limiter.conn.in/out -> "$$ IN OUT" (a missing side is "0": no
+ * limit, where stock's line would shift OUT into IN), climiter=N -> "$ N", rlimiter=R -> "$ R". */
+static void url_limiters(json_t *root, json_t *svc, json_t *lims) {
+  const char *v[6];
+  char line[200];
+  for (int i = 0; i < 6; i++) v[i] = json_string_value(json_object_get(lims, limiter_keys[i]));
+  if (v[0] || v[1] || v[2] || v[3]) {
+    json_t *lines = json_array();
+    for (int i = 0; i < 4; i += 2)
+      if (v[i] || v[i + 1]) {
+        snprintf(line, sizeof line, "%s %s %s", i ? "$$" : "$", v[i] && *v[i] ? v[i] : "0",
+                 v[i + 1] && *v[i + 1] ? v[i + 1] : "0");
+        json_array_append_new(lines, json_string(line));
+      }
+    add_limiter(root, svc, "limiters", "limiter", "limiter", lines);
+  }
+  for (int i = 4; i < 6; i++)
+    if (v[i] && *v[i]) {
+      snprintf(line, sizeof line, "$ %s", v[i]);
+      add_limiter(root, svc, i == 4 ? "climiters" : "rlimiters", i == 4 ? "climiter" : "rlimiter",
+                  i == 4 ? "climiter" : "rlimiter", json_pack("[s]", line));
+    }
 }
 
 /* "-L \"raw\": <the error already recorded>". */
@@ -171,7 +216,8 @@ static int add_targets(const char *raw, char *path, json_t *nodes) {
   return GOST_OK;
 }
 
-static int service_tree(const char *raw, size_t i, int has_chain, json_t *services) {
+static int service_tree(const char *raw, size_t i, int has_chain, json_t *root) {
+  json_t *services = json_object_get(root, "services");
   struct url u;
   char tb[64], auth[512] = "", name[32];
   const char *ht, *lt;
@@ -192,12 +238,15 @@ static int service_tree(const char *raw, size_t i, int has_chain, json_t *servic
   json_t *targets[3] = {h, l, svc};
   static const char *const prefixes[3] = {"handler.", "listener.", "service."};
   static const unsigned scopes[3] = {GOST_MS_HANDLER, GOST_MS_LISTENER, GOST_MS_SERVICE};
-  json_t *acl = json_object();
-  if ((rc = apply_query(u.query, targets, prefixes, scopes, 3, auth, sizeof auth, acl))) {
+  json_t *acl = json_object(), *lims = json_object();
+  if ((rc = apply_query(u.query, targets, prefixes, scopes, 3, auth, sizeof auth, acl, lims))) {
     json_decref(acl);
+    json_decref(lims);
     rc = url_wrap("-L", raw);
     goto out;
   }
+  url_limiters(root, svc, lims);
+  json_decref(lims);
   if (u.user) set_auth(h, u.user, u.pass);
   else if (*auth) {
     char *colon = strchr(auth, ':');
@@ -242,7 +291,7 @@ static int hop_tree(const char *raw, size_t j, json_t *hops) {
   json_t *targets[3] = {json_object_get(proto, "connector"), json_object_get(proto, "dialer"), proto};
   static const char *const prefixes[3] = {"connector.", "dialer.", "node."};
   static const unsigned scopes[3] = {GOST_MS_CONNECTOR, GOST_MS_DIALER, GOST_MS_NODE};
-  rc = apply_query(u.query, targets, prefixes, scopes, 3, auth, sizeof auth, NULL);
+  rc = apply_query(u.query, targets, prefixes, scopes, 3, auth, sizeof auth, NULL, NULL);
   if (rc) {
     json_decref(proto);
     rc = url_wrap("-F", raw);
@@ -275,7 +324,7 @@ int gost__urls_to_tree(const char *const *services, size_t nl, const char *const
   json_object_set_new(root, "services", svcs);
   int rc = GOST_OK;
   for (size_t i = 0; i < nl && !rc; i++)
-    rc = services[i] ? service_tree(services[i], i, nf > 0, svcs) : gost__error(GOST_EINVAL, "-L %zu is NULL", i);
+    rc = services[i] ? service_tree(services[i], i, nf > 0, root) : gost__error(GOST_EINVAL, "-L %zu is NULL", i);
   if (nf && !rc) {
     json_t *hops = json_array();
     json_object_set_new(root, "chains", json_pack("[{s:s,s:o}]", "name", "chain-0", "hops", hops));

@@ -77,6 +77,7 @@ static int ctx_init(gost_ctx_t **out, struct ev_loop *loop, int owns, const stru
   gost_list_init(&ctx->services);
   gost_list_init(&ctx->chains);
   gost_list_init(&ctx->ingresses);
+  gost_list_init(&ctx->limiters);
   for (int r = 0; r < GOST__RANK_COUNT; r++) gost_list_init(&ctx->children[r]);
   ctx->write_timeout_ms = GOST_WRITE_TIMEOUT_DEFAULT_MS;
   ev_async_init(&ctx->stop_async, on_stop);

@@ -35,6 +35,7 @@ enum gost_ctx_rank {
   GOST__RANK_CHAIN,
   GOST__RANK_LOADER,  /* scale-out: Redis ingress loaders hold ingress references */
   GOST__RANK_INGRESS,
+  GOST__RANK_LIMITER, /* limiters: services and connections hold references on them */
   GOST__RANK_COUNT
 };
 
@@ -65,6 +66,7 @@ struct gost_ctx {
   struct gost_list services;
   struct gost_list chains;
   struct gost_list ingresses;
+  struct gost_list limiters; /* lib/limit: traffic, conn and rate limiters */
 
   /* Control plane: core/event.c, core/call.c, core/counters.h, lib/admin. */
   struct json_t *config_tree; /* effective config (names filled in), NULL before a load */

@@ -184,6 +184,7 @@ gost_stream *gost__dgramframe_new(gost_ctx_t *ctx, gost_stream *inner) {
   d->base.peer = inner->peer;
   d->base.local = inner->local;
   d->inner = inner;
+  gost__stream_take_limit(&d->base, inner);
   gost__wbatch_init(&d->wb, &d->base, inner);
   gost__udptun_rx_init(&d->rx, ctx);
   gost_stream_set_read_cb(inner, d_inner_read, d);

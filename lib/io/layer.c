@@ -5,6 +5,7 @@ void gost__layer_init(struct gost_layer *l, const struct gost_stream_ops *ops, g
                       gost_stream *inner, void (*free_now)(struct gost_layer *l)) {
   gost__stream_init(&l->base, ops, ctx);
   l->inner = inner;
+  if (inner) gost__stream_take_limit(&l->base, inner);
   l->free_now = free_now;
 }
 

@@ -8,6 +8,8 @@ struct dir {
   gost_stream *src, *dst;
   uint64_t bytes;
   int paused; /* reading stopped for backpressure */
+  int limited; /* reading stopped by a traffic limit until `wait` fires */
+  ev_timer wait;
   int eof;    /* src ended and dst was shut down */
   int writes; /* outstanding writes on dst */
 };
@@ -46,6 +48,8 @@ static struct dir *dir_from_dst(struct gost_pipe *p, gost_stream *s) {
 static void teardown(struct gost_pipe *p) {
   gost__ctx_disown(&p->child);
   ev_timer_stop(p->ctx->loop, &p->idle);
+  ev_timer_stop(p->ctx->loop, &p->d[0].wait);
+  ev_timer_stop(p->ctx->loop, &p->d[1].wait);
   gost_stream_close(p->d[0].src);
   gost_stream_close(p->d[1].src);
   p->d[0].src = p->d[0].dst = p->d[1].src = p->d[1].dst = NULL;
@@ -77,8 +81,35 @@ static void touch(struct gost_pipe *p) {
 static void maybe_resume(struct gost_pipe *p, struct dir *d) {
   if (!d->paused || d->eof || gost_stream_queued(d->dst) > p->o.low_water) return;
   d->paused = 0;
+  if (d->limited) return; /* the limit's timer resumes */
   int rc = gost_stream_read_start(d->src);
   if (rc < 0) finish(p, rc);
+}
+
+/* Traffic limits (lib/limit via gost_stream_limit): charge both ends for n bytes read and, if a
+ * bucket is in debt, stop reading this direction until it is paid off. No busy wait, and nothing
+ * buffered beyond the one read already written. */
+static void limit_charge(struct gost_pipe *p, struct dir *d, size_t n) {
+  double w = gost__stream_limit_charge(d->src, d->dst, n, ev_now(p->ctx->loop));
+  if (w <= 0) return;
+  d->limited = 1;
+  gost_stream_read_stop(d->src);
+  ev_timer_set(&d->wait, w, 0.);
+  ev_timer_start(p->ctx->loop, &d->wait);
+}
+
+static void on_limit_wait(struct ev_loop *loop, ev_timer *w, int revents) {
+  (void)loop;
+  (void)revents;
+  struct gost_pipe *p = w->data;
+  struct dir *d = w == &p->d[0].wait ? &p->d[0] : &p->d[1];
+  p->depth++;
+  d->limited = 0;
+  if (!d->paused && !d->eof) {
+    int rc = gost_stream_read_start(d->src);
+    if (rc < 0) finish(p, rc);
+  }
+  leave(p);
 }
 
 static void on_written(gost_stream *s, int status, void *user) {
@@ -138,6 +169,7 @@ static void on_read(gost_stream *s, ssize_t n, const char *data, void *user) {
         d->paused = 1;
         gost_stream_read_stop(s);
       }
+      if (d->src->limit || d->dst->limit) limit_charge(p, d, (size_t)n);
     }
   }
   leave(p);
@@ -180,6 +212,8 @@ struct gost_pipe *gost__pipe_start(gost_ctx_t *ctx, gost_stream *a, gost_stream 
     gost_stream_set_read_cb(s, on_read, p);
     s->on_drain = on_drain;
     s->drain_user = p;
+    ev_init(&p->d[i].wait, on_limit_wait);
+    p->d[i].wait.data = p;
   }
   int rc = gost_stream_read_start(a);
   if (rc == GOST_OK) rc = gost_stream_read_start(b);

@@ -236,6 +236,7 @@ gost_stream *gost__prefixed_new(gost_ctx_t *ctx, gost_stream *inner, const void 
   p->base.peer = inner->peer;
   p->base.local = inner->local;
   p->inner = inner;
+  gost__stream_take_limit(&p->base, inner);
   gost_list_init(&p->writes);
   ev_timer_init(&p->kick, p_kick, 0., 0.);
   p->kick.data = p;

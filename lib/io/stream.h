@@ -12,6 +12,15 @@
 
 typedef struct gost_stream gost_stream;
 
+/* Traffic limits of one stream (lib/limit builds them; NULL, the common case, is unlimited).
+ * The pipe reports the bytes read from (out 0) or written to (out 1) the stream and stops
+ * reading for the seconds charge answers; closing the stream releases them. A stream stacked on
+ * another (TLS, prefixed, datagram framing) takes over the inner stream's limits. */
+struct gost_stream_limit {
+  double (*charge)(struct gost_stream_limit *l, int out, size_t n, double now);
+  void (*release)(struct gost_stream_limit *l);
+};
+
 /*
  * Read callback. n > 0: `data` holds n bytes, valid only during the call (the stream may reuse
  * the memory afterwards). n == GOST_ECLOSED: orderly EOF from the peer (no more reads). Other
@@ -55,6 +64,7 @@ struct gost_stream {
   void *drain_user;
   uint64_t bytes_in, bytes_out;
   struct sockaddr_storage peer, local; /* ss_family == 0 when unknown */
+  struct gost_stream_limit *limit;     /* NULL: unlimited */
 };
 
 /* Convenience wrappers; all take the vtable path. */
@@ -76,9 +86,24 @@ static inline int gost_stream_write_buf(gost_stream *s, const void *p, size_t n,
 static inline size_t gost_stream_queued(const gost_stream *s) { return s->ops->write_queue_size(s); }
 static inline int gost_stream_shutdown(gost_stream *s) { return s->ops->shutdown(s); }
 static inline void gost_stream_close(gost_stream *s) {
-  if (s) s->ops->close(s);
+  if (!s) return;
+  if (s->limit) {
+    struct gost_stream_limit *l = s->limit;
+    s->limit = NULL;
+    l->release(l);
+  }
+  s->ops->close(s);
 }
 static inline int gost_stream_fd(const gost_stream *s) { return s->ops->fd ? s->ops->fd(s) : -1; }
+
+/* n bytes read from src were written to dst: charges src's limits (in) and dst's (out) and
+ * answers how long to stop reading src (0: go on). Callers test src->limit || dst->limit first,
+ * so unlimited streams pay nothing more. */
+static inline double gost__stream_limit_charge(gost_stream *src, gost_stream *dst, size_t n, double now) {
+  double w = src->limit ? src->limit->charge(src->limit, 0, n, now) : 0, w2;
+  if (dst->limit && (w2 = dst->limit->charge(dst->limit, 1, n, now)) > w) w = w2;
+  return w;
+}
 
 /* Initialises the common part; implementations embed struct gost_stream first. */
 static inline void gost__stream_init(gost_stream *s, const struct gost_stream_ops *ops, gost_ctx_t *ctx) {
@@ -91,6 +116,12 @@ static inline void gost__stream_init(gost_stream *s, const struct gost_stream_op
   s->bytes_in = s->bytes_out = 0;
   s->peer.ss_family = 0;
   s->local.ss_family = 0;
+  s->limit = NULL;
+}
+/* A stream stacked on inner takes over its limits (closing the outer one releases them). */
+static inline void gost__stream_take_limit(gost_stream *outer, gost_stream *inner) {
+  outer->limit = inner->limit;
+  inner->limit = NULL;
 }
 /* Implementations call this when their queue becomes empty after a write. */
 static inline void gost__stream_drained(gost_stream *s) {

@@ -1,12 +1,28 @@
 /* Listener -> handler glue shared by every service type. */
 #include <string.h>
 
+#include "core/error.h"
 #include "core/meta.h"
+#include "limit/limiter.h"
 #include "model/service.h"
 #include "model/stats.h"
 
 void gost__service_accept(gost_service_t *svc, gost_stream *s, const struct gost_conn_info *info) {
   static const struct gost_conn_info none = {.host = NULL};
+  const gost_service_t *ls = svc->limits_of ? svc->limits_of : svc;
+  if (ls->limiter || ls->climiter || ls->rlimiter) {
+    /* the client a tunnel visitor reports, as stock keys its limiters, else the peer */
+    const struct sockaddr_storage *client = info && info->client.ss_family ? &info->client : &s->peer;
+    struct gost_stream_limit *lim;
+    if (gost__limits_admit(ls->limiter, ls->climiter, ls->rlimiter, client, svc->name, &lim) != GOST_OK) {
+      gost_stream_close(s); /* refused cheaply: logged once per episode by the limiter */
+      return;
+    }
+    if (lim) {
+      if (s->limit) s->limit->release(s->limit); /* admitted twice (a stream passed on): the last wins */
+      s->limit = lim;
+    }
+  }
   svc->stats[GOST_STAT_CONNECTIONS]++;
   svc->stats[GOST_STAT_ACTIVE]++;
   if (!svc->handler) {

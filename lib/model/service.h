@@ -82,6 +82,10 @@ struct gost_service {
   struct gost_auther auther;       /* who may use the service (memory: auths above) */
   gost_chain_t *chain;         /* handler chain, or listener chain for rtcp/rudp */
   struct gost_ingress *ingress; /* tunnel handler only */
+  /* stock limiters (lib/limit, docs/limiters.md), referenced: service `limiter`, `climiter`,
+   * `rlimiter`, and the handler's `limiter` (per tunnel on a tunnel server). NULL: none. */
+  struct gost_limiter *limiter, *climiter, *rlimiter, *handler_limiter;
+  gost_service_t *limits_of; /* a tunnel's public listener: the service whose limiters apply */
   struct gost_node **nodes;    /* forwarder nodes */
   size_t nnodes;
   size_t rr;
@@ -162,7 +166,8 @@ const struct gost_handler_ops *gost__handler_find(const char *name);
 const struct gost_dialer_ops *gost__dialer_find(const char *name);
 const struct gost_connector_ops *gost__connector_find(const char *name);
 
-/* Listener -> handler hand-off: counts the connection and calls handler->handle. */
+/* Listener -> handler hand-off: admits the connection through the service's limiters (a refused
+ * one is closed here), counts it and calls handler->handle. */
 void gost__service_accept(gost_service_t *svc, gost_stream *s, const struct gost_conn_info *info);
 /* Starts the check of user/pass (NULL user: none offered) against the service's auther; done
  * fires at once for the memory source, or later for others. */

@@ -5,7 +5,9 @@
  * Failure ownership: the public stream is read in every state (a reset or EOF is seen while a
  * response streams), every write to it has a completion, and after the last response the
  * connection stays owned here until its queue drains or fails (the socket's writeTimeout bounds
- * a reader that never drains), so no path waits for a drain that never comes. */
+ * a reader that never drains), so no path waits for a drain that never comes.
+ * Traffic limits (docs/limiters.md) are charged here as the pipe charges them: a side in debt
+ * stops being read until its hold timer fires. */
 #include <arpa/inet.h>
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -31,6 +33,8 @@ struct hc {
   const struct gost_ingress *ing;
   gost_stream *pub, *up;
   ev_timer timer;
+  ev_timer up_hold, pub_hold; /* traffic limits: reading up (response) / pub (body) paused */
+  int up_held, pub_held;
   struct sockaddr_storage client;
   enum hc_state state;
   int minor, resp_started;
@@ -71,6 +75,30 @@ static void close_up(struct hc *h) {
   h->up->on_drain = NULL;
   gost_stream_close(h->up);
   h->up = NULL;
+  ev_timer_stop(h->srv->ctx->loop, &h->up_hold); /* the debt stays in the buckets */
+  h->up_held = 0;
+}
+
+/* A traffic limit is w seconds in debt: stop reading src until its timer fires. */
+static void hold(struct hc *h, gost_stream *src, ev_timer *t, int *held, double w) {
+  if (w <= 0) return;
+  *held = 1;
+  gost_stream_read_stop(src);
+  ev_timer_stop(h->srv->ctx->loop, t);
+  ev_timer_set(t, w, 0.);
+  ev_timer_start(h->srv->ctx->loop, t);
+}
+
+static void up_unhold(struct ev_loop *loop, ev_timer *w, int revents) {
+  struct hc *h = w->data;
+  h->up_held = 0;
+  if (h->up && gost_stream_queued(h->pub) <= HC_HWM) gost_stream_read_start(h->up);
+}
+
+static void pub_unhold(struct ev_loop *loop, ev_timer *w, int revents) {
+  struct hc *h = w->data;
+  h->pub_held = 0;
+  if (h->state != HC_BODY || !h->up || gost_stream_queued(h->up) <= HC_HWM) gost_stream_read_start(h->pub);
 }
 
 /* Idle keep-alive connections hold no buffer (the pool idea of architecture §6). */
@@ -85,6 +113,7 @@ static void hc_free(struct hc *h) {
   gost__free(h->srv->ctx, h->buf);
   gost_list_remove(&h->p.link);
   ev_timer_stop(h->srv->ctx->loop, &h->timer);
+  ev_timer_stop(h->srv->ctx->loop, &h->pub_hold);
   close_up(h);
   if (h->pub) gost_stream_close(h->pub);
   gost__free(h->srv->ctx, h);
@@ -170,11 +199,11 @@ static void arm(struct hc *h) {
 static void pub_drained(gost_stream *s, void *user) {
   struct hc *h = user;
   if (h->state == HC_CLOSING) hc_free(h);
-  else if (h->up && h->resp_started) gost_stream_read_start(h->up);
+  else if (h->up && h->resp_started && !h->up_held) gost_stream_read_start(h->up);
 }
 static void up_drained(gost_stream *s, void *user) {
   struct hc *h = user;
-  if (h->state == HC_BODY) gost_stream_read_start(h->pub);
+  if (h->state == HC_BODY && !h->pub_held) gost_stream_read_start(h->pub);
 }
 
 /* The client's address for the stream header: proxy headers (IP literals only), else peer. */
@@ -224,7 +253,7 @@ static void forward_request(struct hc *h) {
     return;
   }
   if (gost_stream_queued(h->up) > HC_HWM) gost_stream_read_stop(h->pub);
-  else gost_stream_read_start(h->pub);
+  else if (!h->pub_held) gost_stream_read_start(h->pub);
 }
 
 /* A request ID in stock's shape (20 characters of base32hex, like an xid). */
@@ -380,7 +409,13 @@ static void pub_read(gost_stream *s, ssize_t n, const char *data, void *user) {
   memcpy(h->buf + h->len, data, (size_t)n);
   h->len += (size_t)n;
   if (h->state == HC_HEAD) return next_request(h);
-  if (h->state == HC_BODY) return forward_request(h);
+  if (h->state == HC_BODY) {
+    /* held before forwarding, which may end (and free) the connection; hc_free stops the timer */
+    if (h->up && (s->limit || h->up->limit))
+      hold(h, s, &h->pub_hold, &h->pub_held,
+           gost__stream_limit_charge(s, h->up, (size_t)n, ev_now(h->srv->ctx->loop)));
+    return forward_request(h);
+  }
   if (h->len > GOST__HTTP_MAX_HEAD) gost_stream_read_stop(s); /* pipelined: hold, bounded */
 }
 
@@ -434,6 +469,10 @@ static int relay_response(struct hc *h, const char *p, size_t n) {
 
 static void up_read(gost_stream *s, ssize_t n, const char *data, void *user) {
   struct hc *h = user;
+  /* charged before the bytes are relayed: a response ending here leaves its debt in the buckets */
+  double debt = n > 0 && (s->limit || h->pub->limit)
+                    ? gost__stream_limit_charge(s, h->pub, (size_t)n, ev_now(h->srv->ctx->loop))
+                    : 0;
   if (n < 0) {
     if (!h->resp_started) return hc_error(h, 503, "tunnel stream closed without a response");
     /* end of a read-until-close body is a complete response; anything else is cut short */
@@ -472,6 +511,7 @@ static void up_read(gost_stream *s, ssize_t n, const char *data, void *user) {
     return response_done(h);
   }
   if (gost_stream_queued(h->pub) > HC_HWM) gost_stream_read_stop(s);
+  hold(h, s, &h->up_hold, &h->up_held, debt);
 }
 
 void gost__entry_http_start(struct gost_tunnel_server *srv, const struct gost_ingress *ing,
@@ -494,6 +534,9 @@ void gost__entry_http_start(struct gost_tunnel_server *srv, const struct gost_in
   gost_list_insert_tail(&srv->conns, &h->p.link);
   ev_timer_init(&h->timer, hc_timeout, (double)srv->entry_timeout_ms / 1000.0, 0.);
   h->timer.data = h;
+  ev_init(&h->up_hold, up_unhold);
+  ev_init(&h->pub_hold, pub_unhold);
+  h->up_hold.data = h->pub_hold.data = h;
   ev_timer_start(srv->ctx->loop, &h->timer);
   if (len) memcpy(h->buf, data, len);
   h->len = len;

@@ -9,6 +9,7 @@
 #include "core/event.h"
 #include "ingress/ingress.h"
 #include "io/pipe.h"
+#include "limit/limiter.h"
 #include "tunnel/server.h"
 
 void gost__tunnel_addr_str(const struct sockaddr_storage *ss, char *buf, size_t cap) {
@@ -62,6 +63,7 @@ int gost__tunnel_open(struct gost_tunnel_server *srv, const uint8_t id[16], int 
     gost_stream_close(s);
     return rc;
   }
+  if (srv->svc->handler_limiter) s->limit = gost__limits_tunnel(srv->svc->handler_limiter, id);
   *out = s;
   if (gost__event_wanted(srv->ctx)) {
     char tid[37];

@@ -55,6 +55,7 @@ struct gost_tunnel_server {
   int vmux;                       /* tunnel.mux: accept multiplexed visitor sessions (default on) */
   struct gost_smux_config vmux_cfg; /* their smux settings (mux.* keys; we accept streams) */
   struct gost_list vmux_sessions; /* accepted sessions (vmux_serve.c) */
+  size_t nvmux;                   /* ... how many (GOST_STAT_VISITOR_SESSIONS) */
 };
 
 /* Something to tear down on stop (handshakes, entrypoint sessions). */

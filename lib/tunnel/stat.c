@@ -47,6 +47,9 @@ int gost__tunnel_service_stat(const gost_service_t *svc, int which, uint64_t *ou
   case GOST_STAT_BYTES_IN:
     *out = t.bytes_in;
     break;
+  case GOST_STAT_VISITOR_SESSIONS:
+    *out = srv->nvmux;
+    break;
   default:
     *out = t.bytes_out;
   }

@@ -27,6 +27,7 @@ static void on_closed(struct gost_mux_session *m, int status, void *user) {
   struct vmux_accepted *a = user;
   GOST_INFO(a->srv->ctx, "visitor session from %s closed (%s)", a->peer, gost_strerror(status));
   gost_list_remove(&a->link);
+  a->srv->nvmux--;
   gost__free(a->srv->ctx, a);
 }
 
@@ -68,6 +69,7 @@ void gost__hs_vmux(struct gost_hs *h) {
     return;
   }
   gost_list_insert_tail(&srv->vmux_sessions, &a->link);
+  srv->nvmux++;
   GOST_INFO(srv->ctx, "visitor session from %s accepted", a->peer);
 }
 
@@ -75,6 +77,7 @@ void gost__vmux_sessions_close(struct gost_tunnel_server *srv) {
   while (!gost_list_empty(&srv->vmux_sessions)) {
     struct vmux_accepted *a = gost_container_of(srv->vmux_sessions.next, struct vmux_accepted, link);
     gost_list_remove(&a->link);
+    srv->nvmux--;
     gost__mux_session_close(a->sess);
     gost__free(srv->ctx, a);
   }

@@ -134,7 +134,7 @@ grep -q '"code":40004' r.json || fail "delete unknown: $(cat r.json)"
 "${C[@]}" -XDELETE "$B/config/services/new1" > r.json
 grep -q '"msg":"OK"' r.json || fail "delete: $(cat r.json)"
 ! curl -s --max-time 2 "http://127.0.0.1:$N1/" >/dev/null 2>&1 || fail "deleted service still listens"
-"${C[@]}" -XPOST "$B/config/limiters" -d '{"name":"l"}' > r.json
+"${C[@]}" -XPOST "$B/config/routers" -d '{"name":"l"}' > r.json
 grep -q '"code":40001.*not supported' r.json || fail "unsupported kind: $(cat r.json)"
 pass "services: create, duplicate, invalid, update, delete"
 

@@ -9,13 +9,14 @@ source "$(dirname "$0")/lib.sh"
 PEER="$SRC/tests/sh/mux_peer.py"
 ID=3f7c9a52-41d8-4b6e-9c2a-7d1e5b0a9f31
 ID2=8e2b6d14-9a3c-4f57-b1e8-0c6d2a4f7e95
-read -r T T2 F ECHO V1 V2 V3 V4 < <(free_ports 8)
+read -r T T2 F ECHO V1 V2 V3 V4 MET < <(free_ports 9)
 read -r UECHO VU < <(free_ports 2 udp)
 cd "$WORK"
 
 bg echo python3 "$PEER" echo "$ECHO"
 bg uecho python3 "$SRC/tests/sh/udp_echo.py" serve "$UECHO"
 cat > server.yaml <<EOF
+metrics: {addr: "127.0.0.1:$MET"}
 services:
 - name: tunnel
   addr: 127.0.0.1:$T
@@ -63,6 +64,9 @@ hold h1 "$V1" 300 32768
 n=$(established "$T")
 [ "$n" = 3 ] || fail "server holds $n connections for 300 streams (want 3: the client's tcp and udp carriers and the visitor's)"
 pass "300 connections byte-exact over 1 visitor carrier; the server holds 3 TCP connections (2 of them the tunnel client's)"
+curl -sf --max-time 5 "http://127.0.0.1:$MET/metrics" | grep -qE '^gost_service_visitor_sessions\{host="[^"]*",service="tunnel"\} 1$' ||
+  fail "metrics: gost_service_visitor_sessions of the tunnel service is not 1"
+pass "metrics: gost_service_visitor_sessions 1"
 python3 "$SRC/tests/sh/udp_echo.py" check "$VU" 20 1400 || fail "UDP through the visitor session"
 pass "UDP datagrams through the same visitor session"
 
@@ -73,6 +77,8 @@ for _ in $(seq 1 300); do grep -q '^eof' "$WORK/h1.out" && break; sleep 0.05; do
 grep -q '^eof 300$' "$WORK/h1.out" || fail "streams after carrier loss: $(tail -n 1 "$WORK/h1.out")"
 wait_log vis 'visitor session to .* closed'
 pass "all 300 held connections closed when the carrier went"
+retry 25 sh -c "curl -sf --max-time 5 http://127.0.0.1:$MET/metrics | grep -qE '^gost_service_visitor_sessions.*service=\"tunnel\"\} 0$'" ||
+  fail "metrics: the lost session is still counted"
 bg fwd-again "$GOST" -L "tcp://127.0.0.1:$F/127.0.0.1:$T"
 wait_listening fwd-again "$F"
 retry 20 python3 "$PEER" check "$V1" 50 20000 >/dev/null || fail "connections after the carrier came back"
@@ -127,3 +133,19 @@ python3 "$PEER" check "$XS" 100 10000 >/dev/null || fail "TCP through the exampl
 python3 "$SRC/tests/sh/udp_echo.py" check "$XD" 10 1400 >/dev/null || fail "UDP through the example visitor"
 [ "$(grep -c 'visitor session from' "$WORK/server-tls.log")" = 1 ] || fail "the TLS server accepted more than one session"
 pass "examples/visitor-mux.yaml: 100 TCP connections and UDP datagrams over one TLS session"
+
+echo "# other carriers: tunnel+wss, and the legacy relay handler/connector"
+for sch in tunnel+wss relay; do
+  read -r TS VS < <(free_ports 2)
+  n=${sch//+/-}
+  bg "srv-$n" "$GOST" -L "$sch://127.0.0.1:$TS?tunnel=echo.local:$ID"
+  wait_listening "srv-$n" "$TS"
+  bg "cli-$n" "$GOST" -L "rtcp://:0/127.0.0.1:$ECHO" -F "$sch://127.0.0.1:$TS?tunnel.id=$ID"
+  bg "vis-$n" "$GOST" -L "tcp://127.0.0.1:$VS/echo.local:0" -F "$sch://127.0.0.1:$TS?$MUX"
+  wait_log "srv-$n" 'create tunnel'; wait_listening "vis-$n" "$VS"
+  python3 "$PEER" check "$VS" 100 20000 >/dev/null || fail "$sch: connections through the session"
+  [ "$(grep -c 'visitor session from' "$WORK/srv-$n.log")" = 1 ] || fail "$sch: not one session"
+  c=$(established "$TS")
+  [ "$c" = 2 ] || fail "$sch: the server holds $c connections (want 2)"
+  pass "$sch: 100 connections byte-exact over one session"
+done

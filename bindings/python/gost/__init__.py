@@ -15,11 +15,14 @@ import json
 from ._lib import lib, available, CtxHandle, IngressHandle, TunnelHandle, LOG_CB, TUNNEL_STATE_CB, CONNECTOR_INFO_CB
 from ._lib import SdHandle
 from ._lib import EVENT_CB, CALL_FN
+from ._lib import LimiterHandle
 from ._lib import TUNNEL_STATS_CB
 from ._errors import GostError, check, error_class
 
 __all__ = ["Context", "Service", "Ingress", "Tunnel", "GostError", "version", "endpoint_name", "error_class"]
 
+# Service.stat(which): gost_service_stat's GOST_STAT_* (gost/service.h)
+STAT_CONNECTIONS, STAT_ACTIVE, STAT_BYTES_IN, STAT_BYTES_OUT, STAT_VISITOR_SESSIONS = range(5)
 TUNNEL_STATES = {0: "connecting", 1: "registered", 2: "lost", 3: "retrying", 4: "stopped"}
 
 
@@ -106,6 +109,15 @@ class Service:
         self._ctx._on_loop(lambda: _call("gost_service_connectors", self._h, keep, None))
         return out
 
+    def set_limiter(self, limiter, handler=False):
+        """Attaches a Limiter (service `limiter`/`climiter`/`rlimiter` by its kind), or with
+        handler=True a traffic limiter as `handler.limiter` (per tunnel on a tunnel server)."""
+        if handler:
+            self._ctx._on_loop(lambda: _call("gost_service_set_handler_limiter", self._h, limiter._h))
+        else:
+            k = LIMITER_KINDS[limiter.kind]
+            self._ctx._on_loop(lambda: _call("gost_service_set_limiter", self._h, k, limiter._h))
+
     def tunnel_stats(self):
         """Per-tunnel totals over all connectors past and present (they survive a connector
         leaving and rejoining; an empty tunnel is kept for tunnel.statsTTL): list of dicts."""
@@ -156,6 +168,42 @@ class Ingress:
     def load_redis(self, addr, key="gost:ingress", db=0, password=None, type="hash", reload_ms=0):
         """Follow a Redis hash (hostname -> endpoint) or set; see docs/cluster.md."""
         _call("gost_ingress_load_redis", self._h, _b(addr), db, _b(password), _b(key), _b(type), reload_ms)
+
+
+LIMITER_KINDS = {"traffic": 0, "conn": 1, "rate": 2}  # gost_limiter_kind_t
+
+
+class Limiter:
+    """A stock limiter (docs/limiters.md): traffic ("$ 10MB 10MB"), conn ("$$ 20") or rate
+    ("$ 100") lines. Changes apply at once to its services and their open connections; from
+    another thread they are handed to the loop thread like Ingress changes."""
+
+    def __init__(self, ctx, handle):
+        self._ctx = ctx
+        self._h = handle
+
+    @property
+    def name(self):
+        n = lib.gost_limiter_name(self._h)
+        return n.decode() if n else None
+
+    @property
+    def kind(self):
+        return {v: k for k, v in LIMITER_KINDS.items()}[lib.gost_limiter_kind(self._h)]
+
+    def set_limits(self, limits):
+        """Replaces every line (all or nothing: a bad line raises and changes nothing)."""
+        arr = (ctypes.c_char_p * max(len(limits), 1))(*[_b(x) for x in limits])
+        self._ctx._on_loop(lambda: _call("gost_limiter_set_limits", self._h, arr, len(limits)))
+
+    @property
+    def limits(self):
+        return [lib.gost_limiter_limit_at(self._h, i).decode() for i in range(lib.gost_limiter_limit_count(self._h))]
+
+    @property
+    def hits(self):
+        """Connections refused (conn, rate) or reads paused (traffic)."""
+        return lib.gost_limiter_hits(self._h)
 
 
 class Sd:
@@ -364,6 +412,21 @@ class Context:
         if not h:
             raise error_class(-4)(-4, "GOST_ENOTFOUND", "no ingress %r" % name)
         return Ingress(self, h)
+
+    def limiter(self, name, limits=None, kind="traffic"):
+        """The limiter of that kind and name; created when limits are given and it does not
+        exist yet (then limits are set either way)."""
+        k = LIMITER_KINDS[kind]
+        h = lib.gost_ctx_limiter(self._h, k, _b(name))
+        if not h and limits is None:
+            raise error_class(-4)(-4, "GOST_ENOTFOUND", "no %s limiter %r" % (kind, name))
+        if not h:
+            h = LimiterHandle()
+            _call("gost_limiter_new", ctypes.byref(h), self._h, k, _b(name))
+        lim = Limiter(self, h)
+        if limits is not None:
+            lim.set_limits(limits)
+        return lim
 
     def new_ingress(self, name):
         h = IngressHandle()

@@ -22,6 +22,10 @@ class SdHandle(ctypes.c_void_p):
     pass
 
 
+class LimiterHandle(ctypes.c_void_p):  # gost/limiter.h
+    pass
+
+
 class TunnelHandle(ctypes.c_void_p):
     pass
 
@@ -111,6 +115,18 @@ _SIGS = {
     "gost_service_tunnel_stats": (_c.c_int, [ServiceHandle, TUNNEL_STATS_CB, _c.c_void_p]),
     "gost_service_add_auth_tunnels": (_c.c_int, [ServiceHandle, _c.c_char_p, _c.c_char_p, _c.c_char_p,
                                                  _c.c_char_p]),
+    # limiters (gost/limiter.h)
+    "gost_limiter_new": (_c.c_int, [_c.POINTER(LimiterHandle), CtxHandle, _c.c_int, _c.c_char_p]),
+    "gost_limiter_set_limits": (_c.c_int, [LimiterHandle, _c.POINTER(_c.c_char_p), _c.c_size_t]),
+    "gost_limiter_limit_count": (_c.c_size_t, [LimiterHandle]),
+    "gost_limiter_limit_at": (_c.c_char_p, [LimiterHandle, _c.c_size_t]),
+    "gost_limiter_hits": (_c.c_uint64, [LimiterHandle]),
+    "gost_limiter_name": (_c.c_char_p, [LimiterHandle]),
+    "gost_limiter_kind": (_c.c_int, [LimiterHandle]),
+    "gost_limiter_free": (None, [LimiterHandle]),
+    "gost_ctx_limiter": (LimiterHandle, [CtxHandle, _c.c_int, _c.c_char_p]),
+    "gost_service_set_limiter": (_c.c_int, [ServiceHandle, _c.c_int, LimiterHandle]),
+    "gost_service_set_handler_limiter": (_c.c_int, [ServiceHandle, LimiterHandle]),
     "gost_ingress_new": (_c.c_int, [_c.POINTER(IngressHandle), CtxHandle, _c.c_char_p]),
     "gost_ingress_set_rule": (_c.c_int, [IngressHandle, _c.c_char_p, _c.c_char_p]),
     "gost_ingress_remove_rule": (_c.c_int, [IngressHandle, _c.c_char_p]),
