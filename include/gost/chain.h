@@ -27,6 +27,12 @@ GOST_EXTERN int gost_chain_set_node_meta_json_at(gost_chain_t *chain, int hop, i
 GOST_EXTERN int gost_chain_set_node_auth_at(gost_chain_t *chain, int hop, int idx, const char *user,
                                             const char *pass);
 /* Drops the caller's reference; services using the chain keep theirs. NULL-safe. */
+/* Adds a bypass to hop `hop` (idx < 0) or to node idx of that hop (docs/bypass.md). A node
+ * whose bypass holds the target back is not chosen; when no node of a hop may carry it (or
+ * the hop's bypass holds it back) the route ends before that hop, as stock GOST: the previous
+ * hop (or this host, for hop 0) connects to the target itself. */
+GOST_EXTERN int gost_chain_add_bypass(gost_chain_t *chain, int hop, int idx, int whitelist,
+                                      const char *const *matchers, size_t n);
 GOST_EXTERN void gost_chain_free(gost_chain_t *chain);
 GOST_EXTERN const char *gost_chain_name(const gost_chain_t *chain);
 /* The caller's pointer, carried by the handle. NULL-safe. */

@@ -28,6 +28,7 @@ extern "C" {
   XX(EUSER, -16, "callback requested abort")                                 \
   XX(EADDRINUSE, -17, "address in use")                                      \
   XX(EUNREACH, -18, "unreachable")                                           \
+  XX(EDENIED, -19, "denied by policy")                                       \
   XX(EFATAL, -900, "internal invariant broken")
 
 typedef enum {

@@ -33,6 +33,15 @@ GOST_EXTERN int gost_service_add_auth_tunnels(gost_service_t *svc, const char *u
                                               const char *visit);
 /* The chain that dials onward: the handler's for most services, the listener's for rtcp/rudp.
  * Takes an internal reference. */
+/* Adds a bypass (stock `bypasses` entry, docs/bypass.md) to the service's group: targets it
+ * holds back are refused by the proxy and relay handlers (HTTP 403, SOCKS5 0x02, relay
+ * Forbidden). whitelist: hold back everything the matchers do not list. Matchers: CIDR, IP
+ * range "a-b", glob "*.example.com[:port]", address "[.]example.com[:port|:lo-hi]". A bad
+ * matcher is GOST_EINVAL and adds nothing. Takes effect for the next connection. */
+GOST_EXTERN int gost_service_add_bypass(gost_service_t *svc, int whitelist, const char *const *matchers,
+                                        size_t n);
+/* Removes every bypass of the service (before re-adding a changed list). */
+GOST_EXTERN void gost_service_clear_bypass(gost_service_t *svc);
 GOST_EXTERN int gost_service_set_chain(gost_service_t *svc, gost_chain_t *chain);
 /* Ingress used by a tunnel handler. Takes an internal reference. */
 GOST_EXTERN int gost_service_set_ingress(gost_service_t *svc, gost_ingress_t *ingress);

@@ -23,10 +23,10 @@
 #define E_SAVE 40005
 
 /* Object kinds the config loader supports, as /config/<kind>. */
-static const char *const kinds[] = {"services", "chains",    "authers",   "ingresses",
+static const char *const kinds[] = {"services", "chains",    "authers",   "ingresses", "bypasses",
                                     "limiters", "climiters", "rlimiters", NULL};
 /* Stock kinds libgost does not implement (yet): answered with a clear refusal. */
-static const char *const other_kinds[] = {"hops", "admissions", "bypasses", "resolvers", "hosts",
+static const char *const other_kinds[] = {"hops", "admissions", "resolvers", "hosts",
                                           "routers", "observers", "recorders", "sds", NULL};
 
 static int in_list(const char *const *l, const char *s) {

@@ -72,6 +72,30 @@ static int uses_auther(const json_t *svc, const json_t *authers) {
   return 0;
 }
 
+/* obj's bypass/bypasses members name one of the changed bypasses. */
+static int uses_bypass(const json_t *obj, const json_t *bypasses) {
+  const char *b = json_string_value(gost__cfg_get(obj, "bypass"));
+  json_t *v;
+  size_t i;
+  if (b && json_object_get(bypasses, b)) return 1;
+  json_array_foreach(gost__cfg_get(obj, "bypasses"), i, v)
+    if (json_is_string(v) && json_object_get(bypasses, json_string_value(v))) return 1;
+  return 0;
+}
+
+/* Adds to `chains` every chain whose hops or nodes use a changed bypass: it is rebuilt. */
+static void chains_using(const json_t *new, const json_t *bypasses, json_t *chains) {
+  json_t *c, *hop, *node;
+  size_t i, j, k;
+  json_array_foreach(section(new, "chains"), i, c) {
+    json_array_foreach(gost__cfg_get(c, "hops"), j, hop) {
+      int uses = uses_bypass(hop, bypasses);
+      json_array_foreach(gost__cfg_get(hop, "nodes"), k, node) uses |= uses_bypass(node, bypasses);
+      if (uses) json_object_set_new(chains, name_of(c), json_true());
+    }
+  }
+}
+
 /* Rules of a config ingress item into a live ingress object, replacing the old ones. */
 static void swap_rules(gost_ingress_t *ing, const json_t *item) {
   const struct gost_ingress_rule *r0;
@@ -147,6 +171,8 @@ static void plan_limiters(const json_t *old, const json_t *new, struct plan *p) 
 
 static void make_plan(const json_t *old, const json_t *new, struct plan *p) {
   json_t *chains = changed_names(old, new, "chains"), *authers = changed_names(old, new, "authers");
+  json_t *bypasses = changed_names(old, new, "bypasses");
+  chains_using(new, bypasses, chains);
   json_t *os = section(old, "services"), *ns = section(new, "services"), *it;
   size_t i;
   gost_ctx_t *ctx = p->ctx;
@@ -160,7 +186,7 @@ static void make_plan(const json_t *old, const json_t *new, struct plan *p) {
     if (!prev) {
       p->added++;
       json_array_append(p->svc_new, it);
-    } else if (!json_equal(prev, it) || uses_chain(it, chains)) {
+    } else if (!json_equal(prev, it) || uses_chain(it, chains) || uses_bypass(it, bypasses)) {
       p->changed++;
       json_array_append(p->svc_new, it);
       json_array_append_new(p->svc_gone, json_string(name_of(it)));
@@ -188,6 +214,7 @@ static void make_plan(const json_t *old, const json_t *new, struct plan *p) {
   plan_limiters(old, new, p);
   json_decref(chains);
   json_decref(authers);
+  json_decref(bypasses);
 }
 
 static void set_if(json_t *doc, const char *key, json_t *v) {
@@ -216,6 +243,7 @@ static int execute(gost_ctx_t *ctx, json_t *tree, struct plan *p) {
   }
   json_t *doc = json_object();
   set_if(doc, "authers", section(tree, "authers"));
+  set_if(doc, "bypasses", section(tree, "bypasses"));
   set_if(doc, "ingresses", p->ing_new);
   for (int k = 0; k < 3; k++) set_if(doc, lim_sections[k], p->lim_new[k]);
   set_if(doc, "chains", p->chains_new);

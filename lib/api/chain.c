@@ -134,6 +134,16 @@ int gost_chain_set_node_auth_at(gost_chain_t *chain, int hop, int idx, const cha
   return gost__node_set_auth(chain->ctx, n, user, pass);
 }
 
+int gost_chain_add_bypass(gost_chain_t *chain, int hop, int idx, int whitelist, const char *const *matchers,
+                          size_t n) {
+  if (!chain || hop < 0 || (size_t)hop >= chain->nhops || (n && !matchers))
+    return gost__error(GOST_EINVAL, "no hop %d, or matchers is NULL", hop);
+  struct gost_node *node = idx < 0 ? NULL : node_at(chain, hop, idx);
+  if (idx >= 0 && !node) return gost__error(GOST_EINVAL, "no node %d in hop %d", idx, hop);
+  struct gost_bypass **group = node ? &node->bypass : &chain->hops[hop]->bypass;
+  return gost__bypass_add(&chain->ctx->mem, group, whitelist, matchers, n);
+}
+
 void gost__chain_ref(gost_chain_t *chain) { chain->refs++; }
 
 void gost__chain_destroy(gost_chain_t *chain) {
@@ -145,6 +155,7 @@ void gost__chain_destroy(gost_chain_t *chain) {
     for (size_t j = 0; j < h->nnodes; j++) gost__node_free(ctx, h->nodes[j]);
     gost__free(ctx, h->nodes);
     gost__free(ctx, h->name);
+    gost__bypass_free_all(&ctx->mem, &h->bypass);
     gost__free(ctx, h);
   }
   gost__free(ctx, chain->hops);

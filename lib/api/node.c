@@ -44,6 +44,7 @@ void gost__node_free(gost_ctx_t *ctx, struct gost_node *n) {
   json_decref(n->meta);
   json_decref(n->connector_meta);
   json_decref(n->dialer_meta);
+  gost__bypass_free_all(&ctx->mem, &n->bypass);
   gost__free(ctx, n);
 }
 

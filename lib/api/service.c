@@ -143,6 +143,15 @@ int gost_service_set_auth(gost_service_t *svc, const char *user, const char *pas
   return user ? gost__auths_add(svc->ctx, &svc->auths, &svc->nauths, user, pass) : GOST_OK;
 }
 
+int gost_service_add_bypass(gost_service_t *svc, int whitelist, const char *const *matchers, size_t n) {
+  if (!svc || (n && !matchers)) return gost__error(GOST_EINVAL, "service or matchers is NULL");
+  return gost__bypass_add(&svc->ctx->mem, &svc->bypass, whitelist, matchers, n);
+}
+
+void gost_service_clear_bypass(gost_service_t *svc) {
+  if (svc) gost__bypass_free_all(&svc->ctx->mem, &svc->bypass);
+}
+
 int gost_service_add_auth(gost_service_t *svc, const char *user, const char *pass) {
   if (!svc || !user) return gost__error(GOST_EINVAL, "service or user is NULL");
   return gost__auths_add(svc->ctx, &svc->auths, &svc->nauths, user, pass);
@@ -247,6 +256,7 @@ void gost_service_free(gost_service_t *svc) {
   for (size_t i = 0; i < svc->nnodes; i++) gost__node_free(ctx, svc->nodes[i]);
   gost__free(ctx, svc->nodes);
   gost__auths_clear(ctx, &svc->auths, &svc->nauths);
+  gost__bypass_free_all(&ctx->mem, &svc->bypass);
   json_decref(svc->handler_meta);
   json_decref(svc->listener_meta);
   json_decref(svc->service_meta);

@@ -20,6 +20,7 @@ struct gost_dial {
   void *user;
   struct gost_connect *conn; /* first TCP connect or a direct connect */
   size_t hop;
+  size_t nhops; /* hops of the route: the chain's, cut short by bypasses */
   struct gost_node *node, *next;
   const struct gost_connector_ops *opener; /* open in flight on a shared carrier (op) */
   void *op;
@@ -42,9 +43,38 @@ static void deliver(struct gost_dial *d, gost_stream *s, int status) {
   cb(ctx, s, status, user);
 }
 
+static int node_carries(const struct gost_node *n, const char *addr) {
+  return !n->bypass || !gost__bypass_contains(n->bypass, addr);
+}
+
+/* Round robin over the nodes whose bypass lets addr through (all of them, usually). */
 static struct gost_node *pick(struct gost_dial *d, size_t hop) {
   struct gost_hop *h = d->chain->hops[hop];
-  return gost__node_select(d->ctx, h->nodes, h->nnodes, &h->rr, NULL);
+  size_t n = 0;
+  for (size_t i = 0; i < h->nnodes; i++) n += node_carries(h->nodes[i], d->addr);
+  if (n == h->nnodes) return gost__node_select(d->ctx, h->nodes, h->nnodes, &h->rr, NULL);
+  struct gost_node **ok = n ? gost__malloc(d->ctx, n * sizeof *ok) : NULL;
+  if (!ok) return NULL;
+  n = 0;
+  for (size_t i = 0; i < h->nnodes; i++)
+    if (node_carries(h->nodes[i], d->addr)) ok[n++] = h->nodes[i];
+  struct gost_node *pick = gost__node_select(d->ctx, ok, n, &h->rr, NULL);
+  gost__free(d->ctx, ok);
+  return pick;
+}
+
+/* As stock: the route ends before the first hop that holds addr back (its own bypass, or
+ * every node's); the hop before it, or this host, then connects to addr itself. */
+static size_t route_len(const gost_chain_t *chain, const char *addr) {
+  size_t k = 0;
+  for (; k < chain->nhops; k++) {
+    const struct gost_hop *h = chain->hops[k];
+    if (h->bypass && gost__bypass_contains(h->bypass, addr)) break;
+    size_t i = 0;
+    while (i < h->nnodes && !node_carries(h->nodes[i], addr)) i++;
+    if (i == h->nnodes && h->nnodes) break;
+  }
+  return k;
 }
 
 static void step_wrap(struct gost_dial *d, gost_stream *s);
@@ -62,7 +92,7 @@ static void on_connected(gost_ctx_t *ctx, gost_stream *s, int status, void *user
     deliver(d, NULL, status);
     return;
   }
-  if (d->hop + 1 == d->chain->nhops) {
+  if (d->hop + 1 == d->nhops) {
     deliver(d, s, GOST_OK);
     return;
   }
@@ -72,7 +102,7 @@ static void on_connected(gost_ctx_t *ctx, gost_stream *s, int status, void *user
 }
 
 static void step_connect(struct gost_dial *d, gost_stream *s) {
-  int last = d->hop + 1 == d->chain->nhops;
+  int last = d->hop + 1 == d->nhops;
   const char *cname = d->node->connector ? d->node->connector : "http";
   const struct gost_connector_ops *c = gost__connector_find(cname);
   int rc = GOST_EUNSUPPORTED;
@@ -158,7 +188,7 @@ static void on_opened(gost_ctx_t *ctx, gost_stream *s, int status, void *user) {
 /* A one-hop chain whose connector can share a carrier among connections (tunnel.mux). */
 static int try_open(struct gost_dial *d) {
   const struct gost_connector_ops *c = gost__connector_find(d->node->connector ? d->node->connector : "http");
-  if (d->chain->nhops != 1 || !c || !c->open) return 0;
+  if (d->nhops != 1 || !c || !c->open) return 0;
   if (c->open(d->node, d->ctx, d->udp ? "udp" : "tcp", d->addr, &d->info, on_opened, d, &d->op) != GOST_OK) {
     d->op = NULL;
     return 0;
@@ -182,7 +212,10 @@ struct gost_dial *gost__chain_dial(gost_ctx_t *ctx, gost_chain_t *chain, const c
     return NULL;
   }
   d->ctx = ctx;
-  d->chain = chain && chain->nhops ? chain : NULL;
+  d->nhops = chain ? route_len(chain, addr) : 0;
+  d->chain = d->nhops ? chain : NULL;
+  if (chain && chain->nhops && d->nhops < chain->nhops)
+    GOST_DEBUG(ctx, "chain %s: %s bypasses hop %zu and after", chain->name ? chain->name : "", addr, d->nhops);
   d->udp = !strcmp(network, "udp");
   d->info.host = d->info_host;
   d->info.udp = info ? info->udp : d->udp;

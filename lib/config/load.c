@@ -187,7 +187,7 @@ static int cfg_server(struct cfg *c, const char *key) {
 
 static int run_pass(struct cfg *c) {
   int rc;
-  if ((rc = gost__cfg_sds(c)) || (rc = gost__cfg_authers(c)) || (rc = gost__cfg_ingresses(c)) ||
+  if ((rc = gost__cfg_sds(c)) || (rc = gost__cfg_authers(c)) || (rc = gost__cfg_bypasses(c)) || (rc = gost__cfg_ingresses(c)) ||
       (rc = gost__cfg_limiters(c)) || (rc = gost__cfg_chains(c)) ||
       (rc = gost__cfg_services(c)))
     return rc;

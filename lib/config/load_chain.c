@@ -55,7 +55,8 @@ static int load_node(struct cfg *c, gost_chain_t *chain, int hop, const json_t *
       (rc = gost__cfg_meta(c, dial, dpath, &n, "dialer", node_meta_set)) ||
       (rc = gost__cfg_meta(c, node, path, &n, "node", node_meta_set)))
     return rc;
-  return GOST_OK;
+  const struct gost_cfg_bypass_to bt = {.chain = chain, .hop = hop, .idx = n.idx};
+  return gost__cfg_bypass_members(c, node, path, json_object_get(node, "metadata"), &bt);
 }
 
 static int load_chain(struct cfg *c, const json_t *item, size_t i) {
@@ -88,6 +89,8 @@ static int load_chain(struct cfg *c, const json_t *item, size_t i) {
       snprintf(npath, sizeof npath, "%s.nodes[%zu]", hpath, k);
       if ((rc = load_node(c, chain, h, node, npath))) return rc;
     }
+    const struct gost_cfg_bypass_to bt = {.chain = chain, .hop = h, .idx = -1};
+    if ((rc = gost__cfg_bypass_members(c, hop, hpath, NULL, &bt))) return rc;
   }
   return GOST_OK;
 }

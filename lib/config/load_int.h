@@ -48,6 +48,18 @@ struct gost_cfg_node_ref {
 int gost__cfg_meta(const struct cfg *c, const json_t *obj, const char *path, void *target,
                    const char *scope, gost_cfg_meta_set set);
 
+/* Where a bypass goes: a service, or a chain hop (idx < 0) or node (load_bypass.c). */
+struct gost_cfg_bypass_to {
+  gost_service_t *svc;
+  gost_chain_t *chain;
+  int hop, idx;
+};
+/* The bypass/bypasses members of obj and metadata md's `bypass` (command-line form). */
+int gost__cfg_bypass_members(const struct cfg *c, const json_t *obj, const char *path, const json_t *md,
+                             const struct gost_cfg_bypass_to *t);
+/* Checks bypasses[] (names, matchers) in the dry pass. */
+int gost__cfg_bypasses(struct cfg *c);
+
 int gost__cfg_ingresses(struct cfg *c);
 int gost__cfg_authers(struct cfg *c);
 int gost__cfg_sds(struct cfg *c); /* load_cluster.c */

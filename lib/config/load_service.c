@@ -218,6 +218,8 @@ static int load_service(struct cfg *c, const json_t *item, size_t i) {
       (rc = handler_auth(c, svc, h, path)) || (rc = handler_ingress(c, svc, h, path)) ||
       (rc = gost__cfg_service_limiters(c, svc, item, path)))
     return rc;
+  const struct gost_cfg_bypass_to bt = {.svc = svc};
+  if ((rc = gost__cfg_bypass_members(c, item, path, gost__cfg_get(h, "metadata"), &bt))) return rc;
   snprintf(p, sizeof p, "%s.forwarder", path);
   if ((rc = gost__cfg_arr(fw, p, "nodes", &nodes))) return rc;
   json_array_foreach(nodes, j, n) {

@@ -26,6 +26,12 @@ static const struct gost_cfg_key auth_entry_keys[] = {
 static const struct gost_cfg_kind auth_entry_kind = {"auth", auth_entry_keys};
 
 
+/* bypasses (docs/bypass.md); `reverse` is stock's older name of `whitelist` */
+static const struct gost_cfg_key bypass_keys[] = {
+    K("name", STR), K("whitelist", BOOL), K("reverse", BOOL), K("matchers", STRLIST), NS("reload"),
+    NS("file"),     NS("redis"),          NS("http"),        NS("plugin"),        END};
+static const struct gost_cfg_kind bypass_kind = {"bypass", bypass_keys};
+
 static const struct gost_cfg_key rule_keys[] = {K("hostname", STR), K("endpoint", STR), END};
 static const struct gost_cfg_kind rule_kind = {"rule", rule_keys};
 
@@ -111,7 +117,7 @@ static const struct gost_cfg_key service_keys[] = {
     K("name", STR),       K("addr", STR),      O("handler", handler_kind),
     O("listener", listener_kind), O("forwarder", forwarder_kind), M(SERVICE),
     NS("interface"),      NS("sockopts"),      NS("admission"),   NS("admissions"),
-    NS("bypass"),         NS("bypasses"),      NS("resolver"),    NS("hosts"),
+    K("bypass", STR),     K("bypasses", STRLIST), NS("resolver"),  NS("hosts"),
     K("limiter", STR),    K("climiter", STR),  K("rlimiter", STR), NS("logger"),
     NS("loggers"),        NS("observer"),      NS("recorders"),   NS("status"),
     END};
@@ -136,13 +142,13 @@ static const struct gost_cfg_key node_keys[] = {
     K("name", STR),     K("addr", STR),        O("connector", connector_kind),
     O("dialer", dialer_kind), M(NODE),         NS("host"),      NS("network"),
     NS("protocol"),     NS("path"),            NS("interface"), NS("sockopts"),
-    NS("bypass"),       NS("bypasses"),        NS("resolver"),  NS("hosts"),
+    K("bypass", STR),   K("bypasses", STRLIST), NS("resolver"), NS("hosts"),
     NS("http"),         NS("tls"),             NS("auth"),      END};
 static const struct gost_cfg_kind node_kind = {"node", node_keys};
 
 static const struct gost_cfg_key hop_keys[] = {
     K("name", STR),  OL("nodes", node_kind), NS("interface"), NS("sockopts"), NS("selector"),
-    NS("bypass"),    NS("bypasses"),         NS("resolver"),  NS("hosts"),    NS("reload"),
+    K("bypass", STR), K("bypasses", STRLIST), NS("resolver"), NS("hosts"),    NS("reload"),
     NS("file"),      NS("redis"),            NS("http"),      NS("plugin"),   END};
 static const struct gost_cfg_kind hop_kind = {"hop", hop_keys};
 
@@ -155,7 +161,7 @@ static const struct gost_cfg_kind chain_kind = {"chain", chain_keys};
 static const struct gost_cfg_key root_keys[] = {
     OL("services", service_kind), OL("chains", chain_kind), OL("authers", auther_kind),
     OL("ingresses", ingress_kind), O("log", log_kind),
-    NS("hops"),       NS("admissions"), NS("bypasses"),  NS("resolvers"), NS("hosts"),
+    NS("hops"),       NS("admissions"), OL("bypasses", bypass_kind), NS("resolvers"), NS("hosts"),
     NS("routers"),    OL("sds", sd_kind),  NS("recorders"), OL("limiters", limiter_kind),
     OL("climiters", limiter_kind), OL("rlimiters", limiter_kind), NS("observers"),  NS("loggers"),   NS("tls"),       NS("profiling"),
     O("api", api_kind), O("metrics", metrics_kind), END};
@@ -202,6 +208,7 @@ const struct gost_cfg_key gost__cfg_meta_keys[] = {
     MK("tunnel.public.certFile", STR, H),
     MK("tunnel.public.keyFile", STR, H),
     MK("ingress", STR, H),
+    MK("bypass", STR, H | S | N), /* -L/-F ?bypass=a,b (~a,b: whitelist), as stock's command line */
     MK("tunnel", STR, H),
     MK("tunnel.direct", BOOL, H),
     MK("tunnel.statsTTL", DUR, H), /* how long an empty tunnel's totals are kept (docs/operations.md) */

@@ -154,6 +154,7 @@ static void on_sniffed(gost_stream *s, int status, void *user) {
     fwd_fail(f);
     return;
   }
+  if (gost__service_bypassed(f->svc, f->sn->host)) return fwd_fail(f);
   f->info.host = f->sn->host;
   f->dial = gost__chain_dial(f->svc->ctx, f->svc->chain, "tcp", f->sn->host, &f->info, on_dialed, f);
   if (!f->dial) fwd_fail(f);

@@ -40,7 +40,7 @@ static void on_dialed(struct gost_proxy_conn *pc, gost_stream *s, int status) {
   gost__httphead_parse_request(pc->head, pc->head_len, &req);
   gost__httpproxy_analyze(&req, &pr);
   if (status < 0) {
-    reply_status(pc, 502, req.f.version_minor);
+    reply_status(pc, status == GOST_EDENIED ? 403 : 502, req.f.version_minor); /* 403: bypass, as stock */
     return;
   }
   char out[GOST__HTTP_MAX_HEAD + 512];

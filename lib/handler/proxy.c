@@ -100,6 +100,10 @@ void gost__proxy_dial(struct gost_proxy_conn *pc, gost_proxy_dialed_fn dialed) {
   struct gost_conn_info info = {.host = pc->target};
   if (pc->client) info.client = pc->client->peer;
   pc->dialed = dialed;
+  if (gost__service_bypassed(svc, pc->target)) {
+    dialed(pc, NULL, GOST_EDENIED);
+    return;
+  }
   GOST_DEBUG(svc->ctx, "%s: %s -> %s", svc_name(svc), svc->handler->name, pc->target);
   pc->dial = gost__chain_dial(svc->ctx, svc->chain, "tcp", pc->target, &info, on_dialed, pc);
   if (!pc->dial) dialed(pc, NULL, GOST_EUNREACH);

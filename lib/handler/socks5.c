@@ -42,9 +42,10 @@ void gost__socks5_reply(struct gost_proxy_conn *pc, uint8_t rep, const struct so
 
 static void on_dialed(struct gost_proxy_conn *pc, gost_stream *s, int status) {
   if (status < 0) {
-    gost__socks5_reply(pc, status == GOST_ECONNREFUSED ? GOST__SOCKS5_REP_CONN_REFUSED
-                                          : GOST__SOCKS5_REP_HOST_UNREACHABLE,
-          NULL, 1);
+    uint8_t rep = status == GOST_ECONNREFUSED ? GOST__SOCKS5_REP_CONN_REFUSED
+                  : status == GOST_EDENIED    ? GOST__SOCKS5_REP_NOT_ALLOWED /* bypass, as stock */
+                                              : GOST__SOCKS5_REP_HOST_UNREACHABLE;
+    gost__socks5_reply(pc, rep, NULL, 1);
     return;
   }
   gost__socks5_reply(pc, GOST__SOCKS5_REP_SUCCEEDED, &s->local, 0);

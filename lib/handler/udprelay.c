@@ -88,7 +88,7 @@ static void on_dialed(gost_ctx_t *ctx, gost_stream *s, int status, void *user) {
 }
 
 static struct target *target_new(struct gost_udprelay *r, const struct gost_relay_addr *a, const char *key) {
-  if (r->n >= GOST__UDPRELAY_MAX_TARGETS) return NULL;
+  if (r->n >= GOST__UDPRELAY_MAX_TARGETS || gost__service_bypassed(r->svc, key)) return NULL;
   struct target *t = gost__calloc(r->ctx, 1, sizeof *t);
   if (!t) return NULL;
   t->r = r;

@@ -12,6 +12,7 @@
 #include "gost/service.h"
 #include "io/stream.h"
 #include "model/auth.h"
+#include "model/bypass.h"
 
 /* A forwarder node (service target) or a chain node (next hop). */
 struct gost_node {
@@ -31,6 +32,7 @@ struct gost_node {
    * freed with the node */
   void *conn_state;
   void (*conn_state_free)(void *state);
+  struct gost_bypass *bypass; /* targets this node does not carry (model/bypass.h) */
 };
 
 struct gost_hop {
@@ -38,6 +40,7 @@ struct gost_hop {
   struct gost_node **nodes;
   size_t nnodes;
   size_t rr; /* round-robin cursor */
+  struct gost_bypass *bypass; /* targets for which the route ends before this hop */
 };
 
 struct gost_chain {
@@ -108,6 +111,7 @@ struct gost_service {
   unsigned nevents;          /* events ever recorded: the next slot is nevents % N */
   /* set by the listener / handler while started: conns.max, udp.maxFlows, handshake.max */
   struct gost_budget_gauge conns, flows, handshakes;
+  struct gost_bypass *bypass; /* targets the handler refuses (model/bypass.h) */
 };
 
 /* Per accepted connection facts handed from the listener to the handler. */
@@ -177,6 +181,9 @@ void gost__service_auth(gost_service_t *svc, struct gost_auth_query *q, const ch
  * (visit == 1) tunnel id. Always 1 without credentials or for users without a list. */
 int gost__service_tunnel_allowed(const gost_service_t *svc, const char *user, int visit,
                                  const uint8_t id[16]);
+/* 1 when the service's bypass holds target ("host:port") back; logs it (info)
+ * and counts a handler error. model/bypass.c. */
+int gost__service_bypassed(gost_service_t *svc, const char *target);
 /* Metadata lookup: handler, then listener, then service scope. */
 const char *gost__service_meta(const gost_service_t *svc, const char *key, const char *def);
 

@@ -260,6 +260,7 @@ void gost__hs_plain_connect(struct gost_hs *h) {
   char dst[GOST__RELAY_ADDR_STR_MAX];
   if (!d || !d->host_len || gost__relay_addr_format(d, dst, sizeof dst) < 0)
     return gost__hs_refuse(h, GOST__RELAY_BAD_REQUEST, "no target");
+  if (gost__service_bypassed(h->srv->svc, dst)) return gost__hs_refuse(h, GOST__RELAY_FORBIDDEN, "bypass");
   int udp = is_udp(&h->msg);
   struct gost_conn_info info = {.host = NULL, .udp = udp};
   h->dial = gost__chain_dial(h->srv->ctx, h->srv->svc->chain, udp ? "udp" : "tcp", dst, &info, dialed, h);

@@ -30,6 +30,7 @@ jobs() {
   done; echo "pool.sh $s"; for p in proxy tunnel forward; do echo "seeds.sh $s $p"; done; done
   # remote forwarding over relay/SOCKS5 binds, UDP through hops (docs/remote-forwarding.md)
   for s in lib stock; do for c in lib stock; do echo "remote_forward.sh $s $c"; done; done
+  for s in lib stock; do echo "bypass.sh $s"; done
   for s in lib rc5; do for c in lib rc5; do for v in lib rc5; do echo "relay.sh $s $c $v"; done; done; done
   echo "seeds_relay.sh lib relay"; echo "seeds_relay.sh lib relayid"; echo "seeds_relay.sh rc5 relayid"
   # multiplexed visitor sessions (tunnel.mux): stock servers refuse them, the visitor falls back

@@ -71,3 +71,13 @@ sed -e 's/addr: :8443/addr: 127.0.0.1:0/; s/entrypoint: :80 /entrypoint: 127.0.0
 bg exposed "$GOST" -C "$WORK/exposed.yaml"
 wait_log exposed 'entrypoint listening' || fail "examples/exposed-tunnel-server.yaml did not start"
 pass "examples/exposed-tunnel-server.yaml"
+
+# examples/bypass.yaml: loads under the strict schema; the public proxy refuses a private target
+bp=$(free_port)
+sed -e "s/addr: :8080/addr: 127.0.0.1:$bp/; s/addr: 127.0.0.1:1080/addr: 127.0.0.1:0/" \
+  "$SRC/examples/bypass.yaml" > "$WORK/bypass.yaml"
+bg bypass "$GOST" -C "$WORK/bypass.yaml"
+wait_tcp "$bp"
+[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -x "http://127.0.0.1:$bp" "http://127.0.0.1:$web/")" = 403 ] ||
+  fail "examples/bypass.yaml: a private target was not refused"
+pass "examples/bypass.yaml"

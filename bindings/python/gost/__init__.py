@@ -80,6 +80,20 @@ class Service:
             return None if v is None else ",".join(v)
         _call("gost_service_add_auth_tunnels", self._h, _b(user), _b(password), _b(ids(bind)), _b(ids(visit)))
 
+    def add_bypass(self, matchers, whitelist=False):
+        """Adds a bypass (docs/bypass.md): targets it holds back are refused (HTTP 403, SOCKS5
+        0x02, relay Forbidden). whitelist=True holds back everything not listed. Matchers:
+        CIDR, "a-b" IP range, "*.glob[:port]", "[.]host[:port|:lo-hi]". Takes effect for the
+        next connection; call on the loop thread or while the context is stopped."""
+        arr = (ctypes.c_char_p * len(matchers))(*[_b(m) for m in matchers])
+        _call("gost_service_add_bypass", self._h, 1 if whitelist else 0, arr, len(matchers))
+
+    def clear_bypass(self):
+        """Removes every bypass of the service."""
+        if "gost_service_clear_bypass" not in available:
+            raise GostError(-6, "GOST_EUNSUPPORTED", "gost_service_clear_bypass is not in this libgost")
+        lib.gost_service_clear_bypass(self._h)
+
     def connectors(self):
         """Live tunnel connectors of a tunnel server: list of dicts."""
         out = []

@@ -115,6 +115,9 @@ _SIGS = {
     "gost_service_tunnel_stats": (_c.c_int, [ServiceHandle, TUNNEL_STATS_CB, _c.c_void_p]),
     "gost_service_add_auth_tunnels": (_c.c_int, [ServiceHandle, _c.c_char_p, _c.c_char_p, _c.c_char_p,
                                                  _c.c_char_p]),
+    # bypass (docs/bypass.md)
+    "gost_service_add_bypass": (_c.c_int, [ServiceHandle, _c.c_int, _c.POINTER(_c.c_char_p), _c.c_size_t]),
+    "gost_service_clear_bypass": (None, [ServiceHandle]),
     # limiters (gost/limiter.h)
     "gost_limiter_new": (_c.c_int, [_c.POINTER(LimiterHandle), CtxHandle, _c.c_int, _c.c_char_p]),
     "gost_limiter_set_limits": (_c.c_int, [LimiterHandle, _c.POINTER(_c.c_char_p), _c.c_size_t]),
