@@ -9,12 +9,15 @@
 
 void gost__service_accept(gost_service_t *svc, gost_stream *s, const struct gost_conn_info *info) {
   static const struct gost_conn_info none = {.host = NULL};
+  /* a tunnel's public listener: the service's climiter and rlimiter; its traffic is shaped on
+   * the tunnel clients' sessions already (mux/session.c), so not twice */
   const gost_service_t *ls = svc->limits_of ? svc->limits_of : svc;
-  if (ls->limiter || ls->climiter || ls->rlimiter) {
+  struct gost_limiter *traffic = svc->limits_of ? NULL : ls->limiter;
+  if (traffic || ls->climiter || ls->rlimiter) {
     /* the client a tunnel visitor reports, as stock keys its limiters, else the peer */
     const struct sockaddr_storage *client = info && info->client.ss_family ? &info->client : &s->peer;
     struct gost_stream_limit *lim;
-    if (gost__limits_admit(ls->limiter, ls->climiter, ls->rlimiter, client, svc->name, &lim) != GOST_OK) {
+    if (gost__limits_admit(traffic, ls->climiter, ls->rlimiter, client, svc->name, &lim) != GOST_OK) {
       gost_stream_close(s); /* refused cheaply: logged once per episode by the limiter */
       return;
     }

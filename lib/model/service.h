@@ -88,7 +88,7 @@ struct gost_service {
   /* stock limiters (lib/limit, docs/limiters.md), referenced: service `limiter`, `climiter`,
    * `rlimiter`, and the handler's `limiter` (per tunnel on a tunnel server). NULL: none. */
   struct gost_limiter *limiter, *climiter, *rlimiter, *handler_limiter;
-  gost_service_t *limits_of; /* a tunnel's public listener: the service whose limiters apply */
+  gost_service_t *limits_of; /* a tunnel's public listener: the service whose climiter/rlimiter apply */
   struct gost_node **nodes;    /* forwarder nodes */
   size_t nnodes;
   size_t rr;

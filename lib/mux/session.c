@@ -133,6 +133,30 @@ static void feed(struct gost_mux_session *m, const void *data, size_t n) {
   }
 }
 
+/* A carrier limit in debt for w seconds: hold reads (in) or flushes (out) until t fires. */
+static void hold(struct gost_mux_session *m, ev_timer *t, int *held, double w) {
+  if (w <= 0 || m->dead) return;
+  *held = 1;
+  ev_timer_set(t, w, 0.);
+  ev_timer_start(m->ctx->loop, t);
+}
+
+static void in_unhold(struct ev_loop *loop, ev_timer *w, int revents) {
+  (void)loop;
+  (void)revents;
+  struct gost_mux_session *m = w->data;
+  m->in_held = 0;
+  if (!m->dead && !m->rx_paused) gost_stream_read_start(m->carrier);
+}
+
+static void out_unhold(struct ev_loop *loop, ev_timer *w, int revents) {
+  (void)loop;
+  (void)revents;
+  struct gost_mux_session *m = w->data;
+  m->out_held = 0;
+  if (!m->dead) gost__mux_schedule(m);
+}
+
 static void carrier_read(gost_stream *c, ssize_t n, const char *data, void *user) {
   struct gost_mux_session *m = user;
   if (m->dead) return;
@@ -141,6 +165,10 @@ static void carrier_read(gost_stream *c, ssize_t n, const char *data, void *user
   } else {
     m->cnt.bytes_in += (uint64_t)n;
     feed(m, data, (size_t)n);
+    if (c->limit && !m->dead) {
+      hold(m, &m->in_hold, &m->in_held, c->limit->charge(c->limit, 0, (size_t)n, ev_now(m->ctx->loop)));
+      if (m->in_held) gost_stream_read_stop(c);
+    }
   }
   gost__mux_maybe_free(m);
 }
@@ -155,13 +183,14 @@ static void carrier_drain(gost_stream *c, void *user) {
 
 /* One write of everything queued (up to 64 buffers of 16 KiB). */
 static void flush(struct gost_mux_session *m) {
-  if (m->dead || m->waiting_drain || !gost__smux_pending(m->smux)) return;
+  if (m->dead || m->waiting_drain || m->out_held || !gost__smux_pending(m->smux)) return;
   if (gost_stream_queued(m->carrier) > GOST_MUX_CARRIER_HWM) {
     m->waiting_drain = 1;
     return;
   }
   struct iovec iov[64];
-  int n = gost__smux_out_iov(m->smux, iov, 64);
+  /* a limited carrier is charged per flush: 64 KiB at most, as a read, so the pacing is fine */
+  int n = gost__smux_out_iov(m->smux, iov, m->carrier->limit ? 4 : 64);
   size_t total = 0;
   for (int i = 0; i < n; i++) total += iov[i].iov_len;
   int rc = gost_stream_write(m->carrier, iov, n, NULL, NULL);
@@ -171,6 +200,8 @@ static void flush(struct gost_mux_session *m) {
   }
   m->cnt.bytes_out += total;
   gost__smux_consume_out(m->smux, total); /* may wake stalled streams */
+  if (m->carrier->limit)
+    hold(m, &m->out_hold, &m->out_held, m->carrier->limit->charge(m->carrier->limit, 1, total, ev_now(m->ctx->loop)));
 }
 
 static void prep_cb(struct ev_loop *loop, ev_prepare *w, int revents) {
@@ -191,7 +222,8 @@ static void prep_cb(struct ev_loop *loop, ev_prepare *w, int revents) {
   }
   flush(m);
   m->in_cb--;
-  if (!m->dead && (!gost_list_empty(&m->pending) || (!m->waiting_drain && gost__smux_pending(m->smux))))
+  if (!m->dead && (!gost_list_empty(&m->pending) ||
+                   (!m->waiting_drain && !m->out_held && gost__smux_pending(m->smux))))
     gost__mux_schedule(m);
   gost__mux_maybe_free(m);
 }
@@ -232,7 +264,7 @@ void gost__mux_rx_released(struct gost_mux_session *m, size_t n) {
     m->rx_paused = 0;
     timer_stop_unref(m, &m->rx_stall);
     gost__smux_set_recv_paused(m->smux, 0);
-    gost_stream_read_start(m->carrier);
+    if (!m->in_held) gost_stream_read_start(m->carrier);
   }
 }
 
@@ -268,6 +300,8 @@ void gost__mux_die(struct gost_mux_session *m, int status, int notify) {
   m->in_cb++; /* nothing below may free m */
   timer_stop_unref(m, &m->ka);
   timer_stop_unref(m, &m->rx_stall);
+  ev_timer_stop(m->ctx->loop, &m->in_hold);
+  ev_timer_stop(m->ctx->loop, &m->out_hold);
   gost_stream_close(m->carrier);
   m->carrier = NULL;
   struct gost_list *pos, *tmp;
@@ -324,6 +358,9 @@ int gost__mux_session_new(struct gost_mux_session **out, gost_ctx_t *ctx, gost_s
   m->ka.data = m;
   ev_init(&m->rx_stall, rx_stall_cb);
   m->rx_stall.data = m;
+  ev_init(&m->in_hold, in_unhold);
+  ev_init(&m->out_hold, out_unhold);
+  m->in_hold.data = m->out_hold.data = m;
   gost_stream_set_read_cb(carrier, carrier_read, m);
   carrier->on_drain = carrier_drain;
   carrier->drain_user = m;

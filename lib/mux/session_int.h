@@ -56,6 +56,11 @@ struct gost_mux_session {
   ev_idle wake;    /* keeps the next poll from blocking while work remains */
   ev_timer ka;     /* keepalive clock of the machine */
   ev_timer rx_stall; /* runs while the receive buffer is full (rx_paused) */
+  /* traffic limits of the carrier (docs/limiters.md: a service `limiter` on a tunnel server
+   * shapes its clients' sessions, as stock's wraps every accepted connection): reads or
+   * flushes held until the timer fires */
+  ev_timer in_hold, out_hold;
+  int in_held, out_held;
   struct gost_list streams, pending;
   int dead, status, owner_done, in_cb, rx_paused, waiting_drain;
   ev_tstamp last_shed; /* when rx_stall last reset a stream */

@@ -245,7 +245,9 @@ static int s_read_stop(gost_stream *s) {
  * (the session is dead then). */
 static ssize_t write_direct(struct mux_stream *st, const uint8_t *p, size_t n) {
   struct gost_mux_session *m = st->m;
-  if (!m->carrier || m->waiting_drain || gost__smux_pending(m->smux) || gost_stream_queued(m->carrier))
+  /* a carrier under traffic limits takes the copying path: flush() paces and charges it */
+  if (!m->carrier || m->carrier->limit || m->waiting_drain || gost__smux_pending(m->smux) ||
+      gost_stream_queued(m->carrier))
     return 0;
   uint8_t hdrs[ZC_FRAMES][8];
   size_t fs;

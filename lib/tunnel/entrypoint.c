@@ -304,7 +304,7 @@ int gost__entry_listener_start(struct gost_tunnel_server *srv, gost_service_t *l
   }
   l->listener = lo;
   l->handler = handler;
-  l->limits_of = handler == &node_handler ? NULL : srv->svc; /* public side: the service's limiters */
+  l->limits_of = handler == &node_handler ? NULL : srv->svc; /* public side: climiter, rlimiter */
   l->handler_state = state;
   gost_list_init(&l->link);
   const char *rp = gost__service_meta(srv->svc, "so_reuseport", NULL); /* N processes, one port */

@@ -5,7 +5,7 @@
                              and answers its length; port 0 prints the bound port first
   get PORT N [HOST]          downloads N bytes from /N, prints the seconds it took (with
                              LIMIT_PEER_MARK=FILE set, creates FILE when the first bytes arrive)
-  put PORT N                 uploads N bytes, prints the seconds it took
+  put PORT N [HOST]          uploads N bytes, prints the seconds it took
   hold PORT COUNT SECS       opens COUNT connections at once and prints, for each, "open" if it
                              stayed open SECS seconds or "closed" if the server closed it
 """
@@ -93,9 +93,9 @@ def main():
             sys.exit(f"got {got} of {n} bytes")
         print(f"{secs:.3f}")
     elif cmd == "put":
-        n = int(sys.argv[3])
+        n, host = int(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else "127.0.0.1"
         head = b"PUT /up HTTP/1.1\r\nHost: HOST\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % n
-        secs, _ = http(port, head, n, "127.0.0.1")
+        secs, _ = http(port, head, n, host)
         print(f"{secs:.3f}")
     elif cmd == "hold":
         count, secs = int(sys.argv[3]), float(sys.argv[4])

@@ -2,7 +2,8 @@
 # A tunnel server caps each tenant's tunnel (docs/limiters.md, "Per tunnel"): the handler's
 # limiter keys rows by tunnel ID (all streams of a tunnel share them) and `$$` gives every tunnel
 # its own; an unlimited tenant runs at full speed beside a limited one; the public entrypoint
-# obeys the service's climiter; a change through the API applies without a restart.
+# obeys the service's climiter; a change through the API applies without a restart; a service
+# `limiter` shapes the tunnel clients' sessions as stock's does.
 source "$(dirname "$0")/lib.sh"
 P() { python3 "$SRC/tests/sh/limit_peer.py" "$@"; }
 between() { python3 -c "import sys; v=float('$1'); sys.exit(0 if $2 <= v < $3 else 1)"; }
@@ -12,7 +13,7 @@ cd "$WORK"
 
 bg web python3 "$SRC/tests/sh/limit_peer.py" serve 0
 wait_log web "^[0-9]+$"; B=$(head -n 1 web.log); wait_tcp "$B"
-read -r T E API < <(free_ports 3)
+read -r T E API T2 E2 < <(free_ports 5)
 
 cat > gost.yaml <<EOF
 services:
@@ -21,6 +22,11 @@ services:
   climiter: public
   handler: {type: tunnel, limiter: tenants, metadata: {entrypoint: "127.0.0.1:$E", ingress: ing}}
   listener: {type: tcp}
+- name: whole
+  addr: "127.0.0.1:$T2"
+  limiter: server-bw
+  handler: {type: tunnel, metadata: {entrypoint: "127.0.0.1:$E2", ingress: ing}}
+  listener: {type: tcp}
 ingresses:
 - name: ing
   rules:
@@ -28,6 +34,7 @@ ingresses:
   - {hostname: b.example.com, endpoint: $TID2}
 limiters:
 - {name: tenants, limits: ["$TID1 1MB 1MB"]}
+- {name: server-bw, limits: ["\$ 1MB 1MB"]}
 climiters:
 - {name: public, limits: ["\$\$ 4"]}
 api: {addr: "127.0.0.1:$API"}
@@ -38,6 +45,8 @@ bg c1 "$GOST" -L "rtcp://:0/127.0.0.1:$B" -F "tunnel://127.0.0.1:$T?tunnel.id=$T
 bg c2 "$GOST" -L "rtcp://:0/127.0.0.1:$B" -F "tunnel://127.0.0.1:$T?tunnel.id=$TID2"
 retry 50 P get "$E" 10 a.example.com > /dev/null 2>&1 || fail "tunnel a.example.com not up"
 retry 50 P get "$E" 10 b.example.com > /dev/null 2>&1 || fail "tunnel b.example.com not up"
+bg c3 "$GOST" -L "rtcp://:0/127.0.0.1:$B" -F "tunnel://127.0.0.1:$T2?tunnel.id=$TID2"
+retry 50 P get "$E2" 10 b.example.com > /dev/null 2>&1 || fail "tunnel b.example.com on the second server not up"
 
 # tenant 1 is held to 1 MB/s while tenant 2 moves 16 MB at full speed
 P get "$E" 2097152 a.example.com > a.t & ap=$!
@@ -71,3 +80,9 @@ n=$(echo "$r" | tr ' ' '\n' | grep -c open || true)
 [ "$n" = 2 ] || fail "entrypoint under climiter \$\$ 4 with 2 tunnel clients and 6 visitors: $r"
 wait_log server 'climiter public refused' || fail "no climiter log line"
 pass "entrypoint climiter \$\$ 4: $r"
+
+# a service `limiter` on a tunnel server shapes what its tunnel clients' sessions carry (stock
+# wraps every accepted connection): 2 MB through the second server's entrypoint at 1 MB/s
+t=$(P get "$E2" 2097152 b.example.com); between "$t" 1.75 4 || fail "service limiter \$ 1MB on a tunnel server: 2 MB in $t s"
+t2=$(P put "$E2" 2097152 b.example.com); between "$t2" 1.75 4 || fail "service limiter \$ 1MB on a tunnel server: 2 MB up in $t2 s"
+pass "service limiter on a tunnel server: 2 MB through its tunnel in $t s down, $t2 s up"
