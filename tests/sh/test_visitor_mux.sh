@@ -64,7 +64,9 @@ hold h1 "$V1" 300 32768
 n=$(established "$T")
 [ "$n" = 3 ] || fail "server holds $n connections for 300 streams (want 3: the client's tcp and udp carriers and the visitor's)"
 pass "300 connections byte-exact over 1 visitor carrier; the server holds 3 TCP connections (2 of them the tunnel client's)"
-curl -sf --max-time 5 "http://127.0.0.1:$MET/metrics" | grep -qE '^gost_service_visitor_sessions\{host="[^"]*",service="tunnel"\} 1$' ||
+# scraped to a file: `curl | grep -q` under pipefail fails when grep exits before curl's last write
+curl -sf --max-time 5 "http://127.0.0.1:$MET/metrics" > "$WORK/metrics.txt" || fail "metrics scrape"
+grep -qE '^gost_service_visitor_sessions\{host="[^"]*",service="tunnel"\} 1$' "$WORK/metrics.txt" ||
   fail "metrics: gost_service_visitor_sessions of the tunnel service is not 1"
 pass "metrics: gost_service_visitor_sessions 1"
 python3 "$SRC/tests/sh/udp_echo.py" check "$VU" 20 1400 || fail "UDP through the visitor session"
