@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGOST_WERROR=ON
 
 .PHONY: all deps deps-test build run test test-asan test-tsan bench install clean soak test-interop
-.PHONY: bench-wan bench-scale chaos
+.PHONY: bench-wan bench-scale chaos bench-udp
 .PHONY: bench-limits
 
 all: build
@@ -84,6 +84,11 @@ bench-wan: build
 
 bench-scale: build
 	@bash bench/scale.sh $(BUILD)
+
+# UDP at 1 Gbit/s through a forward and a tunnel, A/B between gost binaries (BASE=path/to/gost
+# adds the comparison; docs/performance.md "UDP at 1 Gbit/s").
+bench-udp: build
+	@bash bench/udp-ab.sh $(if $(BASE),base=$(BASE)) this=$(BUILD)/gost
 
 # limiters (docs/limiters.md): a 10 MB/s limit over 5 s, an unlimited neighbour beside it (~40 s)
 bench-limits: build

@@ -61,8 +61,8 @@ END_TEST
 static gost_stream *held;
 static char logs[4096];
 static int got_n;
-static size_t got_len[16];
-static uint8_t got_first[16];
+static size_t got_len[256];
+static uint8_t got_first[256];
 
 static void on_log(gost_ctx_t *c, int level, const char *json, void *user) {
   (void)c, (void)level, (void)user;
@@ -76,7 +76,7 @@ static void on_flow(struct gost_udpflow_listener *l, gost_stream *flow, void *us
 
 static void on_flow_read(gost_stream *s, ssize_t n, const char *data, void *user) {
   (void)s, (void)user;
-  if (n <= 0 || got_n >= 16) return;
+  if (n <= 0 || got_n >= 256) return;
   got_len[got_n] = (size_t)n;
   got_first[got_n++] = (uint8_t)data[0];
 }
@@ -87,11 +87,8 @@ static int count_lines(const char *needle) {
   return n;
 }
 
-static void spin_until(uint64_t *counter, uint64_t want, double secs) {
-  for (double end = ev_time() + secs; *counter < want && ev_time() < end;) ev_run(loop, EVRUN_NOWAIT);
-}
-
-START_TEST(full_queue_drops_counted) {
+/* A listener with an 8-datagram flow queue and a flow accepted but not read from. */
+static struct gost_udpflow_listener *listen_small(int *fd) {
   gost_ctx_set_log_cb(ctx, GOST_LOG_INFO, on_log, NULL);
   logs[0] = '\0';
   held = NULL;
@@ -101,36 +98,85 @@ START_TEST(full_queue_drops_counted) {
   struct gost_udpflow_listener *l;
   ck_assert_int_eq(gost__udpflow_listen(&l, ctx, (struct sockaddr *)&a, &o, on_flow, NULL), 0);
   const struct sockaddr_in *local = (const struct sockaddr_in *)gost__udpflow_local(l);
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  ck_assert_int_eq(connect(fd, (const struct sockaddr *)local, sizeof *local), 0);
-  /* 50 datagrams, the second larger than a pooled buffer (queued in a block of its own) */
-  static uint8_t msg[GOST_BUF_SIZE + 100];
-  for (int i = 0; i < 50; i++) {
+  *fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ck_assert_int_eq(connect(*fd, (const struct sockaddr *)local, sizeof *local), 0);
+  return l;
+}
+
+/* n datagrams numbered from 0, the second larger than a pooled buffer (queued alone). */
+static uint8_t msg[GOST_BUF_SIZE + 100];
+static void send_n(int fd, int n) {
+  for (int i = 0; i < n; i++) {
     size_t len = i == 1 ? sizeof msg : 100;
     msg[0] = (uint8_t)i;
     ck_assert_int_eq(send(fd, msg, len, 0), (ssize_t)len);
   }
-  spin_until(&ctx->budget.udp_dgrams_dropped, 42, 10);
-  ck_assert_ptr_nonnull(held);
-  ck_assert_uint_eq(ctx->budget.udp_dgrams_dropped, 42); /* the queue held 8, no more */
-  ck_assert_int_eq(count_lines("flow queue full: dropping datagrams"), 1); /* one line, not 42 */
-  /* the reader starts: the 8 queued come out in order, intact in length */
-  gost_stream_set_read_cb(held, on_flow_read, NULL);
-  gost_stream_read_start(held);
-  for (double end = ev_time() + 5; got_n < 8 && ev_time() < end;) ev_run(loop, EVRUN_NOWAIT);
-  ck_assert_int_eq(got_n, 8);
-  for (int i = 0; i < 8; i++) {
+}
+
+static void read_until(int n, double secs) {
+  for (double end = ev_time() + secs; got_n < n && ev_time() < end;) ev_run(loop, EVRUN_NOWAIT);
+}
+
+static void check_in_order(int n) {
+  for (int i = 0; i < n; i++) {
     ck_assert_uint_eq(got_first[i], i);
     ck_assert_uint_eq(got_len[i], i == 1 ? sizeof msg : 100);
   }
+}
+
+/* The reader never reads: the queue fills, reading the socket pauses for at most 50 ms (the
+ * datagrams wait in the kernel), then the rest is dropped: counted, one line per episode, and
+ * the queue holds no more than its size plus the batch being read when it filled. */
+START_TEST(full_queue_drops_counted) {
+  int fd;
+  struct gost_udpflow_listener *l = listen_small(&fd);
+  send_n(fd, 200);
+  uint64_t *dropped = &ctx->budget.udp_dgrams_dropped;
+  for (double end = ev_time() + 10; *dropped < 200 - 8 - 64 && ev_time() < end;) ev_run(loop, EVRUN_NOWAIT);
+  /* and the socket's last datagrams, read right after */
+  for (double end = ev_time() + 0.3; ev_time() < end;) ev_run(loop, EVRUN_NOWAIT);
+  ck_assert_ptr_nonnull(held);
+  ck_assert_uint_ge(*dropped, 200 - 8 - 64); /* the queue never grew past 8 + one batch */
+  ck_assert_int_eq(count_lines("flow queue full: dropping datagrams"), 1); /* one line, not one each */
+  /* the reader starts: what was queued comes out in order, intact in length */
+  gost_stream_set_read_cb(held, on_flow_read, NULL);
+  gost_stream_read_start(held);
+  int queued = 200 - (int)*dropped;
+  ck_assert_int_ge(queued, 8);
+  read_until(queued, 5);
+  ck_assert_int_eq(got_n, queued);
+  check_in_order(queued);
   /* the next datagram goes through and ends the episode: one line with its count */
+  char want[64];
+  snprintf(want, sizeof want, "%llu datagrams dropped (flow queue full)", (unsigned long long)*dropped);
   msg[0] = 99;
+  got_n = 0;
   ck_assert_int_eq(send(fd, msg, 100, 0), 100);
-  for (double end = ev_time() + 5; got_n < 9 && ev_time() < end;) ev_run(loop, EVRUN_NOWAIT);
-  ck_assert_int_eq(got_n, 9);
-  ck_assert_uint_eq(got_first[8], 99);
-  ck_assert_msg(count_lines("42 datagrams dropped (flow queue full)") == 1, "logs: %s", logs);
-  ck_assert_uint_eq(ctx->budget.udp_dgrams_dropped, 42);
+  read_until(1, 5);
+  ck_assert_int_eq(got_n, 1);
+  ck_assert_uint_eq(got_first[0], 99);
+  ck_assert_msg(count_lines(want) == 1, "want \"%s\" in: %s", want, logs);
+  ck_assert_uint_eq(*dropped, 200 - queued);
+  gost_stream_close(held);
+  gost__udpflow_close(l);
+  close(fd);
+}
+END_TEST
+
+/* The reader starts soon after the queue filled (within the 50 ms hold): every datagram of the
+ * burst arrives, none dropped, although the burst is six times the queue. */
+START_TEST(full_queue_holds_socket) {
+  int fd;
+  struct gost_udpflow_listener *l = listen_small(&fd);
+  send_n(fd, 50);
+  for (double end = ev_time() + 5; !held && ev_time() < end;) ev_run(loop, EVRUN_NOWAIT);
+  ck_assert_ptr_nonnull(held);
+  gost_stream_set_read_cb(held, on_flow_read, NULL);
+  gost_stream_read_start(held);
+  read_until(50, 5);
+  ck_assert_int_eq(got_n, 50);
+  check_in_order(50);
+  ck_assert_uint_eq(ctx->budget.udp_dgrams_dropped, 0);
   gost_stream_close(held);
   gost__udpflow_close(l);
   close(fd);
@@ -144,6 +190,7 @@ int main(void) {
   tcase_set_timeout(tc, 90);
   tcase_add_test(tc, forward_10k_in_order);
   tcase_add_test(tc, full_queue_drops_counted);
+  tcase_add_test(tc, full_queue_holds_socket);
   suite_add_tcase(s, tc);
   return gost_test_run(s);
 }

@@ -64,9 +64,8 @@ hold h1 "$V1" 300 32768
 n=$(established "$T")
 [ "$n" = 3 ] || fail "server holds $n connections for 300 streams (want 3: the client's tcp and udp carriers and the visitor's)"
 pass "300 connections byte-exact over 1 visitor carrier; the server holds 3 TCP connections (2 of them the tunnel client's)"
-# scraped to a file: `curl | grep -q` under pipefail fails when grep exits before curl's last write
-curl -sf --max-time 5 "http://127.0.0.1:$MET/metrics" > "$WORK/metrics.txt" || fail "metrics scrape"
-grep -qE '^gost_service_visitor_sessions\{host="[^"]*",service="tunnel"\} 1$' "$WORK/metrics.txt" ||
+# grep reads the whole body (no -q): an early exit would give curl EPIPE, failing the pipeline
+curl -sf --max-time 5 "http://127.0.0.1:$MET/metrics" | grep -E '^gost_service_visitor_sessions\{host="[^"]*",service="tunnel"\} 1$' >/dev/null ||
   fail "metrics: gost_service_visitor_sessions of the tunnel service is not 1"
 pass "metrics: gost_service_visitor_sessions 1"
 python3 "$SRC/tests/sh/udp_echo.py" check "$VU" 20 1400 || fail "UDP through the visitor session"
@@ -79,7 +78,7 @@ for _ in $(seq 1 300); do grep -q '^eof' "$WORK/h1.out" && break; sleep 0.05; do
 grep -q '^eof 300$' "$WORK/h1.out" || fail "streams after carrier loss: $(tail -n 1 "$WORK/h1.out")"
 wait_log vis 'visitor session to .* closed'
 pass "all 300 held connections closed when the carrier went"
-retry 25 sh -c "curl -sf --max-time 5 http://127.0.0.1:$MET/metrics | grep -qE '^gost_service_visitor_sessions.*service=\"tunnel\"\} 0$'" ||
+retry 25 sh -c "curl -sf --max-time 5 http://127.0.0.1:$MET/metrics | grep -E '^gost_service_visitor_sessions.*service=\"tunnel\"\} 0$' >/dev/null" ||
   fail "metrics: the lost session is still counted"
 bg fwd-again "$GOST" -L "tcp://127.0.0.1:$F/127.0.0.1:$T"
 wait_listening fwd-again "$F"
