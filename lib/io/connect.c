@@ -44,7 +44,8 @@ static void finish(struct gost_connect *c, gost_stream *s, int status) {
 }
 
 static void connected(struct gost_connect *c) {
-  gost_stream *s = gost__sock_new(c->ctx, c->fd, c->dgram);
+  /* the peer is the address just connected to */
+  gost_stream *s = gost__sock_new_peer(c->ctx, c->fd, c->dgram, (const struct sockaddr *)&c->addrs[c->next - 1]);
   if (!s) {
     finish(c, NULL, GOST_ENOMEM);
     return;

@@ -2,6 +2,7 @@
 #include "io/pipe.h"
 
 #include "core/error.h"
+#include "io/sock.h"
 
 /* One direction: bytes read from src are written to dst. */
 struct dir {
@@ -138,7 +139,8 @@ static void src_ended(struct gost_pipe *p, struct dir *d) {
     p->d[0].eof = p->d[1].eof = 1;
     gost_stream_read_stop(p->d[0].src);
     gost_stream_read_stop(p->d[1].src);
-  } else {
+  } else if (!(dir_from_src(p, d->dst)->eof && gost__sock_is_tcp(d->dst))) {
+    /* (both ways over and a TCP socket: the close that follows sends the FIN, one syscall less) */
     int rc = gost_stream_shutdown(d->dst);
     if (rc < 0) {
       finish(p, rc);

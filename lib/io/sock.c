@@ -396,7 +396,9 @@ static const struct gost_stream_ops tcp_ops = {"tcp", sock_read_start, sock_read
 static const struct gost_stream_ops udp_ops = {"udp", sock_read_start, sock_read_stop, sock_write,
                                                sock_queued, sock_shutdown, sock_close, sock_fd};
 
-gost_stream *gost__sock_new(gost_ctx_t *ctx, int fd, int dgram) {
+gost_stream *gost__sock_new(gost_ctx_t *ctx, int fd, int dgram) { return gost__sock_new_peer(ctx, fd, dgram, NULL); }
+
+gost_stream *gost__sock_new_peer(gost_ctx_t *ctx, int fd, int dgram, const struct sockaddr *peer) {
   struct gost_sock *k = gost__calloc(ctx, 1, sizeof *k);
   if (!k) {
     gost__error(GOST_ENOMEM, "out of memory");
@@ -419,11 +421,16 @@ gost_stream *gost__sock_new(gost_ctx_t *ctx, int fd, int dgram) {
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   }
   socklen_t len = sizeof k->s.peer;
-  if (getpeername(fd, (struct sockaddr *)&k->s.peer, &len) < 0) k->s.peer.ss_family = 0;
+  if (peer && gost__sockaddr_len(peer) && gost__sockaddr_len(peer) <= sizeof k->s.peer)
+    memcpy(&k->s.peer, peer, gost__sockaddr_len(peer));
+  else if (getpeername(fd, (struct sockaddr *)&k->s.peer, &len) < 0)
+    k->s.peer.ss_family = 0;
   len = sizeof k->s.local;
   if (getsockname(fd, (struct sockaddr *)&k->s.local, &len) < 0) k->s.local.ss_family = 0;
   return &k->s;
 }
+
+int gost__sock_is_tcp(const gost_stream *s) { return s && s->ops == &tcp_ops; }
 
 void gost__sock_set_write_timeout(gost_stream *s, int64_t ms) {
   if (s->ops != &tcp_ops) return;

@@ -14,6 +14,11 @@
  * one datagram and each write one datagram (never queued: dropped when the kernel is full).
  * Sets TCP_NODELAY for TCP and fills peer/local. NULL on ENOMEM (fd left open). */
 gost_stream *gost__sock_new(gost_ctx_t *ctx, int fd, int dgram);
+/* Same, with the peer address already known (from accept4, or the address connected to):
+ * saves the getpeername per connection. NULL peer: asks the kernel. */
+gost_stream *gost__sock_new_peer(gost_ctx_t *ctx, int fd, int dgram, const struct sockaddr *peer);
+/* 1 when s is a TCP socket stream of this file (whose close sends the FIN by itself). */
+int gost__sock_is_tcp(const gost_stream *s);
 
 /* Write timeout of a TCP socket stream (ms; 0: none): when queued bytes make no progress for
  * this long the peer is taken as gone: queued writes fail with GOST_ETIMEDOUT, the owner is told

@@ -84,7 +84,9 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents) {
   struct tcp_listener *t = w->data;
   gost_service_t *svc = t->svc;
   for (int i = 0; i < ACCEPT_BATCH; i++) {
-    int fd = accept4(t->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    struct sockaddr_storage peer;
+    socklen_t plen = sizeof peer;
+    int fd = accept4(t->fd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
         pause_accepts(t, errno);
@@ -96,7 +98,7 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents) {
       refuse_conn(t, fd);
       continue;
     }
-    gost_stream *s = gost__sock_new(svc->ctx, fd, 0);
+    gost_stream *s = gost__sock_new_peer(svc->ctx, fd, 0, (const struct sockaddr *)&peer);
     if (!s) {
       close(fd);
       continue;
