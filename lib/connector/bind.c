@@ -94,7 +94,7 @@ static void socks5_done(gost_stream *s, int status, const struct gost_socks5_msg
       snprintf(bi.endpoint, sizeof bi.endpoint, "%s", rep->addr.host);
       snprintf(bi.addr, sizeof bi.addr, "%s:%u", rep->addr.host, rep->addr.port);
     } else if (gost__socks5_addr_to_sockaddr(&rep->addr, &ss, &len) == GOST_OK) {
-      gost__tunnel_sockaddr_str(&ss, bi.addr, sizeof bi.addr);
+      gost__sockaddr_fmt((const struct sockaddr *)&ss, bi.addr, sizeof bi.addr);
       const char *colon = strrchr(bi.addr, ':');
       size_t hl = colon ? (size_t)(colon - bi.addr) : 0;
       snprintf(bi.endpoint, sizeof bi.endpoint, "%.*s", (int)hl, bi.addr);

@@ -57,7 +57,7 @@ int gost__tunnel_visit(struct gost_node *node, gost_ctx_t *ctx, gost_stream *s, 
   target_text(addr ? addr : "", v->target, sizeof v->target);
   /* src: the visitor's own client when known (as stock), else our end of the hop */
   char src[64] = "";
-  if (info && info->client.ss_family) gost__tunnel_sockaddr_str(&info->client, src, sizeof src);
+  if (info && gost__sa_family(&info->client)) gost__tunnel_sockaddr_str(&info->client, src, sizeof src);
   if (!*src) gost__tunnel_sockaddr_str(&s->local, src, sizeof src);
   uint8_t req[GOST__RELAY_MSG_MAX];
   int n = gost__tunnel_build_request(node, &o, GOST__RELAY_CMD_CONNECT, udp, *src ? src : "0.0.0.0:0",

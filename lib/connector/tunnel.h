@@ -62,7 +62,7 @@ int gost__tunnel_build_request(const struct gost_node *node, const struct gost_t
                                int udp, const char *src, const char *dst, uint8_t *buf, size_t cap);
 
 /* "ip:port" of a socket address, or "0.0.0.0:0" when unknown. */
-void gost__tunnel_sockaddr_str(const struct sockaddr_storage *ss, char *buf, size_t cap);
+void gost__tunnel_sockaddr_str(const gost_sockaddr *a, char *buf, size_t cap);
 
 /* The visitor CONNECT on s, a stream to the tunnel server (its own connection, or a stream of
  * a multiplexed visitor session): the connector's connect operation. */

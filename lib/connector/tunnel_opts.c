@@ -77,7 +77,7 @@ int gost__tunnel_build_request(const struct gost_node *node, const struct gost_t
   return gost__relay_encode_request(&m, o->legacy ? GOST__RELAY_ENC_TUNNEL16 : 0, buf, cap);
 }
 
-void gost__tunnel_sockaddr_str(const struct sockaddr_storage *ss, char *buf, size_t cap) {
-  gost__sockaddr_fmt((const struct sockaddr *)ss, buf, cap);
+void gost__tunnel_sockaddr_str(const gost_sockaddr *a, char *buf, size_t cap) {
+  gost__sa_fmt(a, buf, cap);
   if (cap && !*buf) snprintf(buf, cap, "0.0.0.0:0"); /* unknown family */
 }

@@ -89,10 +89,10 @@ static void finish(struct gost_bindsrv *b, const char *why) {
 /* ---- TCP ---- */
 
 /* The per-stream header naming the peer, in the protocol the client spoke. */
-static int peer_header(const struct gost_bindsrv *b, const struct sockaddr_storage *peer, uint8_t *out,
+static int peer_header(const struct gost_bindsrv *b, const gost_sockaddr *peer, uint8_t *out,
                        size_t cap) {
   struct gost_relay_addr a;
-  if (gost__udptun_addr_from_sa((const struct sockaddr *)peer, &a) != GOST_OK) {
+  if (gost__udptun_addr_from_sa(&peer->sa, &a) != GOST_OK) {
     memset(&a, 0, sizeof a);
     a.atyp = GOST__RELAY_ATYP_IPV4;
     strcpy(a.host, "0.0.0.0");

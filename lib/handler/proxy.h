@@ -70,7 +70,7 @@ int gost__proxy_set_target(struct gost_proxy_conn *pc, const char *host, size_t 
 void gost__http_proxy_begin(struct gost_proxy_conn *pc);
 void gost__socks5_begin(struct gost_proxy_conn *pc);
 /* socks5.c: a reply with code rep and the bound address (0.0.0.0:0 when NULL). */
-void gost__socks5_reply(struct gost_proxy_conn *pc, uint8_t rep, const struct sockaddr_storage *bound,
+void gost__socks5_reply(struct gost_proxy_conn *pc, uint8_t rep, const struct sockaddr *bound,
                         int then_close);
 /* socks5_bind.c: MUX BIND (udp 0) or UDP-over-TCP (udp 1) for pc->s5.req. */
 void gost__socks5_bind(struct gost_proxy_conn *pc, int udp);

@@ -28,13 +28,22 @@ struct rconn {
   gost_ctx_t *ctx;
   gost_stream *s;
   int udp;
-  char host[GOST__TLS_MAX_SNI + 8];
-  struct gost_remote_sniff sn;
+  int http;   /* the sniffer saw HTTP: refusals get a status line */
+  char *host; /* routing host ("name:port") or NULL; allocated, as this object lives as long as
+               * the connection (idle memory per connection: docs/performance.md) */
+  struct gost_remote_sniff *sn; /* only while sniffing */
   struct gost_msg_read *mr;
   struct gost_dial *dial;
   struct gost_node *node;
   struct gost_pipe *pipe; /* once relaying; the handler's stop aborts it */
 };
+
+static void sniff_free(struct rconn *c) {
+  if (!c->sn) return;
+  gost__remote_sniff_cleanup(c->sn);
+  gost__free(c->ctx, c->sn);
+  c->sn = NULL;
+}
 
 static void rconn_free(struct rconn *c, int close_stream) {
   gost_list_remove(&c->link);
@@ -42,9 +51,12 @@ static void rconn_free(struct rconn *c, int close_stream) {
   if (c->dial) gost__dial_cancel(c->dial);
   if (c->pipe) gost__pipe_abort(c->pipe); /* closes both streams */
   else if (close_stream) gost_stream_close(c->s);
-  gost__remote_sniff_cleanup(&c->sn);
+  sniff_free(c);
+  gost__free(c->ctx, c->host);
   gost__free(c->ctx, c);
 }
+
+static const char *host_of(const struct rconn *c) { return c->host ? c->host : "-"; }
 
 static void on_error_written(gost_stream *s, int status, void *user) {
   (void)s;
@@ -54,7 +66,7 @@ static void on_error_written(gost_stream *s, int status, void *user) {
 
 /* HTTP clients get a status line, everything else a plain close. */
 static void refuse(struct rconn *c, int http_status) {
-  if (c->sn.kind == GOST__SNIFF_HTTP) {
+  if (c->http) {
     char buf[256];
     size_t n = 0;
     if (gost__httphead_error_response(http_status, 1, buf, sizeof buf, &n) == 0 &&
@@ -68,8 +80,8 @@ static int write_proxy_header(struct rconn *c, gost_stream *t, int version) {
   struct gost_pp_info pp;
   memset(&pp, 0, sizeof pp);
   pp.version = version;
-  pp.src = c->s->peer;
-  pp.dst = t->peer;
+  gost__sa_to_storage(&c->s->peer, &pp.src);
+  gost__sa_to_storage(&t->peer, &pp.dst);
   if (pp.src.ss_family && pp.src.ss_family == pp.dst.ss_family) pp.family = pp.src.ss_family;
   else pp.local = 1;
   uint8_t buf[GOST__PP_V1_MAX + GOST__PP_V2_ENCODED_MAX];
@@ -82,7 +94,7 @@ static void on_piped(struct gost_pipe *p, int status, uint64_t a_to_b, uint64_t 
   (void)p;
   struct rconn *c = user;
   GOST_DEBUG(c->ctx, "%s: %s done (%s), %llu bytes to target, %llu back", c->udp ? "rudp" : "rtcp",
-             c->host[0] ? c->host : "-", status ? gost_strerror(status) : "ok",
+             host_of(c), status ? gost_strerror(status) : "ok",
              (unsigned long long)a_to_b, (unsigned long long)b_to_a);
   c->pipe = NULL; /* streams are closed already */
   rconn_free(c, 0);
@@ -94,7 +106,7 @@ static void on_dialed(gost_ctx_t *ctx, gost_stream *t, int status, void *user) {
   c->dial = NULL;
   if (status != 0) {
     GOST_WARN(ctx, "%s: dial %s for %s: %s", c->udp ? "rudp" : "rtcp", c->node->addr,
-              c->host[0] ? c->host : "-", gost_strerror(status));
+              host_of(c), gost_strerror(status));
     gost__remote_node_failed(c->svc, c->node);
     refuse(c, 503);
     return;
@@ -104,7 +116,7 @@ static void on_dialed(gost_ctx_t *ctx, gost_stream *t, int status, void *user) {
     refuse(c, 503);
     return;
   }
-  GOST_DEBUG(ctx, "%s: %s -> %s", c->udp ? "rudp" : "rtcp", c->host[0] ? c->host : "-", c->node->addr);
+  GOST_DEBUG(ctx, "%s: %s -> %s", c->udp ? "rudp" : "rtcp", host_of(c), c->node->addr);
   /* sniffed bytes are still queued in c->s (a replaying stream), so the pipe sends them first */
   struct gost_pipe_opts po = {.datagram = c->udp};
   gost__node_mark_ok(c->node);
@@ -116,13 +128,13 @@ static void on_dialed(gost_ctx_t *ctx, gost_stream *t, int status, void *user) {
 }
 
 static void route(struct rconn *c) {
-  c->node = gost__remote_select(c->svc, c->host);
+  c->node = gost__remote_select(c->svc, c->host ? c->host : "");
   if (!c->node) {
-    GOST_WARN(c->ctx, "%s: no node for host %s", c->udp ? "rudp" : "rtcp", c->host[0] ? c->host : "-");
+    GOST_WARN(c->ctx, "%s: no node for host %s", c->udp ? "rudp" : "rtcp", host_of(c));
     refuse(c, 502);
     return;
   }
-  struct gost_conn_info info = {.host = c->host[0] ? c->host : NULL, .udp = c->udp};
+  struct gost_conn_info info = {.host = c->host, .udp = c->udp};
   c->dial = gost__chain_dial(c->ctx, NULL, c->udp ? "udp" : "tcp", c->node->addr, &info, on_dialed, c);
   if (!c->dial) {
     gost__remote_node_failed(c->svc, c->node);
@@ -139,7 +151,17 @@ static void on_sniffed(gost_stream *s, int status, void *user) {
     return;
   }
   c->s = s; /* replays every sniffed byte */
-  if (c->sn.host[0]) snprintf(c->host, sizeof c->host, "%s", c->sn.host);
+  c->http = c->sn->kind == GOST__SNIFF_HTTP;
+  if (c->sn->host[0]) {
+    char *host = gost__strdup(c->ctx, c->sn->host);
+    if (!host) {
+      rconn_free(c, 1);
+      return;
+    }
+    gost__free(c->ctx, c->host);
+    c->host = host;
+  }
+  sniff_free(c);
   route(c);
 }
 
@@ -154,10 +176,17 @@ static void handle(gost_service_t *svc, gost_stream *s, const struct gost_conn_i
   c->ctx = svc->ctx;
   c->s = s;
   c->udp = udp || (info && info->udp);
-  if (info && info->host) snprintf(c->host, sizeof c->host, "%s", info->host);
   gost_list_insert_tail(&h->conns, &c->link);
+  if (info && info->host && *info->host && !(c->host = gost__strdup(c->ctx, info->host))) {
+    rconn_free(c, 1);
+    return;
+  }
   if (h->sniffing && !c->udp) {
-    c->mr = gost__remote_sniff(c->ctx, s, h->sniff_timeout_ms, &c->sn, on_sniffed, c);
+    if (!(c->sn = gost__calloc(c->ctx, 1, sizeof *c->sn))) {
+      rconn_free(c, 1);
+      return;
+    }
+    c->mr = gost__remote_sniff(c->ctx, s, h->sniff_timeout_ms, c->sn, on_sniffed, c);
     if (!c->mr) rconn_free(c, 1);
     return;
   }

@@ -29,10 +29,10 @@ static int read_ok(struct gost_proxy_conn *pc, gost_stream *s, int status) {
   return 0;
 }
 
-void gost__socks5_reply(struct gost_proxy_conn *pc, uint8_t rep, const struct sockaddr_storage *bound,
+void gost__socks5_reply(struct gost_proxy_conn *pc, uint8_t rep, const struct sockaddr *bound,
                         int then_close) {
   struct gost_socks5_msg m = {.code = rep, .addr = {.atyp = GOST__SOCKS5_ATYP_IPV4}};
-  if (bound && bound->ss_family) gost__socks5_addr_from_sockaddr((const struct sockaddr *)bound, &m.addr);
+  if (bound && bound->sa_family) gost__socks5_addr_from_sockaddr(bound, &m.addr);
   uint8_t out[GOST__SOCKS5_MSG_MAX];
   size_t n = 0;
   gost__socks5_encode_reply(&m, out, sizeof out, &n);
@@ -48,7 +48,7 @@ static void on_dialed(struct gost_proxy_conn *pc, gost_stream *s, int status) {
     gost__socks5_reply(pc, rep, NULL, 1);
     return;
   }
-  gost__socks5_reply(pc, GOST__SOCKS5_REP_SUCCEEDED, &s->local, 0);
+  gost__socks5_reply(pc, GOST__SOCKS5_REP_SUCCEEDED, &s->local.sa, 0);
   gost__proxy_pipe(pc, s);
 }
 

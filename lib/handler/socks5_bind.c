@@ -47,12 +47,12 @@ int gost__socks5_bind_addr(struct gost_proxy_conn *pc, char *addr, size_t cap) {
 
 void gost__socks5_bind_reply_bound(struct gost_proxy_conn *pc, const struct sockaddr_storage *listening) {
   /* like stock: the host the client reached us on, with the bound port */
-  struct sockaddr_storage bound = pc->client->local;
+  gost_sockaddr bound = pc->client->local;
   uint16_t port = gost__sockaddr_port((const struct sockaddr *)listening);
-  if (bound.ss_family == AF_INET) ((struct sockaddr_in *)&bound)->sin_port = htons(port);
-  else if (bound.ss_family == AF_INET6) ((struct sockaddr_in6 *)&bound)->sin6_port = htons(port);
-  else bound = *listening;
-  gost__socks5_reply(pc, GOST__SOCKS5_REP_SUCCEEDED, &bound, 0);
+  if (gost__sa_family(&bound) == AF_INET) bound.in4.sin_port = htons(port);
+  else if (gost__sa_family(&bound) == AF_INET6) bound.in6.sin6_port = htons(port);
+  else gost__sa_set(&bound, (const struct sockaddr *)listening);
+  gost__socks5_reply(pc, GOST__SOCKS5_REP_SUCCEEDED, &bound.sa, 0);
 }
 
 void gost__socks5_bind(struct gost_proxy_conn *pc, int udp) {

@@ -68,9 +68,9 @@ static void on_peer(struct ev_loop *loop, ev_io *w, int revents) {
   }
   take_back_client(b);
   char pa[GOST_ADDR_STR_MAX];
-  gost__sockaddr_fmt((const struct sockaddr *)&peer->peer, pa, sizeof pa);
+  gost__sa_fmt(&peer->peer, pa, sizeof pa);
   GOST_DEBUG(pc->svc->ctx, "socks5: bind: peer %s accepted", pa);
-  gost__socks5_reply(pc, GOST__SOCKS5_REP_SUCCEEDED, &peer->peer, 0);
+  gost__socks5_reply(pc, GOST__SOCKS5_REP_SUCCEEDED, &peer->peer.sa, 0);
   gost__proxy_pipe(pc, peer);
 }
 

@@ -79,10 +79,10 @@ static int from_client(void *user, const struct gost_relay_addr *to, const uint8
   return 0;
 }
 
-static int same_ip(const struct sockaddr_storage *x, const struct sockaddr_storage *y) {
+static int same_ip(const struct sockaddr *x, const struct sockaddr *y) {
   struct gost_relay_addr a, b;
-  return gost__udptun_addr_from_sa((const struct sockaddr *)x, &a) == GOST_OK &&
-         gost__udptun_addr_from_sa((const struct sockaddr *)y, &b) == GOST_OK && !strcmp(a.host, b.host);
+  return gost__udptun_addr_from_sa(x, &a) == GOST_OK && gost__udptun_addr_from_sa(y, &b) == GOST_OK &&
+         !strcmp(a.host, b.host);
 }
 
 static void on_udp(struct ev_loop *loop, ev_io *w, int revents) {
@@ -94,7 +94,7 @@ static void on_udp(struct ev_loop *loop, ev_io *w, int revents) {
     ssize_t k = recvfrom(a->fd, a->buf, UDP_BUF, 0, (struct sockaddr *)&from, &fl);
     if (k < 0) return;
     /* RFC 1928: only the client that asked may use the association */
-    if (!same_ip(&from, &a->ctrl->peer)) continue;
+    if (!same_ip((const struct sockaddr *)&from, &a->ctrl->peer.sa)) continue;
     if (!a->have_client) {
       a->client = from;
       a->have_client = 1;
@@ -172,9 +172,7 @@ static void adopt(struct gost_proxy_conn *pc, struct assoc *a) {
 void gost__socks5_udp_tun(struct gost_proxy_conn *pc) {
   struct assoc *a = assoc_new(pc, 1);
   if (!a) return;
-  struct sockaddr_storage none;
-  memset(&none, 0, sizeof none);
-  gost__socks5_reply(pc, GOST__SOCKS5_REP_SUCCEEDED, &none, 0);
+  gost__socks5_reply(pc, GOST__SOCKS5_REP_SUCCEEDED, NULL, 0); /* 0.0.0.0:0 */
   adopt(pc, a);
 }
 
@@ -184,7 +182,7 @@ void gost__socks5_udp_associate(struct gost_proxy_conn *pc) {
   /* on the address the client reached us at, so answers carry the IP it expects */
   char host[GOST_ADDR_STR_MAX], bindtxt[GOST_ADDR_STR_MAX + 8];
   struct sockaddr_storage local;
-  gost__sockaddr_fmt((const struct sockaddr *)&pc->client->local, host, sizeof host);
+  gost__sa_fmt(&pc->client->local, host, sizeof host);
   char *colon = strrchr(host, ':');
   if (colon) *colon = '\0';
   snprintf(bindtxt, sizeof bindtxt, "%s:0", host);
@@ -198,6 +196,6 @@ void gost__socks5_udp_associate(struct gost_proxy_conn *pc) {
   ev_io_init(&a->io, on_udp, a->fd, EV_READ);
   a->io.data = a;
   ev_io_start(a->ctx->loop, &a->io);
-  gost__socks5_reply(pc, GOST__SOCKS5_REP_SUCCEEDED, &local, 0);
+  gost__socks5_reply(pc, GOST__SOCKS5_REP_SUCCEEDED, (const struct sockaddr *)&local, 0);
   adopt(pc, a);
 }

@@ -16,12 +16,12 @@ struct gost_dgram_drops {
 
 /* count datagrams were dropped for why (a static string); who names the socket or flow. */
 void gost__dgram_drop(gost_ctx_t *ctx, struct gost_dgram_drops *d, const char *why,
-                      const struct sockaddr_storage *who, uint64_t count);
+                      const struct sockaddr *who, uint64_t count);
 /* Ends the episode going on (logs its count); call through gost__dgram_pass. */
-void gost__dgram_drops_end(gost_ctx_t *ctx, struct gost_dgram_drops *d, const struct sockaddr_storage *who);
+void gost__dgram_drops_end(gost_ctx_t *ctx, struct gost_dgram_drops *d, const struct sockaddr *who);
 /* A datagram went through: ends an episode, if one is going on. */
 static inline void gost__dgram_pass(gost_ctx_t *ctx, struct gost_dgram_drops *d,
-                                    const struct sockaddr_storage *who) {
+                                    const struct sockaddr *who) {
   if (d->n) gost__dgram_drops_end(ctx, d, who);
 }
 

@@ -15,7 +15,7 @@ struct gost_dgram_tx {
   gost_ctx_t *ctx;
   int fd;
   int named;
-  const struct sockaddr_storage *who;
+  const struct sockaddr *who;
   gost_dgram_tx_err_fn on_err;
   void *user;
   ev_idle flush; /* sends the batch at the start of the next iteration */
@@ -70,7 +70,7 @@ static void on_flush(struct ev_loop *loop, ev_idle *w, int revents) {
 }
 
 struct gost_dgram_tx *gost__dgram_tx_new(gost_ctx_t *ctx, int fd, int named,
-                                         const struct sockaddr_storage *who,
+                                         const struct sockaddr *who,
                                          gost_dgram_tx_err_fn on_err, void *user) {
   size_t names = named ? GOST_DGRAM_TX_BATCH * sizeof(struct sockaddr_storage) : 0;
   struct gost_dgram_tx *t = gost__calloc(ctx, 1, sizeof *t + names);

@@ -22,7 +22,7 @@ typedef void (*gost_dgram_tx_err_fn)(void *user, int err);
 /* named: an unconnected socket (every datagram carries its destination); who: the address
  * that names the socket in drop logs (kept by pointer: it must outlive the batch). */
 struct gost_dgram_tx *gost__dgram_tx_new(gost_ctx_t *ctx, int fd, int named,
-                                         const struct sockaddr_storage *who,
+                                         const struct sockaddr *who,
                                          gost_dgram_tx_err_fn on_err, void *user);
 /* Queues one datagram (the iov is copied; to: its destination when named, else NULL).
  * GOST_OK when batched, sent or dropped; a GOST_E* error when a datagram sent alone failed

@@ -132,7 +132,7 @@ static void on_stall(struct ev_loop *loop, ev_timer *w, int revents) {
   (void)revents;
   struct gost_sock *k = w->data;
   char peer[64] = "";
-  if (k->s.peer.ss_family) gost__sockaddr_fmt((const struct sockaddr *)&k->s.peer, peer, sizeof peer);
+  gost__sa_fmt(&k->s.peer, peer, sizeof peer);
   GOST_INFO(k->s.ctx, "%s: write stalled for %.1f s with %zu bytes queued; connection reset",
             peer, w->repeat, k->q.bytes);
   GOST_BUDGET_HIT(k->s.ctx, write_stalls);
@@ -264,7 +264,7 @@ static void push_req(struct gost_sock *k, struct wreq *req) {
 /* A datagram: batched (io/dgramtx.h), never queued; its completion runs on the next iteration. */
 static int dgram_write(struct gost_sock *k, const struct iovec *iov, int n, gost_stream_write_cb cb,
                        void *user) {
-  if (!k->tx && !(k->tx = gost__dgram_tx_new(k->s.ctx, k->fd, 0, &k->s.peer, on_tx_error, k)))
+  if (!k->tx && !(k->tx = gost__dgram_tx_new(k->s.ctx, k->fd, 0, &k->s.peer.sa, on_tx_error, k)))
     return gost__error(GOST_ENOMEM, "out of memory");
   struct wreq *req = NULL;
   if (cb) {
@@ -420,13 +420,12 @@ gost_stream *gost__sock_new_peer(gost_ctx_t *ctx, int fd, int dgram, const struc
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   }
+  /* 28 bytes hold any IPv4/IPv6 address; any other family stays unknown */
   socklen_t len = sizeof k->s.peer;
-  if (peer && gost__sockaddr_len(peer) && gost__sockaddr_len(peer) <= sizeof k->s.peer)
-    memcpy(&k->s.peer, peer, gost__sockaddr_len(peer));
-  else if (getpeername(fd, (struct sockaddr *)&k->s.peer, &len) < 0)
-    k->s.peer.ss_family = 0;
+  if (peer) gost__sa_set(&k->s.peer, peer); /* the accept's answer: no getpeername */
+  else if (getpeername(fd, &k->s.peer.sa, &len) < 0 || !gost__sa_len(&k->s.peer)) gost__sa_clear(&k->s.peer);
   len = sizeof k->s.local;
-  if (getsockname(fd, (struct sockaddr *)&k->s.local, &len) < 0) k->s.local.ss_family = 0;
+  if (getsockname(fd, &k->s.local.sa, &len) < 0 || !gost__sa_len(&k->s.local)) gost__sa_clear(&k->s.local);
   return &k->s;
 }
 

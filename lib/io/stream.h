@@ -8,6 +8,7 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+#include "core/sockaddr.h"
 #include "gost/common.h"
 
 typedef struct gost_stream gost_stream;
@@ -63,8 +64,8 @@ struct gost_stream {
   void (*on_drain)(gost_stream *s, void *user);
   void *drain_user;
   uint64_t bytes_in, bytes_out;
-  struct sockaddr_storage peer, local; /* ss_family == 0 when unknown */
-  struct gost_stream_limit *limit;     /* NULL: unlimited */
+  gost_sockaddr peer, local; /* family 0 when unknown (28 bytes each: core/sockaddr.h) */
+  struct gost_stream_limit *limit; /* NULL: unlimited */
 };
 
 /* Convenience wrappers; all take the vtable path. */
@@ -114,8 +115,8 @@ static inline void gost__stream_init(gost_stream *s, const struct gost_stream_op
   s->on_drain = NULL;
   s->drain_user = NULL;
   s->bytes_in = s->bytes_out = 0;
-  s->peer.ss_family = 0;
-  s->local.ss_family = 0;
+  gost__sa_clear(&s->peer);
+  gost__sa_clear(&s->local);
   s->limit = NULL;
 }
 /* A stream stacked on inner takes over its limits (closing the outer one releases them). */

@@ -62,24 +62,24 @@ struct gost_udpflow_listener {
   void *send_user;
 };
 
-static unsigned sa_hash(const struct sockaddr_storage *a) {
+static unsigned sa_hash(const struct sockaddr *a) {
   const unsigned char *p;
   size_t n;
-  if (a->ss_family == AF_INET6) {
+  if (a->sa_family == AF_INET6) {
     p = (const unsigned char *)&((const struct sockaddr_in6 *)a)->sin6_addr;
     n = 16;
   } else {
     p = (const unsigned char *)&((const struct sockaddr_in *)a)->sin_addr;
     n = 4;
   }
-  unsigned h = 2166136261u ^ gost__sockaddr_port((const struct sockaddr *)a);
+  unsigned h = 2166136261u ^ gost__sockaddr_port(a);
   for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u;
   return h % NBUCKETS;
 }
 
-static int sa_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b) {
-  if (a->ss_family != b->ss_family) return 0;
-  if (a->ss_family == AF_INET) {
+static int sa_equal(const struct sockaddr *a, const struct sockaddr *b) {
+  if (a->sa_family != b->sa_family) return 0;
+  if (a->sa_family == AF_INET) {
     const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
     return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
   }
@@ -88,14 +88,14 @@ static int sa_equal(const struct sockaddr_storage *a, const struct sockaddr_stor
 }
 
 static struct flow *lookup(struct gost_udpflow_listener *l, const struct sockaddr_storage *a) {
-  for (struct flow *f = l->buckets[sa_hash(a)]; f; f = f->hnext)
-    if (sa_equal(&f->s.peer, a)) return f;
+  for (struct flow *f = l->buckets[sa_hash((const struct sockaddr *)a)]; f; f = f->hnext)
+    if (sa_equal(&f->s.peer.sa, (const struct sockaddr *)a)) return f;
   return NULL;
 }
 
 static void unhash(struct flow *f) {
   if (!f->hashed) return;
-  struct flow **pp = &f->l->buckets[sa_hash(&f->s.peer)];
+  struct flow **pp = &f->l->buckets[sa_hash(&f->s.peer.sa)];
   while (*pp != f) pp = &(*pp)->hnext;
   *pp = f->hnext;
   f->hashed = 0;
@@ -222,8 +222,9 @@ static int flow_write(gost_stream *s, const struct iovec *iov, int n, gost_strea
     r->user = user;
   }
   /* A socket listener batches the datagram (a full socket buffer drops it, as UDP would). */
-  int rc = l->send ? l->send(l->send_user, &f->s.peer, iov, n)
-                   : gost__dgram_tx_send(l->tx, &f->s.peer, iov, n);
+  struct sockaddr_storage to; /* both senders take the wide type */
+  gost__sa_to_storage(&f->s.peer, &to);
+  int rc = l->send ? l->send(l->send_user, &to, iov, n) : gost__dgram_tx_send(l->tx, &to, iov, n);
   if (rc != GOST_OK) {
     spare_put(f, r);
     return rc;
@@ -268,13 +269,13 @@ static struct flow *flow_new(struct gost_udpflow_listener *l, const struct socka
   if (!f) return NULL;
   gost__stream_init(&f->s, &flow_ops, l->ctx);
   gost__dgramq_init(&f->q);
-  f->s.peer = *from;
-  f->s.local = l->local;
+  gost__sa_set(&f->s.peer, (const struct sockaddr *)from);
+  gost__sa_set(&f->s.local, (const struct sockaddr *)&l->local);
   f->l = l;
   ev_idle_init(&f->idle, on_flow_idle);
   ev_set_priority(&f->idle, EV_MAXPRI);
   f->idle.data = f;
-  unsigned h = sa_hash(from);
+  unsigned h = sa_hash(&f->s.peer.sa);
   f->hnext = l->buckets[h];
   l->buckets[h] = f;
   f->hashed = 1;
@@ -291,10 +292,10 @@ static void enqueue(struct flow *f, const char *data, size_t n) {
   size_t cap = l->o.queue_len + (l->blocker == f ? READ_BATCH : 0);
   /* reader too slow (or not started): bounded, then dropped as a socket buffer would */
   if (f->q.n >= cap || gost__dgramq_push(&f->q, ctx, data, n) != GOST_OK) {
-    gost__dgram_drop(ctx, &f->drops, "flow queue full", &f->s.peer, 1);
+    gost__dgram_drop(ctx, &f->drops, "flow queue full", &f->s.peer.sa, 1);
     return;
   }
-  gost__dgram_pass(ctx, &f->drops, &f->s.peer);
+  gost__dgram_pass(ctx, &f->drops, &f->s.peer.sa);
   kick(f);
   if (f->q.n >= l->o.queue_len && !l->blocker && !f->no_hold && l->fd >= 0 && !l->stopped) {
     l->blocker = f; /* backpressure: the next datagrams wait in the socket's buffer */
@@ -326,7 +327,7 @@ static void dispatch(struct gost_udpflow_listener *l, const struct sockaddr_stor
   }
   f->active = 1;
   if (f->reading && !f->q.n) {
-    gost__dgram_pass(l->ctx, &f->drops, &f->s.peer);
+    gost__dgram_pass(l->ctx, &f->drops, &f->s.peer.sa);
     f->busy++;
     f->s.bytes_in += n;
     f->s.on_read(&f->s, (ssize_t)n, data, f->s.user);
@@ -416,7 +417,7 @@ int gost__udpflow_listen(struct gost_udpflow_listener **out, gost_ctx_t *ctx,
   if (!l) return gost__error(GOST_ENOMEM, "out of memory");
   l->buf = gost__malloc(ctx, l->o.read_buffer_size);
   l->fd = socket(addr->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (l->fd >= 0) l->tx = gost__dgram_tx_new(ctx, l->fd, 1, &l->local, NULL, NULL);
+  if (l->fd >= 0) l->tx = gost__dgram_tx_new(ctx, l->fd, 1, (const struct sockaddr *)&l->local, NULL, NULL);
   if (!l->buf || !l->tx || l->fd < 0) {
     int e = errno, oom = !l->buf || (l->fd >= 0 && !l->tx);
     if (l->fd >= 0) close(l->fd);

@@ -22,15 +22,15 @@ struct conn_limits {
   struct gost_limit_entry *cent;
 };
 
-static int key_of(const struct sockaddr_storage *ss, uint8_t key[17]) {
+static int key_of(const struct sockaddr *ss, uint8_t key[17]) {
   memset(key, 0, 17);
   if (!ss) return 0;
-  if (ss->ss_family == AF_INET) {
+  if (ss->sa_family == AF_INET) {
     key[10] = key[11] = 0xff;
     memcpy(key + 12, &((const struct sockaddr_in *)ss)->sin_addr, 4);
     return 1;
   }
-  if (ss->ss_family == AF_INET6) {
+  if (ss->sa_family == AF_INET6) {
     memcpy(key, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
     return 1;
   }
@@ -186,7 +186,7 @@ static int rate_admit(struct gost_limiter *lim, const uint8_t key[17], int keyed
 }
 
 int gost__limits_admit(struct gost_limiter *traffic, struct gost_limiter *conn, struct gost_limiter *rate,
-                       const struct sockaddr_storage *client, const char *who, struct gost_stream_limit **out) {
+                       const struct sockaddr *client, const char *who, struct gost_stream_limit **out) {
   uint8_t key[17];
   int keyed = key_of(client, key);
   char ip[INET6_ADDRSTRLEN + 1];

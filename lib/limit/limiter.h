@@ -65,7 +65,7 @@ void gost__limiter_unref(struct gost_limiter *lim);
  * line naming the limiter and the cause). Admitted: *out holds the stream's limits (traffic
  * shaping and the connection's slot), NULL when nothing applies. Any limiter may be NULL. */
 int gost__limits_admit(struct gost_limiter *traffic, struct gost_limiter *conn,
-                       struct gost_limiter *rate, const struct sockaddr_storage *client,
+                       struct gost_limiter *rate, const struct sockaddr *client,
                        const char *who, struct gost_stream_limit **out);
 /* The limits of one stream of tunnel id under a tunnel server's handler limiter, or NULL. */
 struct gost_stream_limit *gost__limits_tunnel(struct gost_limiter *traffic, const uint8_t id[16]);

@@ -15,9 +15,9 @@ void gost__service_accept(gost_service_t *svc, gost_stream *s, const struct gost
   struct gost_limiter *traffic = svc->limits_of ? NULL : ls->limiter;
   if (traffic || ls->climiter || ls->rlimiter) {
     /* the client a tunnel visitor reports, as stock keys its limiters, else the peer */
-    const struct sockaddr_storage *client = info && info->client.ss_family ? &info->client : &s->peer;
+    const gost_sockaddr *client = info && gost__sa_family(&info->client) ? &info->client : &s->peer;
     struct gost_stream_limit *lim;
-    if (gost__limits_admit(traffic, ls->climiter, ls->rlimiter, client, svc->name, &lim) != GOST_OK) {
+    if (gost__limits_admit(traffic, ls->climiter, ls->rlimiter, &client->sa, svc->name, &lim) != GOST_OK) {
       gost_stream_close(s); /* refused cheaply: logged once per episode by the limiter */
       return;
     }

@@ -118,8 +118,8 @@ struct gost_service {
 struct gost_conn_info {
   const char *host; /* destination host[:port] known from the transport (tunnel header), or NULL */
   int udp;          /* the stream carries datagrams: each read/write is one datagram */
-  struct sockaddr_storage client; /* the connection's own client (ss_family 0 = unknown): the
-                                   * source address a tunnel visitor reports, as stock does */
+  gost_sockaddr client; /* the connection's own client (family 0 = unknown): the source
+                         * address a tunnel visitor reports, as stock does */
 };
 
 struct gost_listener_ops {

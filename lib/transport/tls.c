@@ -54,19 +54,7 @@ static int flush_out(struct tls_stream *t) {
 }
 
 static void peer_name(const gost_stream *s, char *buf, size_t len) {
-  const struct sockaddr_storage *a = &s->peer;
-  char host[64] = "?";
-  unsigned port = 0;
-  if (a->ss_family == AF_INET) {
-    const struct sockaddr_in *v4 = (const void *)a;
-    inet_ntop(AF_INET, &v4->sin_addr, host, sizeof host);
-    port = ntohs(v4->sin_port);
-  } else if (a->ss_family == AF_INET6) {
-    const struct sockaddr_in6 *v6 = (const void *)a;
-    inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof host);
-    port = ntohs(v6->sin6_port);
-  }
-  snprintf(buf, len, "%s:%u", host, port);
+  if (gost__sa_fmt(&s->peer, buf, len) <= 0) snprintf(buf, len, "?:0");
 }
 
 /* Handshake failure: log why, report to the waiting caller, close (sending any alert first). */

@@ -21,7 +21,7 @@ struct gost_entry_conn {
   const struct gost_ingress *ing;
   gost_stream *s;
   ev_timer timer;
-  struct sockaddr_storage client; /* TCP peer, or the PROXY header's source */
+  gost_sockaddr client; /* TCP peer, or the PROXY header's source */
   int pp_wanted;
   struct gost_tls_hello *hello; /* allocated on the TLS path only (large) */
   struct gost_tunnel_opening *opening; /* TLS stream coming from another node (cluster mode) */
@@ -67,7 +67,7 @@ void gost__entry_ports_stop(struct gost_tunnel_server *srv);
 
 /* Serves HTTP/1.x on s (first bytes data/len already read, copied here). */
 void gost__entry_http_start(struct gost_tunnel_server *srv, const struct gost_ingress *ing,
-                            gost_stream *s, const struct sockaddr_storage *client,
+                            gost_stream *s, const gost_sockaddr *client,
                             const void *data, size_t len);
 
 #endif

@@ -35,7 +35,7 @@ struct hc {
   ev_timer timer;
   ev_timer up_hold, pub_hold; /* traffic limits: reading up (response) / pub (body) paused */
   int up_held, pub_held;
-  struct sockaddr_storage client;
+  gost_sockaddr client;
   enum hc_state state;
   int minor, resp_started;
   int client_ka; /* the client's own keep-alive wish (the head may be edited in pool mode) */
@@ -515,7 +515,7 @@ static void up_read(gost_stream *s, ssize_t n, const char *data, void *user) {
 }
 
 void gost__entry_http_start(struct gost_tunnel_server *srv, const struct gost_ingress *ing,
-                            gost_stream *s, const struct sockaddr_storage *client,
+                            gost_stream *s, const gost_sockaddr *client,
                             const void *data, size_t len) {
   struct hc *h = gost__calloc(srv->ctx, 1, sizeof *h);
   if (h) h->srv = srv;

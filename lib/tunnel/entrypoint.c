@@ -69,7 +69,7 @@ static gost_stream *ec_take(struct gost_entry_conn *c) {
 struct pub_tls {
   struct gost_tunnel_pending p; /* on srv->conns until the handshake ends */
   struct gost_tunnel_server *srv;
-  struct sockaddr_storage client;
+  gost_sockaddr client;
   int dead; /* the service stopped meanwhile */
 };
 
@@ -83,7 +83,7 @@ static void pub_tls_abort(struct gost_tunnel_pending *p) {
 static void pub_tls_ready(gost_ctx_t *ctx, gost_stream *s, int status, void *user) {
   struct pub_tls *t = user;
   struct gost_tunnel_server *srv = t->srv;
-  struct sockaddr_storage client = t->client;
+  gost_sockaddr client = t->client;
   int dead = t->dead;
   gost_list_remove(&t->p.link);
   gost__free(ctx, t);
@@ -192,7 +192,7 @@ static void ec_dispatch(struct gost_entry_conn *c) {
       return;
     }
     if (rc != GOST_OK) return ec_drop(c, "bad PROXY protocol header");
-    if (!pp.local && pp.family != AF_UNSPEC) c->client = pp.src;
+    if (!pp.local && pp.family != AF_UNSPEC) gost__sa_set(&c->client, (const struct sockaddr *)&pp.src);
     memmove(c->buf, c->buf + pp.header_len, c->len - pp.header_len);
     c->len -= pp.header_len;
     c->pp_wanted = 0;
@@ -209,7 +209,7 @@ static void ec_dispatch(struct gost_entry_conn *c) {
     int relay = c->buf[0] == 0x01;
     struct gost_tunnel_server *srv = c->srv;
     const struct gost_ingress *ing = c->ing;
-    struct sockaddr_storage client = c->client;
+    gost_sockaddr client = c->client;
     size_t n = c->len;
     uint8_t *tmp = gost__malloc(srv->ctx, n);
     if (!tmp) return ec_drop(c, "out of memory");

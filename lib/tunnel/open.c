@@ -12,8 +12,8 @@
 #include "limit/limiter.h"
 #include "tunnel/server.h"
 
-void gost__tunnel_addr_str(const struct sockaddr_storage *ss, char *buf, size_t cap) {
-  gost__sockaddr_fmt((const struct sockaddr *)ss, buf, cap); /* "" for an unknown family */
+void gost__tunnel_addr_str(const gost_sockaddr *a, char *buf, size_t cap) {
+  gost__sa_fmt(a, buf, cap); /* "" for an unknown family */
 }
 
 static int build_header(const struct gost_tunnel_server *srv, const char *src, const char *dst,

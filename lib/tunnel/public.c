@@ -218,10 +218,10 @@ void gost__public_free(struct gost_tunnel_public *p) {
 }
 
 /* One more new name for this client IP this minute? */
-static int rate_ok(struct gost_tunnel_public *p, const struct sockaddr_storage *client, time_t now) {
+static int rate_ok(struct gost_tunnel_public *p, const gost_sockaddr *client, time_t now) {
   if (!p->rate) return 1;
   char ip[64];
-  gost__sockaddr_fmt((const struct sockaddr *)client, ip, sizeof ip);
+  gost__sa_fmt(client, ip, sizeof ip);
   char *colon = strrchr(ip, ':'); /* per address, not per source port */
   if (colon) *colon = '\0';
   struct rclient *c = NULL, *oldest = NULL;
@@ -243,7 +243,7 @@ static int rate_ok(struct gost_tunnel_public *p, const struct sockaddr_storage *
 }
 
 int gost__public_bind(struct gost_tunnel_public *p, const uint8_t tid[16], const char *want, const char *ep,
-                      const struct sockaddr_storage *client, char *out, size_t cap) {
+                      const gost_sockaddr *client, char *out, size_t cap) {
   time_t now = time(NULL);
   char label[LABEL_MAX + 1];
   snprintf(label, sizeof label, "%s", ep);

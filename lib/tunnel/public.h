@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "core/sockaddr.h"
+
 struct gost_tunnel_server;
 struct gost_tunnel_public;
 
@@ -22,7 +24,7 @@ void gost__public_free(struct gost_tunnel_public *p);
  * custom label asked for ("" for none), ep the endpoint name. GOST_ESTATE (out unset) when the
  * client exceeded its rate of new names. */
 int gost__public_bind(struct gost_tunnel_public *p, const uint8_t tid[16], const char *want, const char *ep,
-                      const struct sockaddr_storage *client, char *out, size_t cap);
+                      const gost_sockaddr *client, char *out, size_t cap);
 /* Host -> tunnel ID for names under the domain; GOST_ENOTFOUND otherwise. */
 int gost__public_route(struct gost_tunnel_public *p, const char *host, uint8_t tid[16]);
 /* The service object whose listener metadata holds the wildcard certificate

@@ -229,7 +229,7 @@ int gost__tunnel_registry_bind(struct gost_tunnel_registry *reg, const uint8_t t
   memcpy(c->id, connector_id, 16);
   c->udp = udp != 0;
   c->weight = weight;
-  struct sockaddr_storage carrier_peer = carrier->peer; /* the session owns carrier from here */
+  gost_sockaddr carrier_peer = carrier->peer; /* the session owns carrier from here */
   gost_list_insert_tail(&t->conns, &c->link);
   t->nconns++;
   static const struct gost_mux_callbacks cbs = {NULL, on_session_closed};
@@ -243,7 +243,7 @@ int gost__tunnel_registry_bind(struct gost_tunnel_registry *reg, const uint8_t t
   if (reg->obs) c->obs_tag = reg->obs->bound(reg->obs_user, tunnel_id, connector_id, c->udp, weight);
   c->since = gost__now(ctx);
   c->client[0] = '\0';
-  if (carrier_peer.ss_family) gost__sockaddr_fmt((const struct sockaddr *)&carrier_peer, c->client, sizeof c->client);
+  gost__sa_fmt(&carrier_peer, c->client, sizeof c->client); /* "" when unknown */
   emit(c, GOST_EVENT_CONNECTOR_UP, NULL);
   if (out) *out = c;
   return GOST_OK;

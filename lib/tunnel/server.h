@@ -81,7 +81,7 @@ int gost__tunnel_has_rules(const struct gost_tunnel_server *srv);
 int gost__tunnel_open(struct gost_tunnel_server *srv, const uint8_t id[16], int udp,
                       const char *src, const char *dst, gost_stream **out);
 /* "ip:port" of a sockaddr ("" for unknown). */
-void gost__tunnel_addr_str(const struct sockaddr_storage *ss, char *buf, size_t cap);
+void gost__tunnel_addr_str(const gost_sockaddr *a, char *buf, size_t cap);
 
 /* handler/tunnel.c: serve a relay request on s whose first bytes (data, len) were already
  * read. from_entrypoint: the §5.5 path (no auth, CONNECT only, safety check). */

@@ -211,6 +211,8 @@ python3 "$SRC/tests/sh/prom_check.py" < m.txt \
   'gost_service_handler_errors_total{service="tun"} >= 2' \
   'gost_budget_limits_total{limit="conns_refused"} == 0' \
   "gost_tunnel_connectors{service=\"tun\",tunnel=\"$TID\"} == 1" \
+  "gost_tunnel_streams_opened_total{service=\"tun\",tunnel=\"$TID\"} >= 4" \
+  "gost_tunnel_bytes_total{service=\"tun\",tunnel=\"$TID\",direction=\"in\"} >= 24000000" \
   "gost_tunnel_connectors{service=\"tun\",tunnel=\"$TID2\"} == 0" || fail "metrics: $(head -c 3000 m.txt)"
 grep -q "gost_tunnel_connector_up{.*tunnel=\"$TID\"" m.txt || fail "no per-tunnel connector metric"
 grep -q "gost_tunnel_transfer_bytes_total{.*direction=\"out\"}" m.txt || fail "no tunnel bytes metric"
@@ -239,6 +241,22 @@ retry 25 grep -q 'event: connector_down' events.log || fail "no connector_down e
 grep -q '"code":40004' r.json || fail "second disconnect: $(cat r.json)"
 retry 50 sh -c "grep -c 'event: connector_up' events.log | grep -qx 2" || fail "client did not come back"
 pass "disconnect ends the session; the client reconnects"
+
+# the tunnel's totals survived its connector leaving and the new one joining (issue 10)
+streams_before=$(python3 -c 'import json,sys; print([t for t in json.load(open(sys.argv[1]))["tunnels"] if t["tunnelId"] == sys.argv[2]][0]["streams"])' t.json "$TID")
+curl -sf --max-time 5 "http://127.0.0.1:$MET/metrics" > m2.txt || fail "scrape after the rejoin"
+python3 "$SRC/tests/sh/prom_check.py" < m2.txt \
+  "gost_tunnel_streams_opened_total{service=\"tun\",tunnel=\"$TID\"} >= $streams_before" \
+  "gost_tunnel_bytes_total{service=\"tun\",tunnel=\"$TID\",direction=\"in\"} >= 24000000" \
+  "gost_tunnel_connectors{service=\"tun\",tunnel=\"$TID\"} == 1" || fail "tunnel totals after the rejoin: $(grep 'tunnel=\"'$TID m2.txt)"
+"${C[@]}" "$B/api/tunnels" > t2.json
+python3 - t2.json "$TID" "$streams_before" <<'PY' || fail "tunnel totals in /api/tunnels after the rejoin: $(cat t2.json)"
+import json, sys
+t = [x for x in json.load(open(sys.argv[1]))["tunnels"] if x["tunnelId"] == sys.argv[2]][0]
+assert t["connections"] == 2 and t["streams"] >= int(sys.argv[3]) and t["bytesIn"] >= 24000000, t
+assert t["connectors"][0]["streams"] < t["streams"], t  # the new connector counts from zero, the tunnel does not
+PY
+pass "per-tunnel totals (API and metrics) survive the connector leaving and rejoining"
 
 # hostile HTTP: oversize head, bad method target, slow client do not hurt the server
 python3 - "$API" <<'PY' || fail "hostile requests"

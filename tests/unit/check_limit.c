@@ -116,7 +116,7 @@ static struct sockaddr_storage ip(const char *s) {
 
 static int admit(gost_limiter_t *c, gost_limiter_t *r, const char *addr, struct gost_stream_limit **out) {
   struct sockaddr_storage ss = ip(addr);
-  return gost__limits_admit(NULL, c, r, &ss, "test", out);
+  return gost__limits_admit(NULL, c, r, (const struct sockaddr *)&ss, "test", out);
 }
 
 /* `$` caps the service, the host's rule (most specific) else `$$` each host; a change applies to
