@@ -98,7 +98,7 @@ sleep 0.3
 "${C[@]}" -XPOST "$B/config/services" -d "{\"name\":\"new1\",\"addr\":\"127.0.0.1:$N1\",\"handler\":{\"type\":\"tcp\"},\"listener\":{\"type\":\"tcp\"},\"forwarder\":{\"nodes\":[{\"name\":\"w\",\"addr\":\"127.0.0.1:$W\"}]}}" > r.json
 grep -q '"msg":"OK"' r.json || fail "create: $(cat r.json)"
 wait_tcp "$N1"
-curl -sf --max-time 5 "http://127.0.0.1:$N1/backend.py" | grep -q ThreadingHTTPServer || fail "new service does not forward"
+curl -sf --max-time 5 "http://127.0.0.1:$N1/backend.py" | grep >/dev/null ThreadingHTTPServer || fail "new service does not forward"
 # list: GET /config carries stock's read-only per-service status (go-gost/x config.ServiceStatus)
 # a connection's bytes are counted when it ends: curl's may still be closing (slow under ASan)
 config_status_ok() {
@@ -149,7 +149,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "Host: b.example.c
 [ "$code" = 502 ] || fail "b.example.com before the rule: HTTP $code"
 "${C[@]}" -XPUT "$B/api/ingresses/ing/rules/b.example.com" -d "{\"endpoint\":\"$TID\"}" > r.json
 grep -q '"msg":"OK"' r.json || fail "add rule: $(cat r.json)"
-curl -sf --max-time 5 -H "Host: b.example.com" "http://127.0.0.1:$E/backend.py" | grep -q ThreadingHTTPServer ||
+curl -sf --max-time 5 -H "Host: b.example.com" "http://127.0.0.1:$E/backend.py" | grep >/dev/null ThreadingHTTPServer ||
   fail "rule added through the API does not route"
 # change the rule: b.example.com now names a tunnel without a client
 "${C[@]}" -XPUT "$B/api/ingresses/ing/rules/b.example.com" -d "{\"endpoint\":\"$TID2\"}" > r.json
@@ -157,7 +157,7 @@ grep -q '"msg":"OK"' r.json || fail "change rule: $(cat r.json)"
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "Host: b.example.com" "http://127.0.0.1:$E/backend.py")
 [ "$code" != 200 ] || fail "b.example.com still routes to the old tunnel after the change"
 "${C[@]}" "$B/config" | grep -A1 -F '"hostname": "b.example.com"' | grep -q "$TID2" || fail "GET /config lacks the changed rule"
-"${C[@]}" "$B/config" | grep -q b.example.com || fail "GET /config does not show the new rule"
+"${C[@]}" "$B/config" | grep >/dev/null b.example.com || fail "GET /config does not show the new rule"
 "${C[@]}" -XPUT "$B/api/ingresses/ing/rules/c.example.com" -d '{"endpoint":"not-a-uuid"}' > r.json
 grep -q '"code":40001' r.json || fail "bad endpoint: $(cat r.json)"
 "${C[@]}" -XDELETE "$B/api/ingresses/ing/rules/b.example.com" > r.json
@@ -167,7 +167,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "Host: b.example.c
 # the stock way: replace the whole ingress
 "${C[@]}" -XPUT "$B/config/ingresses/ing" -d "{\"rules\":[{\"hostname\":\"a.example.com\",\"endpoint\":\"$TID\"},{\"hostname\":\"d.example.com\",\"endpoint\":\"$TID2\"}]}" > r.json
 grep -q '"msg":"OK"' r.json || fail "PUT ingress: $(cat r.json)"
-"${C[@]}" "$B/api/errors" | grep -q '502 Bad Gateway (b.example.com:80)' || fail "recent errors: $("${C[@]}" "$B/api/errors")"
+"${C[@]}" "$B/api/errors" | grep >/dev/null '502 Bad Gateway (b.example.com:80)' || fail "recent errors: $("${C[@]}" "$B/api/errors")"
 grep -q '^event: log' events.log || fail "no SSE log event"
 pass "ingress rules: add, route, remove, replace; recent errors"
 
@@ -272,7 +272,7 @@ assert b" 411 " in s.recv(1000)
 s = socket.create_connection(("127.0.0.1", p)); s.sendall(b"GARBAGE\r\n\r\n")
 assert b" 400 " in s.recv(1000)
 PY
-"${C[@]}" "$B/api/status" | grep -q '"services":3' || fail "server unwell after hostile requests"
+"${C[@]}" "$B/api/status" | grep >/dev/null '"services":3' || fail "server unwell after hostile requests"
 pass "hostile requests refused, server fine"
 
 # pathPrefix and an auther (looked up per request), and stock's -api [user:pass@]addr flag
@@ -292,12 +292,12 @@ EOF2
   fi
   [ "$attempt" -lt 3 ] || fail "could not start the API servers: $(cat "$WORK"/prefixed*.log "$WORK"/cliapi*.log)"
 done
-curl -sf --max-time 5 -u dev:pw2 "http://127.0.0.1:$API2/gost/api/status" | grep -q '"services":0' || fail "pathPrefix + auther"
+curl -sf --max-time 5 -u dev:pw2 "http://127.0.0.1:$API2/gost/api/status" | grep >/dev/null '"services":0' || fail "pathPrefix + auther"
 code=$(curl -s -o /dev/null -w '%{http_code}' -u dev:pw2 "http://127.0.0.1:$API2/api/status")
 [ "$code" = 404 ] || fail "path outside the prefix: HTTP $code"
 code=$(curl -s -o /dev/null -w '%{http_code}' -u dev:pw1 "http://127.0.0.1:$API2/gost/config")
 [ "$code" = 401 ] || fail "wrong auther password: HTTP $code"
-curl -sf --max-time 5 -u root:toor "http://127.0.0.1:$API3/api/status" | grep -q '"version"' || fail "-api user:pass@addr"
+curl -sf --max-time 5 -u root:toor "http://127.0.0.1:$API3/api/status" | grep >/dev/null '"version"' || fail "-api user:pass@addr"
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$API3/api/status")
 [ "$code" = 401 ] || fail "-api credentials not enforced: HTTP $code"
 pass "pathPrefix, auther, -api user:pass@addr"

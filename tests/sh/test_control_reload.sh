@@ -96,9 +96,9 @@ print("streams before/after the reload:", a["streams"], b["streams"])
 PY
 pass "SIGHUP under wrk load moved a.example.com to another tunnel: $reqs requests, none failed"
 
-curl -sf --max-time 5 -H "Host: b.example.com" "http://127.0.0.1:$E/" | grep -q hello || fail "new rule does not route"
-curl -sf --max-time 5 "http://127.0.0.1:$N1/" | grep -q hello || fail "added service does not forward"
-curl -sf --max-time 5 -H "Host: a.example.com" "http://127.0.0.1:$E/" | grep -q hello ||
+curl -sf --max-time 5 -H "Host: b.example.com" "http://127.0.0.1:$E/" | grep >/dev/null hello || fail "new rule does not route"
+curl -sf --max-time 5 "http://127.0.0.1:$N1/" | grep >/dev/null hello || fail "added service does not forward"
+curl -sf --max-time 5 -H "Host: a.example.com" "http://127.0.0.1:$E/" | grep >/dev/null hello ||
   fail "old rule lost after the refused reload"
 kill -0 "$SPID" || fail "server died"
 [ "$(grep -c 'event: connector_up' events.log)" = 2 ] || fail "a tunnel client re-registered"
@@ -115,7 +115,7 @@ retry 25 grep -q 'config not applied' gost.log || fail "no log line in the reope
 pass "SIGUSR1 reopens the log file"
 
 # POST /config writes the running config over the -C file; reading it back changes nothing
-curl -sf --max-time 5 -XPOST "http://127.0.0.1:$API/config" | grep -q '"msg":"OK"' || fail "POST /config"
+curl -sf --max-time 5 -XPOST "http://127.0.0.1:$API/config" | grep >/dev/null '"msg":"OK"' || fail "POST /config"
 grep -q "b.example.com" gost.yaml || fail "saved config lacks the reloaded rule: $(cat gost.yaml)"
 n=$(grep -c 'event: config_applied' events.log)
 kill -HUP "$SPID"
@@ -127,9 +127,9 @@ pass "POST /config saves the running config; reloading it is a no-op"
 # a reload through the API that changes the api section itself restarts the listener that is
 # serving the request: the answer still arrives, and the new listener serves the next one
 sed -i '/^api:/a\  accesslog: true' gost.yaml
-curl -sf --max-time 5 -XPOST "http://127.0.0.1:$API/config/reload" | grep -q '"msg":"OK"' ||
+curl -sf --max-time 5 -XPOST "http://127.0.0.1:$API/config/reload" | grep >/dev/null '"msg":"OK"' ||
   fail "reload that restarts the API did not answer"
-curl -sf --max-time 5 "http://127.0.0.1:$API/api/status" | grep -q '"version"' || fail "API gone after restarting itself"
+curl -sf --max-time 5 "http://127.0.0.1:$API/api/status" | grep >/dev/null '"version"' || fail "API gone after restarting itself"
 retry 25 grep -q '"kind":"api".*"uri":"/api/status"' gost.log || fail "accesslog from the reloaded api section"
 kill -0 "$SPID" || fail "server died"
 pass "the API restarts itself through its own reload endpoint"

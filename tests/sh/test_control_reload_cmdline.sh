@@ -43,7 +43,7 @@ echo_once() { # echo_once FD WORD: the word comes back through the open connecti
 }
 exec 3<>/dev/tcp/127.0.0.1/"$L"
 echo_once 3 before || fail "no echo through the -L service"
-curl -sf --max-time 5 "http://127.0.0.1:$API/config" | grep -qE '"name": ?"service-0"' ||
+curl -sf --max-time 5 "http://127.0.0.1:$API/config" | grep >/dev/null -E '"name": ?"service-0"' ||
   fail "GET /config lacks the -L service"
 
 config with-fwd2
@@ -56,11 +56,11 @@ echo_once 3 after-sighup || fail "the connection through the -L service did not 
 pass "SIGHUP keeps the -L service (and its open connection) and applies the file"
 
 config
-curl -sf --max-time 5 -XPOST "http://127.0.0.1:$API/config/reload" | grep -q '"msg":"OK"' || fail "POST /config/reload"
+curl -sf --max-time 5 -XPOST "http://127.0.0.1:$API/config/reload" | grep >/dev/null '"msg":"OK"' || fail "POST /config/reload"
 grep -q '0 added, 0 changed, 1 removed, 2 unchanged services' server.log ||
   fail "reload summary: $(grep 'config applied' server.log)"
 echo_once 3 after-api-reload || fail "the connection through the -L service did not survive POST /config/reload"
-curl -sf --max-time 5 "http://127.0.0.1:$API/api/services" | grep -q '"name":"service-0"' ||
+curl -sf --max-time 5 "http://127.0.0.1:$API/api/services" | grep >/dev/null '"name":"service-0"' ||
   fail "the -L service is gone from /api/services"
 ! (exec 6<>/dev/tcp/127.0.0.1/"$F2") 2>/dev/null || fail "fwd2 still listens after its removal"
 exec 3>&-

@@ -33,7 +33,7 @@ get "http CONNECT tunnel" small.bin -p -x "http://127.0.0.1:$http"
 pass "http 502 on dial failure"
 [ "$(code -x "http://127.0.0.1:$http_auth" "$URL/small.bin")" = 407 ] || fail "no credentials: not 407"
 [ "$(code -x "http://hu:bad@127.0.0.1:$http_auth" "$URL/small.bin")" = 407 ] || fail "bad password: not 407"
-curl -s -D - -o /dev/null -x "http://127.0.0.1:$http_auth" "$URL/small.bin" | grep -qi '^Proxy-Authenticate: Basic' \
+curl -s -D - -o /dev/null -x "http://127.0.0.1:$http_auth" "$URL/small.bin" | grep >/dev/null -i '^Proxy-Authenticate: Basic' \
   || fail "407 without Proxy-Authenticate"
 get "http Basic auth" small.bin -x "http://hu:hp@127.0.0.1:$http_auth"
 get "http Basic auth over CONNECT" small.bin -p -x "http://hu:hp@127.0.0.1:$http_auth"
