@@ -71,10 +71,15 @@ try:
     drv.save_screenshot(os.path.join(a.shots, "dashboard-desktop.png"))
 
     # Accessibility basics: every form control has a label, every button a name.
-    for inp in drv.find_elements(By.CSS_SELECTOR, "input, select"):
-        assert drv.execute_script("return arguments[0].labels.length", inp) > 0, "unlabelled control"
-    for b in drv.find_elements(By.TAG_NAME, "button"):
-        assert (b.get_attribute("aria-label") or b.text).strip(), "button without a name"
+    # One script pass over the page: live updates re-render rows, so element handles kept across
+    # several calls can go stale.
+    unlabelled = drv.execute_script(
+        "return [...document.querySelectorAll('input, select')].filter(e => e.labels.length === 0).length")
+    assert unlabelled == 0, f"{unlabelled} unlabelled controls"
+    unnamed = drv.execute_script(
+        "return [...document.querySelectorAll('button')]"
+        ".filter(b => !((b.getAttribute('aria-label') || b.textContent).trim())).length")
+    assert unnamed == 0, f"{unnamed} buttons without a name"
 
     # A client killed with SIGKILL leaves the list (its TCP connection closes; at the latest the
     # server's keepalive timeout ends the session).
