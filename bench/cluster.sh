@@ -13,16 +13,8 @@ DUR=${DUR:-3}
 ROUNDS=${ROUNDS:-3}
 OUT="$ROOT/bench/results"
 mkdir -p "$OUT"
-W=$(mktemp -d /tmp/libgost-cluster-bench.XXXXXX)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  [ -f "$W/nginx.pid" ] && kill "$(cat "$W/nginx.pid")" 2>/dev/null
-  wait 2>/dev/null
-  [ -n "${KEEP:-}" ] || rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+source "$(dirname "$0")/lib.sh"
+bench_workdir cluster-bench
 for t in "$GOST" wrk nginx redis-server python3 curl; do
   command -v "$t" >/dev/null || { echo "missing: $t (run: bash scripts/install-deps.sh bench)" >&2; exit 1; }
 done

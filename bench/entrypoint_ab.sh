@@ -10,16 +10,8 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DUR=${DUR:-3}
 ROUNDS=${ROUNDS:-3}
-W=$(mktemp -d /tmp/libgost-epab.XXXXXX)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  [ -f "$W/nginx.pid" ] && kill "$(cat "$W/nginx.pid")" 2>/dev/null
-  wait 2>/dev/null
-  rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+source "$(dirname "$0")/lib.sh"
+bench_workdir epab
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 [ $# -ge 1 ] || { echo "usage: $0 GOST_A [GOST_B ...]" >&2; exit 2; }
 for t in wrk nginx python3; do command -v $t >/dev/null || { echo "missing: $t" >&2; exit 1; }; done

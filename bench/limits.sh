@@ -10,15 +10,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 GOST=$(cd "$ROOT" && readlink -f "$BUILD/gost")
 DUR=${DUR:-5}
 RATE=${RATE:-10MB}
-W=$(mktemp -d /tmp/libgost-bench-limits.XXXXXX)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  [ -n "${KEEP:-}" ] || rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+source "$(dirname "$0")/lib.sh"
+bench_workdir bench-limits
 for t in "$GOST" iperf3 python3; do
   command -v "$t" >/dev/null || { echo "missing: $t (run: bash scripts/install-deps.sh bench)" >&2; exit 1; }
 done

@@ -15,15 +15,8 @@ ROUNDS=${ROUNDS:-3}
 DUR=${DUR:-3}
 RATE=${RATE:-1G}
 [ $# -ge 1 ] || { echo "usage: $0 LABEL=PATH/TO/gost ..." >&2; exit 2; }
-W=$(mktemp -d /tmp/libgost-udpab.XXXXXX)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  [ -n "${KEEP:-}" ] || rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+source "$(dirname "$0")/lib.sh"
+bench_workdir udpab
 log() { echo "[udp-ab $(date +%T)] $*" >&2; }
 bg() { "$@" >>"$W/bg.log" 2>&1 & PIDS+=($!); }
 ports() { python3 "$ROOT/scripts/free-ports.py" "$1"; }
